@@ -1,0 +1,285 @@
+//! The typed actions of the VM service this provider uses. Each takes at most
+//! [`MAX_IDS_PER_CALL`] instance ids; batching larger sets is the caller's job.
+
+use std::fmt;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::client::{Answer, Client};
+use super::context::Context;
+use super::error::{ApiError, ErrorKind};
+use crate::secret::Secret;
+
+/// The API's limit on instance ids in one call.
+pub const MAX_IDS_PER_CALL: usize = 100;
+
+/// Page size used for DescribeInstancesStatus (the API's default is 20, its maximum 1000).
+const STATUS_PAGE_SIZE: usize = 100;
+
+/// The power/lifecycle status of an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InstanceStatus {
+    /// Up and usable.
+    Running,
+    /// Powered off.
+    Stopped,
+    /// Restarting (after a reboot or a password reset).
+    Reboot,
+    /// Starting.
+    Booting,
+    /// Shutting down.
+    Stopping,
+    /// Any other documented or undocumented value, kept verbatim.
+    Other(String),
+}
+
+impl InstanceStatus {
+    /// Parses the API's status string.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "RUNNING" => InstanceStatus::Running,
+            "STOPPED" => InstanceStatus::Stopped,
+            "REBOOT" => InstanceStatus::Reboot,
+            "BOOTING" => InstanceStatus::Booting,
+            "STOPPING" => InstanceStatus::Stopping,
+            other => InstanceStatus::Other(other.to_string()),
+        }
+    }
+
+    /// The API's spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            InstanceStatus::Running => "RUNNING",
+            InstanceStatus::Stopped => "STOPPED",
+            InstanceStatus::Reboot => "REBOOT",
+            InstanceStatus::Booting => "BOOTING",
+            InstanceStatus::Stopping => "STOPPING",
+            InstanceStatus::Other(s) => s,
+        }
+    }
+
+    /// A status the instance will not come back from by itself: waiting for RUNNING is futile.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.as_str(), "CREATE_FAILED" | "RELEASING" | "RECYCLE" | "RECYCLING")
+    }
+}
+
+impl fmt::Display for InstanceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One row of DescribeInstancesStatus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEntry {
+    /// The instance.
+    pub instance_id: String,
+    /// Its status.
+    pub status: InstanceStatus,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IdsBody<'a> {
+    instance_ids: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StopBody<'a> {
+    instance_ids: &'a [String],
+    force_shutdown: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusBody<'a> {
+    instance_ids: &'a [String],
+    page_num: usize,
+    page_size: usize,
+}
+
+/// The reset request body. Deliberately neither `Debug` nor `Clone`: it holds the password.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResetBody<'a> {
+    instance_ids: &'a [String],
+    password: &'a str,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusPage {
+    #[serde(default)]
+    total_count: Option<u64>,
+    #[serde(default)]
+    data_set: Vec<StatusRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusRow {
+    instance_id: String,
+    instance_status: String,
+}
+
+/// Actions that return nothing but their request id.
+#[derive(Deserialize)]
+struct Empty {}
+
+fn check_batch(action: &'static str, ids: &[String]) -> Result<(), ApiError> {
+    if ids.is_empty() || ids.len() > MAX_IDS_PER_CALL {
+        return Err(ApiError::new(
+            action,
+            ErrorKind::InvalidRequest {
+                detail: format!(
+                    "{} instance ids given; one call takes 1 to {MAX_IDS_PER_CALL}",
+                    ids.len()
+                ),
+            },
+        ));
+    }
+    Ok(())
+}
+
+fn json_body<T: Serialize>(action: &'static str, body: &T) -> Result<Bytes, ApiError> {
+    serde_json::to_vec(body).map(Bytes::from).map_err(|e| {
+        ApiError::new(
+            action,
+            ErrorKind::InvalidRequest {
+                detail: format!("could not encode the request: {e}"),
+            },
+        )
+    })
+}
+
+impl Client {
+    /// ResetInstancesPassword: sets the login password of up to 100 instances. Returns the
+    /// request id. The API answers before the work is done (the instances restart afterwards).
+    pub async fn reset_instances_password(
+        &self,
+        ids: &[String],
+        password: &Secret,
+        ctx: &Context,
+    ) -> Result<String, ApiError> {
+        const ACTION: &str = "ResetInstancesPassword";
+        check_batch(ACTION, ids)?;
+        // The body holds the password: build it in a buffer that is zeroized when the last
+        // reference (including any retry's) is dropped. The capacity covers the worst-case
+        // escaping so that the buffer never reallocates and leaves a copy behind.
+        let capacity = 64
+            + ids.iter().map(|id| id.len() * 6 + 3).sum::<usize>()
+            + password.expose().len() * 6;
+        let mut buffer = Zeroizing::new(Vec::with_capacity(capacity));
+        serde_json::to_writer(
+            &mut *buffer,
+            &ResetBody {
+                instance_ids: ids,
+                password: password.expose(),
+            },
+        )
+        .map_err(|e| {
+            ApiError::new(
+                ACTION,
+                ErrorKind::InvalidRequest {
+                    detail: format!("could not encode the request: {e}"),
+                },
+            )
+        })?;
+        let body = Bytes::from_owner(buffer);
+        let answer: Answer<Empty> = self.call(ACTION, body, ids.len(), ctx).await?;
+        Ok(answer.request_id)
+    }
+
+    /// DescribeInstancesStatus for up to 100 ids, following pages. Unknown ids are simply
+    /// absent from the result.
+    pub async fn describe_instances_status(
+        &self,
+        ids: &[String],
+        ctx: &Context,
+    ) -> Result<Vec<StatusEntry>, ApiError> {
+        const ACTION: &str = "DescribeInstancesStatus";
+        check_batch(ACTION, ids)?;
+        let mut entries = Vec::with_capacity(ids.len());
+        // Bounded: with at most 100 ids and 100 per page there is one page; the loop only
+        // guards against an API that pages differently.
+        for page_num in 1..=10 {
+            let body = json_body(
+                ACTION,
+                &StatusBody {
+                    instance_ids: ids,
+                    page_num,
+                    page_size: STATUS_PAGE_SIZE,
+                },
+            )?;
+            let answer: Answer<StatusPage> = self.call(ACTION, body, ids.len(), ctx).await?;
+            let page_len = answer.value.data_set.len();
+            entries.extend(answer.value.data_set.into_iter().map(|row| StatusEntry {
+                status: InstanceStatus::parse(&row.instance_status),
+                instance_id: row.instance_id,
+            }));
+            let total = answer.value.total_count.unwrap_or(entries.len() as u64);
+            if page_len == 0 || entries.len() as u64 >= total {
+                break;
+            }
+        }
+        Ok(entries)
+    }
+
+    /// StopInstances. `force` false asks for a graceful shutdown.
+    pub async fn stop_instances(
+        &self,
+        ids: &[String],
+        force: bool,
+        ctx: &Context,
+    ) -> Result<String, ApiError> {
+        const ACTION: &str = "StopInstances";
+        check_batch(ACTION, ids)?;
+        let body = json_body(
+            ACTION,
+            &StopBody {
+                instance_ids: ids,
+                force_shutdown: force,
+            },
+        )?;
+        let answer: Answer<Empty> = self.call(ACTION, body, ids.len(), ctx).await?;
+        Ok(answer.request_id)
+    }
+
+    /// StartInstances.
+    pub async fn start_instances(&self, ids: &[String], ctx: &Context) -> Result<String, ApiError> {
+        const ACTION: &str = "StartInstances";
+        check_batch(ACTION, ids)?;
+        let body = json_body(ACTION, &IdsBody { instance_ids: ids })?;
+        let answer: Answer<Empty> = self.call(ACTION, body, ids.len(), ctx).await?;
+        Ok(answer.request_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_parse_and_classify() {
+        assert_eq!(InstanceStatus::parse("RUNNING"), InstanceStatus::Running);
+        assert_eq!(InstanceStatus::parse("RECYCLE").as_str(), "RECYCLE");
+        for terminal in ["CREATE_FAILED", "RELEASING", "RECYCLE", "RECYCLING"] {
+            assert!(InstanceStatus::parse(terminal).is_terminal());
+        }
+        for live in ["RUNNING", "STOPPED", "REBOOT", "BOOTING", "STOPPING", "PENDING"] {
+            assert!(!InstanceStatus::parse(live).is_terminal());
+        }
+    }
+
+    #[test]
+    fn batches_outside_the_limit_are_not_sent() {
+        let ids: Vec<String> = (0..101).map(|i| format!("ins-{i}")).collect();
+        assert!(check_batch("X", &ids).is_err());
+        assert!(check_batch("X", &ids[..100]).is_ok());
+        assert!(check_batch("X", &[]).is_err());
+    }
+}

@@ -1,0 +1,88 @@
+//! [`Context`]: the deadline and the stop signal that bound every call of one operation.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// The bounds of one operation: it must finish before `deadline`, and stop early when `cancel`
+/// fires (Terraform asked the provider to stop).
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// When the operation's time is up.
+    pub deadline: Instant,
+    /// Fired when the operation must stop.
+    pub cancel: CancellationToken,
+}
+
+impl Context {
+    /// A context that ends `timeout` from now.
+    pub fn with_timeout(timeout: Duration, cancel: CancellationToken) -> Self {
+        Context {
+            deadline: Instant::now() + timeout,
+            cancel,
+        }
+    }
+
+    /// Time left before the deadline.
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether the deadline has passed.
+    pub fn expired(&self) -> bool {
+        self.remaining().is_zero()
+    }
+
+    /// Whether a stop was requested.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Sleeps for `duration`, or less if the deadline comes first. Returns early with
+    /// `Err(Interrupted)` on a stop request or when the deadline cuts the sleep short.
+    pub async fn sleep(&self, duration: Duration) -> Result<(), Interrupted> {
+        let wake = Instant::now() + duration;
+        let until = wake.min(self.deadline);
+        tokio::select! {
+            _ = self.cancel.cancelled() => Err(Interrupted::Cancelled),
+            _ = tokio::time::sleep_until(until) => {
+                if until < wake { Err(Interrupted::Deadline) } else { Ok(()) }
+            }
+        }
+    }
+}
+
+/// Why a wait ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupted {
+    /// A stop was requested.
+    Cancelled,
+    /// The deadline passed.
+    Deadline,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn sleep_is_cut_by_the_deadline_and_by_cancel() {
+        let ctx = Context::with_timeout(Duration::from_secs(5), CancellationToken::new());
+        assert_eq!(ctx.sleep(Duration::from_secs(1)).await, Ok(()));
+        assert_eq!(
+            ctx.sleep(Duration::from_secs(60)).await,
+            Err(Interrupted::Deadline)
+        );
+        assert!(ctx.expired());
+
+        let cancel = CancellationToken::new();
+        let ctx = Context::with_timeout(Duration::from_secs(60), cancel.clone());
+        cancel.cancel();
+        assert_eq!(
+            ctx.sleep(Duration::from_secs(1)).await,
+            Err(Interrupted::Cancelled)
+        );
+        assert!(ctx.cancelled());
+    }
+}

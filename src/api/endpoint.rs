@@ -1,0 +1,154 @@
+//! The API endpoint: a base URL, checked once, from which the VM service URL and the signed
+//! `Host` value are derived.
+
+use std::fmt;
+
+use reqwest::Url;
+
+/// The public endpoint, used when none is configured.
+pub const DEFAULT_ENDPOINT: &str = "https://console.zenlayer.com";
+
+/// The path of the VM service under the base URL.
+pub const VM_SERVICE_PATH: &str = "/api/v2/vm";
+
+/// A checked endpoint.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    service_url: Url,
+    host: String,
+}
+
+/// Why an endpoint was refused. The text is meant for the user and names what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// Not a URL at all.
+    #[error("endpoint {0:?} is not a valid URL ({1}); give a base URL such as {DEFAULT_ENDPOINT}")]
+    NotAUrl(String, String),
+    /// http to a non-loopback host, or another scheme.
+    #[error(
+        "endpoint {0:?} must use https; plain http is accepted only for loopback hosts \
+         (localhost, 127.0.0.0/8, [::1]), so that a local simulator can stand in for the cloud"
+    )]
+    InsecureScheme(String),
+    /// Query strings, fragments or credentials in the URL.
+    #[error("endpoint {0:?} must be a plain base URL, without user info, query or fragment")]
+    NotABaseUrl(String),
+}
+
+impl Endpoint {
+    /// Checks `base` and derives the VM service URL `{base}/api/v2/vm`.
+    pub fn parse(base: &str) -> Result<Self, EndpointError> {
+        let trimmed = base.trim();
+        let url = Url::parse(trimmed)
+            .map_err(|e| EndpointError::NotAUrl(trimmed.to_string(), e.to_string()))?;
+        let Some(host) = url.host() else {
+            return Err(EndpointError::NotAUrl(
+                trimmed.to_string(),
+                "it has no host".to_string(),
+            ));
+        };
+        let loopback = match host {
+            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+            url::Host::Ipv4(ip) => ip.is_loopback(),
+            url::Host::Ipv6(ip) => ip.is_loopback(),
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            _ => return Err(EndpointError::InsecureScheme(trimmed.to_string())),
+        }
+        if !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
+            return Err(EndpointError::NotABaseUrl(trimmed.to_string()));
+        }
+        let host_header = match (url.host_str(), url.port()) {
+            (Some(h), Some(port)) => format!("{h}:{port}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => unreachable!("host checked above"),
+        };
+        let mut service_url = url.clone();
+        let base_path = url.path().trim_end_matches('/');
+        service_url.set_path(&format!("{base_path}{VM_SERVICE_PATH}"));
+        Ok(Endpoint {
+            service_url,
+            host: host_header,
+        })
+    }
+
+    /// The URL every VM action is POSTed to.
+    pub fn service_url(&self) -> &Url {
+        &self.service_url
+    }
+
+    /// The value of the `Host` header, as signed.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Endpoint({})", self.service_url)
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.service_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_endpoint_maps_to_the_vm_service() {
+        let e = Endpoint::parse(DEFAULT_ENDPOINT).expect("valid");
+        assert_eq!(e.service_url().as_str(), "https://console.zenlayer.com/api/v2/vm");
+        assert_eq!(e.host(), "console.zenlayer.com");
+    }
+
+    #[test]
+    fn ports_and_trailing_slashes_are_kept_right() {
+        let e = Endpoint::parse("http://127.0.0.1:8080/").expect("loopback http");
+        assert_eq!(e.service_url().as_str(), "http://127.0.0.1:8080/api/v2/vm");
+        assert_eq!(e.host(), "127.0.0.1:8080");
+        let e = Endpoint::parse("https://gw.example.com:443/zl").expect("valid");
+        assert_eq!(e.host(), "gw.example.com", "default port is not signed");
+        assert_eq!(e.service_url().as_str(), "https://gw.example.com/zl/api/v2/vm");
+        let e = Endpoint::parse("http://[::1]:9000").expect("loopback v6");
+        assert_eq!(e.host(), "[::1]:9000");
+        assert!(Endpoint::parse("http://LOCALHOST:1").is_ok());
+        assert!(Endpoint::parse("http://127.8.9.10:1").is_ok());
+    }
+
+    #[test]
+    fn insecure_or_odd_endpoints_are_refused() {
+        for bad in [
+            "http://console.zenlayer.com",
+            "http://10.0.0.1:8080",
+            "http://[::2]:80",
+            "ftp://localhost",
+        ] {
+            let err = Endpoint::parse(bad).expect_err(bad);
+            assert!(matches!(err, EndpointError::InsecureScheme(_)), "{bad}: {err}");
+            assert!(err.to_string().contains("https"));
+        }
+        assert!(matches!(
+            Endpoint::parse("not a url"),
+            Err(EndpointError::NotAUrl(..))
+        ));
+        assert!(matches!(
+            Endpoint::parse("https://u:p@example.com"),
+            Err(EndpointError::NotABaseUrl(..))
+        ));
+        assert!(matches!(
+            Endpoint::parse("https://example.com/?x=1"),
+            Err(EndpointError::NotABaseUrl(..))
+        ));
+    }
+}

@@ -1,0 +1,91 @@
+//! Operations over many instances, built on the API client: batching to the API's limit,
+//! coalesced status reads, waiting for power states, and the password reset with its power-state
+//! handling. Free of Terraform types and of HTTP details.
+
+mod reset;
+mod status;
+mod wait;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{Client, MAX_IDS_PER_CALL};
+
+pub use reset::{Cause, Failure, PowerRule, ResetReport, ResetRequest, Stage};
+pub use status::StatusReader;
+pub use wait::{WaitOutcome, WaitTarget};
+
+/// Tuning of the fleet operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FleetSettings {
+    /// Instance ids per call, 1 to 100. Only lowered for accounts with tighter limits, or to
+    /// measure the one-call-per-instance pattern.
+    pub batch_size: usize,
+    /// The first wait between status polls; later waits grow by half up to
+    /// [`FleetSettings::max_poll_interval`].
+    pub poll_interval: Duration,
+    /// The longest wait between status polls.
+    pub max_poll_interval: Duration,
+    /// How long the platform is given to restart an instance after a reset before the provider
+    /// starts it itself (with `shutdown_before_reset`), or stops waiting for it (without).
+    pub restart_grace: Duration,
+    /// How long concurrent status reads are collected into one call.
+    pub coalesce_window: Duration,
+}
+
+impl Default for FleetSettings {
+    fn default() -> Self {
+        FleetSettings {
+            batch_size: MAX_IDS_PER_CALL,
+            poll_interval: Duration::from_secs(2),
+            max_poll_interval: Duration::from_secs(15),
+            restart_grace: Duration::from_secs(120),
+            coalesce_window: Duration::from_millis(5),
+        }
+    }
+}
+
+/// The operations, sharing one client (and so one concurrency limit) and one status reader.
+#[derive(Debug)]
+pub struct Fleet {
+    client: Arc<Client>,
+    settings: FleetSettings,
+    statuses: Arc<StatusReader>,
+}
+
+impl Fleet {
+    /// A fleet on `client`; `stop` is fired when the whole provider must stop.
+    pub fn new(client: Arc<Client>, settings: FleetSettings, stop: CancellationToken) -> Self {
+        let settings = FleetSettings {
+            batch_size: settings.batch_size.clamp(1, MAX_IDS_PER_CALL),
+            ..settings
+        };
+        let statuses = Arc::new(StatusReader::new(client.clone(), settings, stop));
+        Fleet {
+            client,
+            settings,
+            statuses,
+        }
+    }
+
+    /// The client underneath.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> FleetSettings {
+        self.settings
+    }
+
+    /// The coalescing status reader (for refreshes and plan-time existence checks).
+    pub fn statuses(&self) -> &Arc<StatusReader> {
+        &self.statuses
+    }
+
+    fn batches<'a>(&self, ids: &'a [String]) -> impl Iterator<Item = &'a [String]> {
+        ids.chunks(self.settings.batch_size)
+    }
+}

@@ -1,0 +1,388 @@
+//! `zenlayer_instance_password`: sets the root/Administrator password of a set of instances.
+//!
+//! Lifecycle:
+//! - plan: the password rule and the ids are checked (nothing is sent when they fail); known
+//!   ids that do not exist fail the plan; a new password means replacement.
+//! - create: reset every instance; update: reset only the added ones; both record in state only
+//!   the instances whose reset succeeded.
+//! - read: instances that no longer exist are dropped; with none left the resource is gone.
+//! - delete: calls nothing (a password cannot be un-reset) and says so.
+
+mod report;
+pub mod schema;
+pub mod state;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use crate::api::Context;
+use crate::fleet::{Fleet, ResetRequest};
+use crate::provider::diagnostics::{error_at, root_error, root_warning};
+use crate::provider::Shared;
+use state::{Operation, State};
+
+/// How long a refresh or a plan-time existence check may take.
+const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// The resource.
+#[derive(Debug, Clone)]
+pub struct InstancePasswordResource {
+    shared: Arc<Shared>,
+}
+
+impl InstancePasswordResource {
+    /// The resource of a provider.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        InstancePasswordResource { shared }
+    }
+
+    fn read_context(&self) -> Context {
+        Context::with_timeout(READ_TIMEOUT, self.shared.stop())
+    }
+
+    /// The configured fleet, or an error saying the provider is not configured.
+    fn fleet(&self, diags: &mut Diagnostics) -> Option<Arc<Fleet>> {
+        let fleet = self.shared.fleet();
+        if fleet.is_none() {
+            root_error(
+                diags,
+                "The zenlayer provider is not configured",
+                "The provider block could not be configured (see the errors above), so no API call can be made.",
+            );
+        }
+        fleet
+    }
+
+    /// Adds the plan-time problems of `state` to `diags`; true when there were none.
+    fn check(diags: &mut Diagnostics, state: &State) -> bool {
+        let problems = state.problems();
+        for p in &problems {
+            match p.attribute {
+                Some(a) => error_at(diags, AttributePath::new(a), p.summary.clone(), p.detail.clone()),
+                None => root_error(diags, p.summary.clone(), p.detail.clone()),
+            }
+        }
+        problems.is_empty()
+    }
+
+    /// Fails the plan for ids that do not exist. Skipped when the provider could not be
+    /// configured yet (its configuration depends on unknown values).
+    async fn check_exist(&self, diags: &mut Diagnostics, ids: &BTreeSet<String>) -> bool {
+        if ids.is_empty() {
+            return true;
+        }
+        let Some(fleet) = self.shared.fleet() else {
+            tracing::debug!("provider not configured; existence check skipped");
+            return true;
+        };
+        let list: Vec<String> = ids.iter().cloned().collect();
+        match fleet.statuses().read(&list, &self.read_context()).await {
+            Ok(found) => {
+                let missing: Vec<&str> = list
+                    .iter()
+                    .filter(|id| !found.contains_key(*id))
+                    .map(String::as_str)
+                    .collect();
+                if missing.is_empty() {
+                    return true;
+                }
+                let shown: Vec<&str> = missing.iter().take(50).copied().collect();
+                let more = missing.len().saturating_sub(shown.len());
+                error_at(
+                    diags,
+                    AttributePath::new("instance_ids"),
+                    format!("{} instance id{} not found", missing.len(), if missing.len() == 1 { "" } else { "s" }),
+                    format!(
+                        "DescribeInstancesStatus does not know these instances: {}{}.\nCheck the ids (they look like \"ins-...\" in the Zenlayer console) and that the access key belongs to the account that owns them. Nothing was reset.",
+                        shown.join(", "),
+                        if more > 0 { format!(" and {more} more") } else { String::new() }
+                    ),
+                );
+                false
+            }
+            Err(e) => {
+                let hint = e.hint().map(|h| format!("\n{h}")).unwrap_or_default();
+                root_error(
+                    diags,
+                    "Could not check that the instances exist",
+                    format!("{e}.{hint}\nNothing was reset."),
+                );
+                false
+            }
+        }
+    }
+
+    /// Resets `ids` and reports into `diags`. Returns the ids reset and the request ids.
+    async fn reset(
+        &self,
+        diags: &mut Diagnostics,
+        state: &State,
+        ids: &BTreeSet<String>,
+        operation: Operation,
+    ) -> Option<(BTreeSet<String>, Vec<String>)> {
+        let Value::Value(password) = &state.password else {
+            root_error(diags, "The password is not known", "The password must be known when the resource is applied.");
+            return None;
+        };
+        // The password may have been unknown at plan time: check it again before sending it.
+        if !Self::check(diags, state) {
+            return None;
+        }
+        let fleet = self.fleet(diags)?;
+        let list: Vec<String> = ids.iter().cloned().collect();
+        let timeout = state.timeout(operation);
+        let ctx = Context::with_timeout(timeout, self.shared.stop());
+        let request = ResetRequest {
+            instance_ids: &list,
+            password,
+            shutdown_before_reset: state.shutdown_before_reset(),
+            wait_for_running: state.wait_for_running(),
+        };
+        let report = fleet.reset_passwords(request, &ctx).await;
+        tracing::info!(
+            requested = list.len(),
+            reset = report.reset.len(),
+            failures = report.failures.len(),
+            reset_calls = report.request_ids.len(),
+            stopped = report.stopped.len(),
+            started = report.started.len(),
+            "reset finished"
+        );
+        report::add_diagnostics(
+            diags,
+            &report,
+            &report::Context {
+                operation,
+                requested: list.len(),
+                password,
+                shutdown_before_reset: state.shutdown_before_reset(),
+                timeout,
+            },
+        );
+        Some((report.reset, report.request_ids))
+    }
+}
+
+#[async_trait]
+impl Resource for InstancePasswordResource {
+    type State<'a> = State;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(schema::schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        Self::check(diags, &config).then_some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Some(ids) = state.known_ids() else {
+            return Some((state, private_state));
+        };
+        let Some(fleet) = self.fleet(diags) else {
+            return Some((state, private_state));
+        };
+        let list: Vec<String> = ids.iter().cloned().collect();
+        let found = match fleet.statuses().read(&list, &self.read_context()).await {
+            Ok(found) => found,
+            Err(e) => {
+                let hint = e.hint().map(|h| format!("\n{h}")).unwrap_or_default();
+                root_error(diags, "Could not refresh zenlayer_instance_password", format!("{e}.{hint}"));
+                return Some((state, private_state));
+            }
+        };
+        let (kept, gone): (Vec<String>, Vec<String>) = list.into_iter().partition(|id| found.contains_key(id));
+        if gone.is_empty() {
+            return Some((state, private_state));
+        }
+        tracing::info!(dropped = gone.len(), kept = kept.len(), "instances no longer exist");
+        if kept.is_empty() {
+            root_warning(
+                diags,
+                "All instances of a zenlayer_instance_password are gone",
+                format!(
+                    "None of its instances exist any more ({}); the resource is removed from state.",
+                    gone.join(", ")
+                ),
+            );
+            return None;
+        }
+        root_warning(
+            diags,
+            format!("{} instance{} no longer exist", gone.len(), if gone.len() == 1 { "" } else { "s" }),
+            format!("Dropped from state: {}.", gone.join(", ")),
+        );
+        let mut state = state;
+        state.set_ids(kept.iter());
+        Some((state, private_state))
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let mut state = proposed_state;
+        if !Self::check(diags, &state) {
+            return None;
+        }
+        state.apply_defaults();
+        state.id = Value::Unknown;
+        state.request_ids = Value::Unknown;
+        if let Some(ids) = state.known_ids() {
+            if !self.check_exist(diags, &ids).await {
+                return None;
+            }
+        }
+        Some((state, ValueEmpty::default()))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        proposed_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let mut state = proposed_state;
+        if !Self::check(diags, &state) {
+            return None;
+        }
+        state.apply_defaults();
+        if state.password_changed_from(&prior_state) {
+            // A new password replaces the resource: the create resets every instance again.
+            state.id = Value::Unknown;
+            state.request_ids = Value::Unknown;
+            if let Some(ids) = state.known_ids() {
+                if !self.check_exist(diags, &ids).await {
+                    return None;
+                }
+            }
+            return Some((state, prior_private_state, vec![AttributePath::new("password")]));
+        }
+        state.id = prior_state.id.clone();
+        match (state.known_ids(), prior_state.known_ids()) {
+            (Some(new), Some(old)) => {
+                let added: BTreeSet<String> = new.difference(&old).cloned().collect();
+                if added.is_empty() {
+                    state.request_ids = prior_state.request_ids.clone();
+                } else {
+                    state.request_ids = Value::Unknown;
+                    if !self.check_exist(diags, &added).await {
+                        return None;
+                    }
+                }
+            }
+            _ => state.request_ids = Value::Unknown,
+        }
+        Some((state, prior_private_state, vec![]))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior_state: Self::State<'a>,
+        prior_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(prior_private_state)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Some(ids) = planned_state.known_ids() else {
+            root_error(diags, "instance_ids is not known", "instance_ids must be known when the resource is applied.");
+            return None;
+        };
+        let (reset, request_ids) = self.reset(diags, &planned_state, &ids, Operation::Create).await?;
+        if reset.is_empty() {
+            // Nothing was reset: nothing may be recorded.
+            return None;
+        }
+        let mut state = planned_state;
+        state.id = Value::Value(state::new_id(&ids));
+        state.set_ids(reset.iter());
+        state.set_request_ids(&request_ids);
+        Some((state, planned_private_state))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        planned_state: Self::State<'a>,
+        _config_state: Self::State<'a>,
+        planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let (Some(new), Some(old)) = (planned_state.known_ids(), prior_state.known_ids()) else {
+            root_error(diags, "instance_ids is not known", "instance_ids must be known when the resource is applied.");
+            return Some((prior_state, planned_private_state));
+        };
+        let added: BTreeSet<String> = new.difference(&old).cloned().collect();
+        let mut state = planned_state;
+        state.id = prior_state.id.clone();
+        if added.is_empty() {
+            // Removing instances, or changing only shutdown_before_reset, wait_for_running or
+            // timeouts, calls no API.
+            state.request_ids = prior_state.request_ids.clone();
+            return Some((state, planned_private_state));
+        }
+        let (reset, request_ids) = match self.reset(diags, &state, &added, Operation::Update).await {
+            Some(r) => r,
+            None => (BTreeSet::new(), Vec::new()),
+        };
+        let kept: BTreeSet<String> = new.intersection(&old).cloned().chain(reset).collect();
+        state.set_ids(kept.iter());
+        if request_ids.is_empty() {
+            state.request_ids = prior_state.request_ids.clone();
+        } else {
+            state.set_request_ids(&request_ids);
+        }
+        Some((state, planned_private_state))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior_state: Self::State<'a>,
+        _planned_private_state: Self::PrivateState<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let n = prior_state.known_ids().map_or(0, |ids| ids.len());
+        root_warning(
+            diags,
+            "Instances keep their current password",
+            format!(
+                "Destroying zenlayer_instance_password only removes it from state: a password cannot be un-reset, so no API was called and the {n} instance{} keep{} the password last set.",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "s" } else { "" }
+            ),
+        );
+        Some(())
+    }
+}

@@ -1,0 +1,263 @@
+//! Turns a [`ResetReport`] into Terraform diagnostics: for each failure, what failed, on which
+//! instances (with their status), the API's code, message and request id, and what to do.
+
+use tf_provider::Diagnostics;
+
+use super::state::Operation;
+use crate::api::InstanceStatus;
+use crate::fleet::{Cause, Failure, PowerRule, ResetReport, Stage};
+use crate::provider::diagnostics::{root_error, root_warning};
+use crate::secret::Secret;
+
+/// How many instances an error lists before summarising the rest.
+const LISTED: usize = 20;
+
+/// What the report is about.
+pub struct Context<'a> {
+    /// Create or update.
+    pub operation: Operation,
+    /// How many instances were to be reset.
+    pub requested: usize,
+    /// The resource's password, removed from any text that comes from the API.
+    pub password: &'a Secret,
+    /// Whether the provider managed power state.
+    pub shutdown_before_reset: bool,
+    /// The timeout in force.
+    pub timeout: std::time::Duration,
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `ins-1 (STOPPED), ins-2, ... and 3 more`
+pub fn list_instances(instances: &[(String, Option<InstanceStatus>)]) -> String {
+    let mut parts: Vec<String> = instances
+        .iter()
+        .take(LISTED)
+        .map(|(id, status)| match status {
+            Some(s) => format!("{id} ({s})"),
+            None => id.clone(),
+        })
+        .collect();
+    if instances.len() > LISTED {
+        parts.push(format!("and {} more", instances.len() - LISTED));
+    }
+    parts.join(", ")
+}
+
+fn stage_text(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Inspect => "while reading their status before stopping them; their password was not reset",
+        Stage::Stop => "while stopping them before the reset; their password was not reset",
+        Stage::WaitStopped => "while waiting for them to stop before the reset; their password was not reset",
+        Stage::Reset => "their password was not reset",
+        Stage::Start => "while starting them; their password was reset unless said otherwise",
+        Stage::WaitRunning => "after their password was reset, while waiting for them to be RUNNING",
+        Stage::Restore => "after their password was reset, while stopping them again (they were STOPPED before)",
+    }
+}
+
+fn timeout_name(op: Operation) -> &'static str {
+    match op {
+        Operation::Create => "timeouts.create",
+        Operation::Update => "timeouts.update",
+    }
+}
+
+fn describe(failure: &Failure, cx: &Context<'_>) -> (String, String) {
+    let n = failure.instances.len();
+    let s = plural(n);
+    let list = list_instances(&failure.instances);
+    let redact = |text: String| cx.password.redact_from(&text);
+    match &failure.cause {
+        Cause::NeedsRunning(refusal) => (
+            format!("Password not reset on {n} instance{s}: the API resets only RUNNING instances"),
+            redact(format!(
+                "{refusal}.\nOn this account the API resets passwords only on RUNNING instances. Not running: {list}.\n\
+                 Start these instances and apply again{}.",
+                if cx.shutdown_before_reset {
+                    ""
+                } else {
+                    ", or set shutdown_before_reset = true to let the provider start them for the reset and stop them again afterwards"
+                }
+            )),
+        ),
+        Cause::NeedsStopped(refusal) => (
+            format!("Password not reset on {n} instance{s}: the API wants them STOPPED"),
+            redact(format!(
+                "{refusal}.\nOn this account the API resets passwords only on STOPPED instances. Not stopped: {list}.\n\
+                 Set shutdown_before_reset = true: the provider then stops RUNNING instances gracefully before the reset and brings them back afterwards."
+            )),
+        ),
+        Cause::Api(error) => {
+            let hint = error.hint().map(|h| format!("\n{h}")).unwrap_or_default();
+            (
+                format!("{} failed for {n} instance{s}", error.action),
+                redact(format!(
+                    "{error}.\nInstances ({}): {list}.{hint}",
+                    stage_text(failure.stage)
+                )),
+            )
+        }
+        Cause::Terminal => (
+            format!("{n} instance{s} in a status they do not come back from"),
+            format!(
+                "Found {} {}: {list}.\nThese instances are failed, released or in the recycle bin; remove them from instance_ids.",
+                if n == 1 { "this instance" } else { "these instances" },
+                stage_text(failure.stage)
+            ),
+        ),
+        Cause::NotFound => (
+            format!("{n} instance{s} no longer exist{}", if n == 1 { "s" } else { "" }),
+            format!(
+                "These instances disappeared ({}): {list}.\nRemove them from instance_ids.",
+                stage_text(failure.stage)
+            ),
+        ),
+        Cause::TimedOut => {
+            let what = match failure.stage {
+                Stage::WaitRunning => format!("Timed out waiting for {n} instance{s} to be RUNNING"),
+                Stage::WaitStopped => format!("Timed out waiting for {n} instance{s} to stop"),
+                _ => format!("Timed out with {n} instance{s} not done"),
+            };
+            (
+                what,
+                format!(
+                    "The {} of {} passed ({}). Last status: {list}.\nRaise {} or apply again to finish.",
+                    timeout_name(cx.operation),
+                    humantime::format_duration(cx.timeout),
+                    stage_text(failure.stage),
+                    timeout_name(cx.operation)
+                ),
+            )
+        }
+        Cause::Cancelled => (
+            format!("Interrupted with {n} instance{s} not done"),
+            format!(
+                "Terraform asked the provider to stop ({}). Instances: {list}.\nApply again to finish.",
+                stage_text(failure.stage)
+            ),
+        ),
+    }
+}
+
+/// Adds the report's errors and warnings to `diags`.
+pub fn add_diagnostics(diags: &mut Diagnostics, report: &ResetReport, cx: &Context<'_>) {
+    let done = report.reset.len();
+    let footer = match (cx.operation, report.failures.is_empty(), done) {
+        (_, true, _) => String::new(),
+        (Operation::Create, false, 0) => format!(
+            "\n\nNo password was reset (0 of {}); nothing was recorded in state.",
+            cx.requested
+        ),
+        (Operation::Create, false, _) => format!(
+            "\n\nThe password was reset on {done} of {} instance{}; state records only those. Terraform marks a resource \
+             whose create failed as tainted, so the next apply replaces it and resets every listed instance again \
+             (same password, one more restart each). To reset only what is missing, run `terraform untaint` on this \
+             resource before the next apply.",
+            cx.requested,
+            plural(cx.requested)
+        ),
+        (Operation::Update, false, _) => format!(
+            "\n\nThe password was reset on {done} of the {} added instance{}; state records only those, so the next \
+             apply resets exactly the instances that are missing.",
+            cx.requested,
+            plural(cx.requested)
+        ),
+    };
+    for failure in &report.failures {
+        let (summary, detail) = describe(failure, cx);
+        root_error(diags, summary, format!("{detail}{footer}"));
+    }
+    if cx.shutdown_before_reset && report.rule_seen == Some(PowerRule::RequiresRunning) {
+        root_warning(
+            diags,
+            "shutdown_before_reset is not needed on this account",
+            format!(
+                "The API refused to reset STOPPED instances (OPERATION_DENIED_INSTANCE_NOT_RUNNING): on this account it \
+                 resets only RUNNING instances. The provider started {} instance{} again and reset them running. Set \
+                 shutdown_before_reset = false to avoid the needless stop and start.",
+                report.started.len(),
+                plural(report.started.len())
+            ),
+        );
+    }
+    if !report.not_restarted.is_empty() {
+        let list: Vec<(String, Option<InstanceStatus>)> = report
+            .not_restarted
+            .iter()
+            .map(|id| (id.clone(), Some(InstanceStatus::Stopped)))
+            .collect();
+        root_warning(
+            diags,
+            format!("{} instance{} stayed STOPPED after the reset", list.len(), plural(list.len())),
+            format!(
+                "Their password was reset, but the platform did not restart them, so the provider did not wait for \
+                 them: {}. Start them yourself, or set shutdown_before_reset = true to let the provider bring \
+                 instances back to the power state they had.",
+                list_instances(&list)
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ApiError, ErrorKind};
+    use std::time::Duration;
+
+    fn refusal() -> ApiError {
+        ApiError::new(
+            "ResetInstancesPassword",
+            ErrorKind::Refused {
+                status: 403,
+                code: "OPERATION_DENIED_INSTANCE_NOT_RUNNING".into(),
+                message: "instance not running; password Sekret1!x refused".into(),
+                request_id: Some("T42".into()),
+            },
+        )
+    }
+
+    #[test]
+    fn errors_carry_code_request_id_instances_and_advice_but_not_the_password() {
+        let password = Secret::new("Sekret1!x".into());
+        let report = ResetReport {
+            reset: ["ins-1".to_string()].into(),
+            failures: vec![Failure {
+                stage: Stage::Reset,
+                instances: vec![("ins-2".into(), Some(InstanceStatus::Stopped))],
+                cause: Cause::NeedsRunning(refusal()),
+            }],
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::default();
+        let cx = Context {
+            operation: Operation::Create,
+            requested: 2,
+            password: &password,
+            shutdown_before_reset: false,
+            timeout: Duration::from_secs(60),
+        };
+        add_diagnostics(&mut diags, &report, &cx);
+        assert_eq!(diags.errors.len(), 1);
+        let text = format!("{} {}", diags.errors[0].summary, diags.errors[0].detail);
+        for part in ["OPERATION_DENIED_INSTANCE_NOT_RUNNING", "T42", "ins-2 (STOPPED)", "HTTP 403", "1 of 2", "untaint", "shutdown_before_reset"] {
+            assert!(text.contains(part), "{part} missing from {text}");
+        }
+        assert!(!text.contains("Sekret1!x"), "{text}");
+    }
+
+    #[test]
+    fn long_lists_are_summarised() {
+        let many: Vec<(String, Option<InstanceStatus>)> = (0..25).map(|i| (format!("i{i}"), None)).collect();
+        let text = list_instances(&many);
+        assert!(text.ends_with("and 5 more"));
+        assert!(text.starts_with("i0, i1"));
+    }
+}

@@ -1,0 +1,102 @@
+//! The schema of `zenlayer_instance_password`.
+
+use std::collections::HashMap;
+
+use tf_provider::schema::{
+    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
+};
+
+fn attribute(attr_type: AttributeType, constraint: AttributeConstraint, description: &str) -> Attribute {
+    Attribute {
+        attr_type,
+        description: Description::markdown(description),
+        constraint,
+        sensitive: false,
+        deprecated: false,
+    }
+}
+
+/// The resource's schema.
+pub fn schema() -> Schema {
+    use AttributeConstraint::{Computed, OptionalComputed, Required};
+    let attributes: HashMap<String, Attribute> = [
+        ("id", attribute(AttributeType::String, Computed, "Stable identifier of this resource.")),
+        (
+            "instance_ids",
+            attribute(
+                AttributeType::Set(Box::new(AttributeType::String)),
+                Required,
+                "Ids of the instances whose password is set. At least one; none empty; any number (calls are made in batches of at most 100). Adding ids resets only the added instances; removing ids calls nothing.",
+            ),
+        ),
+        (
+            "password",
+            Attribute {
+                sensitive: true,
+                ..attribute(
+                    AttributeType::String,
+                    Required,
+                    "The new root (Linux) or Administrator (Windows) password: 8 to 16 characters, with at least one lower-case letter, one upper-case letter, one digit and one special character from `!@#$%^+*()`, and no other characters. Checked at plan time. Changing it replaces the resource, which resets every listed instance again. Stored in state as a sensitive value.",
+                )
+            },
+        ),
+        (
+            "shutdown_before_reset",
+            attribute(
+                AttributeType::Bool,
+                OptionalComputed,
+                "Stop RUNNING instances gracefully and wait for STOPPED before the reset, for accounts where the API wants stopped instances; afterwards every instance is brought back to the power state it had. Default `false`.",
+            ),
+        ),
+        (
+            "wait_for_running",
+            attribute(
+                AttributeType::Bool,
+                OptionalComputed,
+                "After the reset, wait until every instance is RUNNING again. Default `true`.",
+            ),
+        ),
+        (
+            "request_ids",
+            attribute(
+                AttributeType::List(Box::new(AttributeType::String)),
+                Computed,
+                "Request ids of the ResetInstancesPassword calls made by the last create or update that made any (give them to Zenlayer support to trace a reset).",
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+
+    let timeouts = Block {
+        version: 1,
+        attributes: [
+            (
+                "create".to_string(),
+                attribute(AttributeType::String, AttributeConstraint::Optional, "Bound of a create, stop, reset and waits included, such as `\"90s\"`, `\"20m\"`, `\"1h\"`. Default `\"20m\"`."),
+            ),
+            (
+                "update".to_string(),
+                attribute(AttributeType::String, AttributeConstraint::Optional, "Bound of an update that resets added instances. Default `\"20m\"`."),
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        description: Description::markdown("How long operations may take."),
+        ..Default::default()
+    };
+
+    Schema {
+        version: 1,
+        block: Block {
+            version: 1,
+            attributes,
+            blocks: HashMap::from([("timeouts".to_string(), NestedBlock::Optional(timeouts))]),
+            description: Description::markdown(
+                "Sets the root/Administrator login password of a set of Zenlayer virtual machines through the ResetInstancesPassword API. Destroying it calls no API: the instances keep their current password.",
+            ),
+            deprecated: false,
+        },
+    }
+}

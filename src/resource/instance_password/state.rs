@@ -1,0 +1,318 @@
+//! The resource's attributes as Terraform exchanges them, and the small pure rules on them:
+//! defaults, the plan-time checks, and the set arithmetic of an update.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize, Serializer};
+use tf_provider::value::Value;
+
+use crate::api::password_rule;
+use crate::secret::Secret;
+
+/// Default of `shutdown_before_reset`.
+pub const DEFAULT_SHUTDOWN_BEFORE_RESET: bool = false;
+/// Default of `wait_for_running`.
+pub const DEFAULT_WAIT_FOR_RUNNING: bool = true;
+/// Default of `timeouts.create` and `timeouts.update`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+/// The `timeouts` block.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeouts {
+    /// Bound of a create.
+    #[serde(default)]
+    pub create: Value<String>,
+    /// Bound of an update.
+    #[serde(default)]
+    pub update: Value<String>,
+}
+
+/// The resource's attributes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct State {
+    /// Stable identifier.
+    #[serde(default)]
+    pub id: Value<String>,
+    /// The instances.
+    #[serde(default)]
+    pub instance_ids: Value<BTreeSet<Value<String>>>,
+    /// The new password. Terraform keeps it in state (as a sensitive value); this is the one
+    /// place where it is serialized.
+    #[serde(default, serialize_with = "serialize_password")]
+    pub password: Value<Secret>,
+    /// Stop RUNNING instances first.
+    #[serde(default)]
+    pub shutdown_before_reset: Value<bool>,
+    /// Wait for RUNNING afterwards.
+    #[serde(default)]
+    pub wait_for_running: Value<bool>,
+    /// Request ids of the last reset calls.
+    #[serde(default)]
+    pub request_ids: Value<Vec<Value<String>>>,
+    /// The `timeouts` block (a list of at most one).
+    #[serde(default)]
+    pub timeouts: Value<Vec<Timeouts>>,
+}
+
+fn serialize_password<S: Serializer>(value: &Value<Secret>, serializer: S) -> Result<S::Ok, S::Error> {
+    value.as_ref().map(|s| s.expose()).serialize(serializer)
+}
+
+/// The operation a timeout bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Create.
+    Create,
+    /// Update.
+    Update,
+}
+
+/// A problem found while checking the configuration at plan time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The attribute, when the problem is tied to one that may be shown; `None` for the
+    /// password (Terraform would print the source line, which may hold the password).
+    pub attribute: Option<&'static str>,
+    /// Summary.
+    pub summary: String,
+    /// Detail.
+    pub detail: String,
+}
+
+impl State {
+    /// The instance ids when they are all known.
+    pub fn known_ids(&self) -> Option<BTreeSet<String>> {
+        match &self.instance_ids {
+            Value::Value(set) => set
+                .iter()
+                .map(|v| match v {
+                    Value::Value(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        }
+    }
+
+    /// Sets `instance_ids` from a list.
+    pub fn set_ids<'a>(&mut self, ids: impl IntoIterator<Item = &'a String>) {
+        self.instance_ids = Value::Value(ids.into_iter().map(|s| Value::Value(s.clone())).collect());
+    }
+
+    /// Fills in the defaults of the optional arguments.
+    pub fn apply_defaults(&mut self) {
+        if self.shutdown_before_reset.is_null() {
+            self.shutdown_before_reset = Value::Value(DEFAULT_SHUTDOWN_BEFORE_RESET);
+        }
+        if self.wait_for_running.is_null() {
+            self.wait_for_running = Value::Value(DEFAULT_WAIT_FOR_RUNNING);
+        }
+    }
+
+    /// `shutdown_before_reset`, defaulted.
+    pub fn shutdown_before_reset(&self) -> bool {
+        self.shutdown_before_reset
+            .as_ref_option()
+            .copied()
+            .unwrap_or(DEFAULT_SHUTDOWN_BEFORE_RESET)
+    }
+
+    /// `wait_for_running`, defaulted.
+    pub fn wait_for_running(&self) -> bool {
+        self.wait_for_running
+            .as_ref_option()
+            .copied()
+            .unwrap_or(DEFAULT_WAIT_FOR_RUNNING)
+    }
+
+    /// The timeout of `op`, defaulted. Invalid text was refused at plan time; it falls back to
+    /// the default here.
+    pub fn timeout(&self, op: Operation) -> Duration {
+        let text = match (&self.timeouts, op) {
+            (Value::Value(list), Operation::Create) => list.first().and_then(|t| t.create.as_ref_option().cloned()),
+            (Value::Value(list), Operation::Update) => list.first().and_then(|t| t.update.as_ref_option().cloned()),
+            _ => None,
+        };
+        text.and_then(|t| humantime::parse_duration(t.trim()).ok())
+            .unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// The request ids as plain strings.
+    pub fn request_id_list(&self) -> Vec<String> {
+        match &self.request_ids {
+            Value::Value(list) => list.iter().filter_map(|v| v.as_ref_option().cloned()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Sets `request_ids`.
+    pub fn set_request_ids(&mut self, ids: &[String]) {
+        self.request_ids = Value::Value(ids.iter().map(|s| Value::Value(s.clone())).collect());
+    }
+
+    /// Every problem with the known parts of the configuration.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if let Value::Value(password) = &self.password {
+            let violations = password_rule::check(password.expose());
+            if !violations.is_empty() {
+                let reasons: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
+                problems.push(Problem {
+                    attribute: None,
+                    summary: "Invalid password for zenlayer_instance_password".into(),
+                    detail: format!(
+                        "The password argument breaks the Zenlayer password rule: {}. The rule: {}. Nothing was sent to the API.",
+                        reasons.join("; "),
+                        password_rule::describe_rule()
+                    ),
+                });
+            }
+        }
+        if let Value::Value(set) = &self.instance_ids {
+            if set.is_empty() {
+                problems.push(Problem {
+                    attribute: Some("instance_ids"),
+                    summary: "No instances".into(),
+                    detail: "instance_ids must list at least one instance id.".into(),
+                });
+            }
+            if set.iter().any(|v| matches!(v, Value::Value(s) if s.trim().is_empty()) || v.is_null()) {
+                problems.push(Problem {
+                    attribute: Some("instance_ids"),
+                    summary: "Empty instance id".into(),
+                    detail: "instance_ids contains an empty string or null; every element must be an instance id such as \"ins-abc123\".".into(),
+                });
+            }
+        }
+        if let Value::Value(list) = &self.timeouts {
+            for t in list {
+                for (name, value) in [("create", &t.create), ("update", &t.update)] {
+                    if let Value::Value(text) = value {
+                        match humantime::parse_duration(text.trim()) {
+                            Ok(d) if !d.is_zero() => {}
+                            Ok(_) => problems.push(Problem {
+                                attribute: Some("timeouts"),
+                                summary: format!("Invalid timeouts.{name}"),
+                                detail: format!("timeouts.{name} must be longer than zero."),
+                            }),
+                            Err(e) => problems.push(Problem {
+                                attribute: Some("timeouts"),
+                                summary: format!("Invalid timeouts.{name}"),
+                                detail: format!(
+                                    "timeouts.{name} = {text:?} is not a duration ({e}); write it like \"90s\", \"20m\" or \"1h\"."
+                                ),
+                            }),
+                        }
+                    }
+                }
+            }
+        }
+        problems
+    }
+
+    /// Whether the password differs from `prior`'s (an unknown password may differ).
+    pub fn password_changed_from(&self, prior: &State) -> bool {
+        match (&self.password, &prior.password) {
+            (Value::Value(a), Value::Value(b)) => a != b,
+            (Value::Null, Value::Null) => false,
+            _ => true,
+        }
+    }
+}
+
+/// A fresh resource id: stable for the life of the resource, unique in practice.
+pub fn new_id(ids: &BTreeSet<String>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    h.update(now.to_le_bytes());
+    h.update(std::process::id().to_le_bytes());
+    h.update(fastrand::u64(..).to_le_bytes());
+    for id in ids {
+        h.update(id.as_bytes());
+        h.update([0]);
+    }
+    format!("zlpw-{}", &hex::encode(h.finalize())[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_password(p: &str) -> State {
+        State {
+            password: Value::Value(Secret::new(p.to_string())),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn password_problems_never_quote_the_password() {
+        let problems = with_password("weakpass").problems();
+        assert_eq!(problems.len(), 1);
+        let p = &problems[0];
+        assert_eq!(p.attribute, None, "no attribute, so Terraform prints no source line");
+        assert!(p.detail.contains("upper-case"));
+        assert!(!p.detail.contains("weakpass"));
+        assert!(with_password("Good1!pass").problems().is_empty());
+    }
+
+    #[test]
+    fn unknown_values_are_not_judged() {
+        let s = State {
+            password: Value::Unknown,
+            instance_ids: Value::Unknown,
+            ..Default::default()
+        };
+        assert!(s.problems().is_empty());
+        assert_eq!(s.known_ids(), None);
+    }
+
+    #[test]
+    fn empty_ids_and_bad_timeouts_are_problems() {
+        let mut s = with_password("Good1!pass");
+        s.instance_ids = Value::Value(BTreeSet::new());
+        s.timeouts = Value::Value(vec![Timeouts {
+            create: Value::Value("soon".into()),
+            update: Value::Value("0s".into()),
+        }]);
+        let attrs: Vec<_> = s.problems().iter().map(|p| p.attribute).collect();
+        assert_eq!(attrs, vec![Some("instance_ids"), Some("timeouts"), Some("timeouts")]);
+        s.instance_ids = Value::Value([Value::Value(" ".to_string())].into_iter().collect());
+        assert!(s.problems().iter().any(|p| p.summary == "Empty instance id"));
+    }
+
+    #[test]
+    fn defaults_and_timeouts() {
+        let mut s = State::default();
+        s.apply_defaults();
+        assert!(!s.shutdown_before_reset());
+        assert!(s.wait_for_running());
+        assert_eq!(s.timeout(Operation::Create), DEFAULT_TIMEOUT);
+        s.timeouts = Value::Value(vec![Timeouts {
+            create: Value::Value("90s".into()),
+            update: Value::Null,
+        }]);
+        assert_eq!(s.timeout(Operation::Create), Duration::from_secs(90));
+        assert_eq!(s.timeout(Operation::Update), DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn state_serializes_the_password_for_terraform_only() {
+        let s = with_password("Good1!pass");
+        assert!(!format!("{s:?}").contains("Good1!pass"));
+        let json = serde_json::to_string(&s).expect("serializable");
+        assert!(json.contains("Good1!pass"), "state must carry the password");
+    }
+
+    #[test]
+    fn ids_are_distinct() {
+        let ids: BTreeSet<String> = ["a".to_string()].into();
+        assert_ne!(new_id(&ids), new_id(&ids));
+        assert!(new_id(&ids).starts_with("zlpw-"));
+    }
+}

@@ -1,0 +1,5 @@
+//! The provider's resources.
+
+pub mod instance_password;
+
+pub use instance_password::InstancePasswordResource;

@@ -1,0 +1,196 @@
+//! Faults on demand: rules that make API calls misbehave, either on the next N matching calls
+//! or at a given rate.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What goes wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// The answer is delayed (before the call is processed).
+    Latency {
+        /// How long.
+        #[serde(with = "super::world::millis")]
+        delay: Duration,
+    },
+    /// HTTP 429 `REQUEST_LIMIT_EXCEEDED`, optionally with `Retry-After` in seconds.
+    Throttle {
+        /// Seconds for `Retry-After`.
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// A 5xx with a flat error body.
+    ServerError {
+        /// HTTP status, 500 by default.
+        #[serde(default = "default_500")]
+        status: u16,
+        /// Error code, `INTERNAL_SERVER_ERROR` by default.
+        #[serde(default = "default_ise")]
+        code: String,
+    },
+    /// The connection is closed without an answer.
+    Drop,
+    /// A 502 from a proxy, with an HTML body.
+    BadGateway,
+    /// HTTP 403 with `cf-mitigated: challenge` and an HTML body.
+    Html403,
+    /// HTTP 451 with an HTML body.
+    Status451,
+    /// HTTP 200 with a JSON body cut short.
+    TruncatedJson,
+    /// HTTP 200 with a body that is not JSON at all.
+    NonJson200,
+    /// HTTP 200 carrying an error-shaped body.
+    ErrorShaped200 {
+        /// Error code.
+        code: String,
+    },
+    /// A refusal with any status and code (e.g. to refuse one action).
+    Refuse {
+        /// HTTP status.
+        status: u16,
+        /// Error code.
+        code: String,
+    },
+}
+
+fn default_500() -> u16 {
+    500
+}
+
+fn default_ise() -> String {
+    "INTERNAL_SERVER_ERROR".into()
+}
+
+/// A fault and when it applies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultRule {
+    /// What goes wrong.
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// Only calls of this action (any action when absent).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Only calls whose instance ids include this one.
+    #[serde(default)]
+    pub instance_id: Option<String>,
+    /// Apply to the next N matching calls, then retire.
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// Apply to each matching call with this probability (when `count` is absent).
+    #[serde(default)]
+    pub rate: Option<f64>,
+}
+
+impl FaultKind {
+    /// A short name for the call log.
+    pub fn name(&self) -> String {
+        match self {
+            FaultKind::Latency { delay } => format!("latency {}ms", delay.as_millis()),
+            FaultKind::Throttle { .. } => "throttle".into(),
+            FaultKind::ServerError { status, .. } => format!("server_error {status}"),
+            FaultKind::Drop => "drop".into(),
+            FaultKind::BadGateway => "bad_gateway".into(),
+            FaultKind::Html403 => "html_403".into(),
+            FaultKind::Status451 => "status_451".into(),
+            FaultKind::TruncatedJson => "truncated_json".into(),
+            FaultKind::NonJson200 => "non_json_200".into(),
+            FaultKind::ErrorShaped200 { code } => format!("error_shaped_200 {code}"),
+            FaultKind::Refuse { code, .. } => format!("refuse {code}"),
+        }
+    }
+}
+
+/// The active rules.
+#[derive(Debug, Default, Clone)]
+pub struct FaultPlan {
+    rules: Vec<FaultRule>,
+}
+
+impl FaultPlan {
+    /// Adds rules.
+    pub fn add(&mut self, rules: impl IntoIterator<Item = FaultRule>) {
+        self.rules.extend(rules);
+    }
+
+    /// Removes every rule.
+    pub fn clear(&mut self) {
+        self.rules.clear();
+    }
+
+    /// The active rules.
+    pub fn rules(&self) -> &[FaultRule] {
+        &self.rules
+    }
+
+    /// The fault for a call of `action` on `ids`, if any: the first matching rule wins, and a
+    /// counted rule is used up.
+    pub fn pick(&mut self, action: &str, ids: &[String]) -> Option<FaultKind> {
+        let index = self.rules.iter().position(|r| {
+            r.action.as_deref().is_none_or(|a| a == action)
+                && r
+                    .instance_id
+                    .as_ref()
+                    .is_none_or(|wanted| ids.iter().any(|id| id == wanted))
+                && match (r.count, r.rate) {
+                    (Some(n), _) => n > 0,
+                    (None, Some(p)) => fastrand::f64() < p,
+                    (None, None) => true,
+                }
+        })?;
+        let rule = &mut self.rules[index];
+        let kind = rule.kind.clone();
+        if let Some(n) = rule.count.as_mut() {
+            *n -= 1;
+            if *n == 0 {
+                self.rules.remove(index);
+            }
+        }
+        Some(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_rules_apply_n_times_to_matching_calls() {
+        let mut plan = FaultPlan::default();
+        plan.add([serde_json::from_value::<FaultRule>(serde_json::json!(
+            {"kind": "throttle", "action": "ResetInstancesPassword", "count": 2}
+        ))
+        .expect("valid rule")]);
+        let ids = vec!["a".to_string()];
+        assert_eq!(plan.pick("DescribeInstancesStatus", &ids), None);
+        assert!(plan.pick("ResetInstancesPassword", &ids).is_some());
+        assert!(plan.pick("ResetInstancesPassword", &ids).is_some());
+        assert_eq!(plan.pick("ResetInstancesPassword", &ids), None);
+        assert!(plan.rules().is_empty());
+    }
+
+    #[test]
+    fn instance_filters_and_rates_select_calls() {
+        let mut plan = FaultPlan::default();
+        plan.add([
+            FaultRule {
+                kind: FaultKind::Drop,
+                action: None,
+                instance_id: Some("x".into()),
+                count: None,
+                rate: None,
+            },
+            FaultRule {
+                kind: FaultKind::Html403,
+                action: None,
+                instance_id: None,
+                count: None,
+                rate: Some(0.0),
+            },
+        ]);
+        assert_eq!(plan.pick("A", &["x".to_string()]), Some(FaultKind::Drop));
+        assert_eq!(plan.pick("A", &["y".to_string()]), None);
+    }
+}

@@ -1,0 +1,366 @@
+//! The API endpoint of the simulator: `POST /api/v2/vm`, with the real wire format: signature
+//! verification, the wrapped success envelope and the flat error body, the documented codes.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::faults::FaultKind;
+use super::world::{CallRecord, Refusal};
+use super::{DropConnection, Sim};
+use crate::api::password_rule;
+use crate::api::signer::{self, SigningInput};
+
+/// API versions the simulator accepts in `X-ZC-Version`.
+const VERSIONS: [&str; 2] = ["2023-03-13", "2026-04-01"];
+/// How far the request timestamp may be from the simulator's clock.
+const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Params {
+    #[serde(default)]
+    instance_ids: Option<Vec<String>>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    force_shutdown: Option<bool>,
+    #[serde(default)]
+    page_num: Option<u64>,
+    #[serde(default)]
+    page_size: Option<u64>,
+}
+
+/// The body of every answer, before it is sent.
+enum Outcome {
+    Ok(Value),
+    Refused(Refusal),
+}
+
+/// Handles one API call.
+pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
+    let action = header(&headers, "x-zc-action").unwrap_or_default().to_string();
+    let params: Option<Params> = serde_json::from_slice(&body).ok();
+    let ids = params
+        .as_ref()
+        .and_then(|p| p.instance_ids.clone())
+        .unwrap_or_default();
+
+    // Log the call on arrival, so that calls abandoned by the client are on record too.
+    let (seq, request_id, fault, latency) = {
+        let mut w = sim.lock();
+        let seq = w.calls.len() as u64 + 1;
+        let request_id = format!("T{seq:06}{:08X}", fastrand::u32(..));
+        let fault = sim.faults().pick(&action, &ids);
+        let at_ms = w.now_ms();
+        let latency = w.settings.latency;
+        w.calls.push(CallRecord {
+            seq,
+            at_ms,
+            done_ms: None,
+            action: action.clone(),
+            instance_ids: ids.clone(),
+            force_shutdown: params.as_ref().and_then(|p| p.force_shutdown),
+            status: None,
+            code: None,
+            request_id: request_id.clone(),
+            fault: fault.as_ref().map(FaultKind::name),
+        });
+        (seq, request_id, fault, latency)
+    };
+
+    let mut delay = latency;
+    if let Some(FaultKind::Latency { delay: extra }) = &fault {
+        delay += *extra;
+    }
+    if !delay.is_zero() {
+        // If the client gives up meanwhile, the connection closes and this future is dropped:
+        // the call is never processed, as with a request lost before it reached the API.
+        tokio::time::sleep(delay).await;
+    }
+
+    let response = match fault {
+        Some(FaultKind::Latency { .. }) | None => {
+            let outcome = match authenticate(&sim, &headers, &body) {
+                Err(refusal) => Outcome::Refused(refusal),
+                Ok(()) => dispatch(&sim, &action, params, &body),
+            };
+            envelope(outcome, &request_id)
+        }
+        Some(fault) => inject(fault, &request_id),
+    };
+
+    let mut w = sim.lock();
+    let done_ms = w.now_ms();
+    if let Some(record) = w.calls.iter_mut().find(|c| c.seq == seq) {
+        record.done_ms = Some(done_ms);
+        if response.extensions().get::<DropConnection>().is_none() {
+            record.status = Some(response.status().as_u16());
+            record.code = response
+                .extensions()
+                .get::<AnsweredCode>()
+                .map(|c| c.0.to_string());
+        }
+    }
+    response
+}
+
+/// The error code of an answer, for the call log.
+#[derive(Clone)]
+struct AnsweredCode(String);
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn authenticate(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+    let missing = |name: &str| Refusal::new(400, "MISSING_PARAMETER", format!("Missing header {name}."));
+    let action = header(headers, "x-zc-action").ok_or_else(|| missing("X-ZC-Action"))?;
+    if action.is_empty() {
+        return Err(missing("X-ZC-Action"));
+    }
+    let version = header(headers, "x-zc-version").ok_or_else(|| missing("X-ZC-Version"))?;
+    if !VERSIONS.contains(&version) {
+        return Err(Refusal::new(400, "INVALID_PARAMETER", format!("Unsupported X-ZC-Version {version}.")));
+    }
+    if let Some(service) = header(headers, "x-zc-service") {
+        if service != "vm" {
+            return Err(Refusal::new(400, "INVALID_PARAMETER", format!("Unknown service {service}.")));
+        }
+    }
+    let method = header(headers, "x-zc-signature-method").ok_or_else(|| missing("X-ZC-Signature-Method"))?;
+    if method != signer::ALGORITHM {
+        return Err(Refusal::new(401, "SIGNATURE_FAILURE", format!("Unsupported signature method {method}.")));
+    }
+    let timestamp: u64 = header(headers, "x-zc-timestamp")
+        .ok_or_else(|| missing("X-ZC-Timestamp"))?
+        .parse()
+        .map_err(|_| Refusal::new(400, "INVALID_PARAMETER", "X-ZC-Timestamp is not a number."))?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    if now.abs_diff(timestamp) > MAX_SKEW.as_secs() {
+        return Err(Refusal::new(401, "REQUEST_EXPIRED", "X-ZC-Timestamp is too far from the server's clock."));
+    }
+    let authorization = header(headers, "authorization").ok_or_else(|| missing("Authorization"))?;
+    let (credential, signed_headers, signature) = parse_authorization(authorization)
+        .ok_or_else(|| Refusal::new(401, "SIGNATURE_FAILURE", "Malformed Authorization header."))?;
+    let creds = sim.credentials();
+    if credential != creds.access_key_id {
+        return Err(Refusal::new(401, "INVALID_ACCESS_KEY_ID", "The access key id is not known."));
+    }
+    if signed_headers != signer::SIGNED_HEADERS {
+        return Err(Refusal::new(401, "SIGNATURE_FAILURE", "SignedHeaders must be content-type;host."));
+    }
+    let expected = signer::signature(
+        creds.access_key_password.expose(),
+        &SigningInput {
+            content_type: header(headers, "content-type").unwrap_or_default(),
+            host: header(headers, "host").unwrap_or_default(),
+            timestamp,
+            body,
+        },
+    );
+    if expected != signature {
+        return Err(Refusal::new(401, "SIGNATURE_FAILURE", "The request signature does not match."));
+    }
+    Ok(())
+}
+
+fn parse_authorization(value: &str) -> Option<(&str, &str, &str)> {
+    let rest = value.strip_prefix(signer::ALGORITHM)?.trim_start();
+    let mut credential = None;
+    let mut signed = None;
+    let mut signature = None;
+    for part in rest.split(',') {
+        let (k, v) = part.trim().split_once('=')?;
+        match k {
+            "Credential" => credential = Some(v),
+            "SignedHeaders" => signed = Some(v),
+            "Signature" => signature = Some(v),
+            _ => return None,
+        }
+    }
+    Some((credential?, signed?, signature?))
+}
+
+fn dispatch(sim: &Sim, action: &str, params: Option<Params>, body: &[u8]) -> Outcome {
+    let Some(p) = params else {
+        let detail = if serde_json::from_slice::<Value>(body).is_ok() {
+            "The request body has fields of the wrong type."
+        } else {
+            "The request body is not JSON."
+        };
+        return Outcome::Refused(Refusal::new(400, "INVALID_PARAMETER", detail));
+    };
+    let ids_required = || -> Result<Vec<String>, Refusal> {
+        let ids = p.instance_ids.clone().ok_or_else(|| {
+            Refusal::new(400, "MISSING_PARAMETER", "instanceIds is required.")
+        })?;
+        check_ids(&ids)?;
+        Ok(ids)
+    };
+    let mut w = sim.lock();
+    w.advance();
+    let result = match action {
+        "ResetInstancesPassword" => ids_required().and_then(|ids| {
+            let password = p.password.as_deref().ok_or_else(|| {
+                Refusal::new(400, "MISSING_PARAMETER", "password is required.")
+            })?;
+            if !password_rule::check(password).is_empty() {
+                return Err(Refusal::new(
+                    400,
+                    "INVALID_PARAMETER",
+                    format!("password does not meet the rule: {}.", password_rule::describe_rule()),
+                ));
+            }
+            w.reset(&ids, password).map(|()| json!({}))
+        }),
+        "StopInstances" => ids_required().and_then(|ids| w.stop(&ids).map(|()| json!({}))),
+        "StartInstances" => ids_required().and_then(|ids| w.start(&ids).map(|()| json!({}))),
+        "DescribeInstancesStatus" | "DescribeInstances" => describe(&w, action, &p),
+        other => Err(Refusal::new(
+            400,
+            "INVALID_ACTION",
+            format!("The action {other} is not supported by the simulator."),
+        )),
+    };
+    match result {
+        Ok(v) => Outcome::Ok(v),
+        Err(r) => Outcome::Refused(r),
+    }
+}
+
+fn check_ids(ids: &[String]) -> Result<(), Refusal> {
+    if ids.is_empty() {
+        return Err(Refusal::new(400, "MISSING_PARAMETER", "instanceIds must not be empty."));
+    }
+    if ids.len() > 100 {
+        return Err(Refusal::new(
+            400,
+            "INVALID_PARAMETER",
+            format!("instanceIds has {} items; at most 100 are allowed.", ids.len()),
+        ));
+    }
+    Ok(())
+}
+
+fn describe(w: &super::world::World, action: &str, p: &Params) -> Result<Value, Refusal> {
+    if let Some(ids) = &p.instance_ids {
+        if ids.len() > 100 {
+            return Err(Refusal::new(400, "INVALID_PARAMETER", "instanceIds has more than 100 items."));
+        }
+    }
+    let page_size = p.page_size.unwrap_or(20);
+    let page_num = p.page_num.unwrap_or(1);
+    if !(1..=1000).contains(&page_size) || page_num < 1 {
+        return Err(Refusal::new(400, "INVALID_PARAMETER", "pageSize must be 1 to 1000 and pageNum at least 1."));
+    }
+    let rows = w.list(p.instance_ids.as_deref());
+    let total = rows.len();
+    let data: Vec<Value> = rows
+        .into_iter()
+        .skip(((page_num - 1) * page_size) as usize)
+        .take(page_size as usize)
+        .map(|(id, status)| {
+            if action == "DescribeInstances" {
+                json!({
+                    "instanceId": id, "instanceName": format!("sim-{id}"),
+                    "instanceStatus": status, "zoneId": "SIM-A",
+                    "publicIpAddresses": [], "privateIpAddresses": []
+                })
+            } else {
+                json!({"instanceId": id, "instanceStatus": status})
+            }
+        })
+        .collect();
+    Ok(json!({"totalCount": total, "dataSet": data}))
+}
+
+fn envelope(outcome: Outcome, request_id: &str) -> Response {
+    match outcome {
+        Outcome::Ok(mut fields) => {
+            if let Value::Object(map) = &mut fields {
+                map.insert("requestId".into(), json!(request_id));
+            }
+            axum::Json(json!({"requestId": request_id, "response": fields})).into_response()
+        }
+        Outcome::Refused(r) => refusal(r.status, r.code, &r.message, request_id),
+    }
+}
+
+fn refusal(status: u16, code: &str, message: &str, request_id: &str) -> Response {
+    let mut response = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(json!({"requestId": request_id, "code": code, "message": message})),
+    )
+        .into_response();
+    response.extensions_mut().insert(AnsweredCode(code.to_string()));
+    response
+}
+
+fn html(status: StatusCode, body: &'static str) -> Response {
+    (status, [("content-type", "text/html; charset=utf-8")], body).into_response()
+}
+
+fn inject(fault: FaultKind, request_id: &str) -> Response {
+    match fault {
+        FaultKind::Latency { .. } => unreachable!("latency is not an answer"),
+        FaultKind::Throttle { retry_after } => {
+            let mut r = refusal(429, "REQUEST_LIMIT_EXCEEDED", "Request limit exceeded.", request_id);
+            if let Some(s) = retry_after {
+                if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                    r.headers_mut().insert("retry-after", v);
+                }
+            }
+            r
+        }
+        FaultKind::ServerError { status, code } => {
+            refusal(status, &code, "Simulated server fault.", request_id)
+        }
+        FaultKind::Refuse { status, code } => refusal(status, &code, "Simulated refusal.", request_id),
+        FaultKind::ErrorShaped200 { code } => {
+            let mut r = axum::Json(json!({"requestId": request_id, "code": code, "message": "Simulated error in a 200."})).into_response();
+            r.extensions_mut().insert(AnsweredCode(code));
+            r
+        }
+        FaultKind::Drop => {
+            let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            r.extensions_mut().insert(DropConnection);
+            r
+        }
+        FaultKind::BadGateway => html(StatusCode::BAD_GATEWAY, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+        FaultKind::Html403 => {
+            let mut r = html(StatusCode::FORBIDDEN, "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>challenge</body></html>");
+            r.headers_mut().insert("cf-mitigated", HeaderValue::from_static("challenge"));
+            r
+        }
+        FaultKind::Status451 => html(StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS, "<html><body>Unavailable For Legal Reasons</body></html>"),
+        FaultKind::TruncatedJson => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            format!("{{\"requestId\":\"{request_id}\",\"response\":{{\"requestId\":\"{request_id}\",\"dataSe"),
+        )
+            .into_response(),
+        FaultKind::NonJson200 => (StatusCode::OK, [("content-type", "text/plain")], "OK").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_headers_parse() {
+        let (c, s, sig) = parse_authorization(
+            "ZC2-HMAC-SHA256 Credential=AK, SignedHeaders=content-type;host, Signature=abc",
+        )
+        .expect("well formed");
+        assert_eq!((c, s, sig), ("AK", "content-type;host", "abc"));
+        assert!(parse_authorization("Bearer x").is_none());
+        assert!(parse_authorization("ZC2-HMAC-SHA256 Credential=AK").is_none());
+    }
+}

@@ -1,0 +1,449 @@
+//! The simulated world: instances whose status moves over time, the power rule, the record of
+//! resets, and the log of calls. Passwords are kept only as salted digests.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+
+/// Which power state ResetInstancesPassword requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PowerRule {
+    /// Only RUNNING instances (the reference's error table); the default.
+    Running,
+    /// Only STOPPED instances (the reference's note); they restart by themselves afterwards.
+    Stopped,
+}
+
+/// Timing and behaviour settings, changeable at run time through the inspection interface.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Settings {
+    /// The power rule for resets.
+    pub power_rule: PowerRule,
+    /// REBOOT (or BOOTING, after a reset of a stopped instance) lasts this long.
+    #[serde(with = "millis")]
+    pub reboot_delay: Duration,
+    /// BOOTING after StartInstances lasts this long.
+    #[serde(with = "millis")]
+    pub boot_delay: Duration,
+    /// STOPPING after StopInstances lasts this long.
+    #[serde(with = "millis")]
+    pub stop_delay: Duration,
+    /// Every API call is answered after this long.
+    #[serde(with = "millis")]
+    pub latency: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            power_rule: PowerRule::Running,
+            reboot_delay: Duration::from_secs(2),
+            boot_delay: Duration::from_secs(2),
+            stop_delay: Duration::from_secs(2),
+            latency: Duration::ZERO,
+        }
+    }
+}
+
+/// Durations as whole milliseconds in JSON.
+pub(crate) mod millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis() as u64)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
+}
+
+/// A simulated instance.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    status: String,
+    /// Status changes still to come, in time order.
+    upcoming: VecDeque<(Instant, String)>,
+    password_digest: Option<[u8; 32]>,
+    /// When each reset was accepted, in milliseconds since the simulator started.
+    resets_ms: Vec<u64>,
+    /// Whether the platform restarts this instance after a reset while STOPPED.
+    auto_restart: bool,
+}
+
+/// What the inspection interface shows of an instance (never its password).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InstanceView {
+    /// Instance id.
+    pub id: String,
+    /// Current status.
+    pub status: String,
+    /// How many resets were accepted.
+    pub reset_count: usize,
+    /// When, in milliseconds since the simulator started.
+    pub reset_times_ms: Vec<u64>,
+    /// Whether the platform restarts it after a reset while STOPPED.
+    pub auto_restart: bool,
+}
+
+/// One API call as the simulator received it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CallRecord {
+    /// Arrival order, from 1.
+    pub seq: u64,
+    /// Arrival, in milliseconds since the simulator started.
+    pub at_ms: u64,
+    /// Answer, in milliseconds since the simulator started (absent if none was sent).
+    pub done_ms: Option<u64>,
+    /// `X-ZC-Action`.
+    pub action: String,
+    /// The instance ids in the body, if any.
+    pub instance_ids: Vec<String>,
+    /// `forceShutdown` of StopInstances, if given.
+    pub force_shutdown: Option<bool>,
+    /// HTTP status answered (absent if the connection was dropped or abandoned).
+    pub status: Option<u16>,
+    /// Error code answered, if any.
+    pub code: Option<String>,
+    /// Request id answered.
+    pub request_id: String,
+    /// The injected fault, if any.
+    pub fault: Option<String>,
+}
+
+/// An error answer of the API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// HTTP status.
+    pub status: u16,
+    /// Error code.
+    pub code: &'static str,
+    /// Message.
+    pub message: String,
+}
+
+impl Refusal {
+    pub(crate) fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The whole simulated state.
+#[derive(Debug)]
+pub struct World {
+    /// When the simulator started.
+    pub started: Instant,
+    /// Current settings.
+    pub settings: Settings,
+    instances: BTreeMap<String, Instance>,
+    salt: [u8; 16],
+    /// Every API call received.
+    pub calls: Vec<CallRecord>,
+}
+
+const TERMINAL_OR_GONE: [&str; 4] = ["CREATE_FAILED", "RELEASING", "RECYCLE", "RECYCLING"];
+
+impl World {
+    /// A world with no instances.
+    pub fn new(settings: Settings) -> Self {
+        let mut salt = [0u8; 16];
+        salt.iter_mut().for_each(|b| *b = fastrand::u8(..));
+        World {
+            started: Instant::now(),
+            settings,
+            instances: BTreeMap::new(),
+            salt,
+            calls: Vec::new(),
+        }
+    }
+
+    /// Milliseconds since start.
+    pub fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn digest(&self, password: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.salt);
+        h.update(password.as_bytes());
+        h.finalize().into()
+    }
+
+    /// Applies every status change that is due.
+    pub fn advance(&mut self) {
+        let now = Instant::now();
+        for inst in self.instances.values_mut() {
+            while let Some((at, _)) = inst.upcoming.front() {
+                if *at > now {
+                    break;
+                }
+                if let Some((_, status)) = inst.upcoming.pop_front() {
+                    inst.status = status;
+                }
+            }
+        }
+    }
+
+    /// Creates (or overwrites) an instance.
+    pub fn upsert(&mut self, id: &str, status: &str, auto_restart: bool) {
+        self.instances.insert(
+            id.to_string(),
+            Instance {
+                status: status.to_string(),
+                upcoming: VecDeque::new(),
+                password_digest: None,
+                resets_ms: Vec::new(),
+                auto_restart,
+            },
+        );
+    }
+
+    /// Changes an existing instance's status (cancelling pending transitions) or its
+    /// auto-restart behaviour. Returns false if it does not exist.
+    pub fn modify(&mut self, id: &str, status: Option<&str>, auto_restart: Option<bool>) -> bool {
+        let Some(inst) = self.instances.get_mut(id) else {
+            return false;
+        };
+        if let Some(s) = status {
+            inst.status = s.to_string();
+            inst.upcoming.clear();
+        }
+        if let Some(a) = auto_restart {
+            inst.auto_restart = a;
+        }
+        true
+    }
+
+    /// Deletes an instance. Returns whether it existed.
+    pub fn remove(&mut self, id: &str) -> bool {
+        self.instances.remove(id).is_some()
+    }
+
+    /// The inspection view of one instance.
+    pub fn view(&self, id: &str) -> Option<InstanceView> {
+        self.instances.get(id).map(|i| InstanceView {
+            id: id.to_string(),
+            status: i.status.clone(),
+            reset_count: i.resets_ms.len(),
+            reset_times_ms: i.resets_ms.clone(),
+            auto_restart: i.auto_restart,
+        })
+    }
+
+    /// The inspection view of every instance.
+    pub fn views(&self) -> Vec<InstanceView> {
+        self.instances.keys().filter_map(|id| self.view(id)).collect()
+    }
+
+    /// Whether `password` is the instance's current password (None: no such instance).
+    pub fn password_matches(&self, id: &str, password: &str) -> Option<bool> {
+        let digest = self.digest(password);
+        self.instances
+            .get(id)
+            .map(|i| i.password_digest.is_some_and(|d| d == digest))
+    }
+
+    /// Status of an existing instance.
+    pub fn status(&self, id: &str) -> Option<&str> {
+        self.instances.get(id).map(|i| i.status.as_str())
+    }
+
+    /// Ids that exist, in order, filtered by `ids` when given.
+    pub fn list(&self, ids: Option<&[String]>) -> Vec<(String, String)> {
+        match ids {
+            Some(ids) => {
+                let mut seen = std::collections::BTreeSet::new();
+                ids.iter()
+                    .filter(|id| seen.insert(id.as_str()))
+                    .filter_map(|id| self.status(id).map(|s| (id.clone(), s.to_string())))
+                    .collect()
+            }
+            None => self
+                .instances
+                .iter()
+                .map(|(id, i)| (id.clone(), i.status.clone()))
+                .collect(),
+        }
+    }
+
+    fn require_existing(&self, ids: &[String]) -> Result<(), Refusal> {
+        let missing: Vec<&str> = ids
+            .iter()
+            .filter(|id| !self.instances.contains_key(*id))
+            .map(String::as_str)
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Refusal::new(
+                404,
+                "INVALID_INSTANCE_NOT_FOUND",
+                format!("Instance not found: {}.", missing.join(", ")),
+            ))
+        }
+    }
+
+    fn require_status(&self, ids: &[String], wanted: &str) -> Result<(), Refusal> {
+        if let Some(recycled) = ids
+            .iter()
+            .find(|id| self.status(id).is_some_and(|s| TERMINAL_OR_GONE.contains(&s)))
+        {
+            return Err(Refusal::new(
+                403,
+                "OPERATION_DENIED_INSTANCE_RECYCLED",
+                format!("Instance {recycled} is recycled or being released."),
+            ));
+        }
+        let wrong: Vec<String> = ids
+            .iter()
+            .filter_map(|id| {
+                let s = self.status(id)?;
+                (s != wanted).then(|| format!("{id} ({s})"))
+            })
+            .collect();
+        if wrong.is_empty() {
+            return Ok(());
+        }
+        Err(if wanted == "RUNNING" {
+            Refusal::new(
+                403,
+                "OPERATION_DENIED_INSTANCE_NOT_RUNNING",
+                format!("Operation denied: instance not running: {}.", wrong.join(", ")),
+            )
+        } else {
+            Refusal::new(
+                400,
+                "OPERATION_DENIED_INSTANCE_NOT_STOPPED",
+                format!("Operation denied: instance not stopped: {}.", wrong.join(", ")),
+            )
+        })
+    }
+
+    /// ResetInstancesPassword: all or nothing for the batch.
+    pub fn reset(&mut self, ids: &[String], password: &str) -> Result<(), Refusal> {
+        self.require_existing(ids)?;
+        let wanted = match self.settings.power_rule {
+            PowerRule::Running => "RUNNING",
+            PowerRule::Stopped => "STOPPED",
+        };
+        self.require_status(ids, wanted)?;
+        let digest = self.digest(password);
+        let now = Instant::now();
+        let now_ms = self.now_ms();
+        let rule = self.settings.power_rule;
+        let reboot = self.settings.reboot_delay;
+        for id in ids {
+            let Some(inst) = self.instances.get_mut(id) else { continue };
+            inst.password_digest = Some(digest);
+            inst.resets_ms.push(now_ms);
+            inst.upcoming.clear();
+            match rule {
+                PowerRule::Running => {
+                    inst.status = "REBOOT".into();
+                    inst.upcoming.push_back((now + reboot, "RUNNING".into()));
+                }
+                PowerRule::Stopped if inst.auto_restart => {
+                    inst.status = "BOOTING".into();
+                    inst.upcoming.push_back((now + reboot, "RUNNING".into()));
+                }
+                PowerRule::Stopped => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// StopInstances: RUNNING instances go STOPPING, then STOPPED.
+    pub fn stop(&mut self, ids: &[String]) -> Result<(), Refusal> {
+        self.require_existing(ids)?;
+        self.require_status(ids, "RUNNING")?;
+        let at = Instant::now() + self.settings.stop_delay;
+        for id in ids {
+            if let Some(inst) = self.instances.get_mut(id) {
+                inst.status = "STOPPING".into();
+                inst.upcoming = VecDeque::from([(at, "STOPPED".to_string())]);
+            }
+        }
+        Ok(())
+    }
+
+    /// StartInstances: STOPPED instances go BOOTING, then RUNNING.
+    pub fn start(&mut self, ids: &[String]) -> Result<(), Refusal> {
+        self.require_existing(ids)?;
+        self.require_status(ids, "STOPPED")?;
+        let at = Instant::now() + self.settings.boot_delay;
+        for id in ids {
+            if let Some(inst) = self.instances.get_mut(id) {
+                inst.status = "BOOTING".into();
+                inst.upcoming = VecDeque::from([(at, "RUNNING".to_string())]);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reset_reboots_and_records_without_keeping_the_password() {
+        let mut w = World::new(Settings::default());
+        w.upsert("a", "RUNNING", true);
+        w.reset(&ids(&["a"]), "Secret1!x").expect("running rule accepts RUNNING");
+        assert_eq!(w.status("a"), Some("REBOOT"));
+        assert_eq!(w.password_matches("a", "Secret1!x"), Some(true));
+        assert_eq!(w.password_matches("a", "Other1!xx"), Some(false));
+        assert!(!format!("{w:?}").contains("Secret1!x"));
+        tokio::time::advance(Duration::from_secs(3)).await;
+        w.advance();
+        assert_eq!(w.status("a"), Some("RUNNING"));
+        assert_eq!(w.view("a").map(|v| v.reset_count), Some(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn power_rules_refuse_with_the_documented_codes() {
+        let mut w = World::new(Settings::default());
+        w.upsert("a", "RUNNING", true);
+        w.upsert("b", "STOPPED", false);
+        let e = w.reset(&ids(&["a", "b"]), "p").expect_err("b is stopped");
+        assert_eq!((e.status, e.code), (403, "OPERATION_DENIED_INSTANCE_NOT_RUNNING"));
+        assert!(e.message.contains("b (STOPPED)"));
+        assert_eq!(w.view("a").map(|v| v.reset_count), Some(0), "all or nothing");
+        w.settings.power_rule = PowerRule::Stopped;
+        let e = w.reset(&ids(&["a"]), "p").expect_err("a is running");
+        assert_eq!((e.status, e.code), (400, "OPERATION_DENIED_INSTANCE_NOT_STOPPED"));
+        w.reset(&ids(&["b"]), "p").expect("stopped rule accepts STOPPED");
+        assert_eq!(w.status("b"), Some("STOPPED"), "b does not restart by itself");
+        let e = w.reset(&ids(&["zz"]), "p").expect_err("unknown");
+        assert_eq!(e.code, "INVALID_INSTANCE_NOT_FOUND");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stop_and_start_move_through_their_transitions() {
+        let mut w = World::new(Settings::default());
+        w.upsert("a", "RUNNING", true);
+        w.stop(&ids(&["a"])).expect("running");
+        assert_eq!(w.status("a"), Some("STOPPING"));
+        tokio::time::advance(Duration::from_secs(3)).await;
+        w.advance();
+        assert_eq!(w.status("a"), Some("STOPPED"));
+        w.start(&ids(&["a"])).expect("stopped");
+        assert_eq!(w.status("a"), Some("BOOTING"));
+        tokio::time::advance(Duration::from_secs(3)).await;
+        w.advance();
+        assert_eq!(w.status("a"), Some("RUNNING"));
+    }
+}
