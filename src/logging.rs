@@ -67,10 +67,7 @@ fn allowed(meta: &Metadata<'_>, level: Level) -> bool {
 /// `log_file` (at TRACE) when given, and the stop-request watcher.
 pub fn init(stderr_level: Option<Level>, log_file: Option<File>) {
     let stderr_layer = stderr_level.map(|level| {
-        HclogLayer {
-            sink: Sink::Stderr,
-        }
-        .with_filter(filter_fn(move |m| allowed(m, level)))
+        HclogLayer { sink: Sink::Stderr }.with_filter(filter_fn(move |m| allowed(m, level)))
     });
     let file_layer = log_file.map(|file| {
         HclogLayer {
@@ -111,8 +108,10 @@ impl Visit for JsonVisitor {
         if field.name() == "message" {
             let _ = write!(self.message, "{value:?}");
         } else {
-            self.fields
-                .insert(field.name().to_string(), Value::String(format!("{value:?}")));
+            self.fields.insert(
+                field.name().to_string(),
+                Value::String(format!("{value:?}")),
+            );
         }
     }
 
@@ -126,15 +125,18 @@ impl Visit for JsonVisitor {
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.fields.insert(field.name().to_string(), Value::from(value));
+        self.fields
+            .insert(field.name().to_string(), Value::from(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.fields.insert(field.name().to_string(), Value::from(value));
+        self.fields
+            .insert(field.name().to_string(), Value::from(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.fields.insert(field.name().to_string(), Value::from(value));
+        self.fields
+            .insert(field.name().to_string(), Value::from(value));
     }
 }
 
@@ -150,7 +152,12 @@ fn hclog_level(level: &Level) -> &'static str {
 }
 
 /// One hclog JSON line (without the newline).
-pub fn format_line(level: &Level, target: &str, message: &str, fields: Map<String, Value>) -> String {
+pub fn format_line(
+    level: &Level,
+    target: &str,
+    message: &str,
+    fields: Map<String, Value>,
+) -> String {
     let mut entry = Map::new();
     entry.insert("@level".into(), Value::from(hclog_level(level)));
     entry.insert("@message".into(), Value::from(message));
@@ -174,7 +181,12 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
             fields: Map::new(),
         };
         event.record(&mut visitor);
-        let mut line = format_line(meta.level(), meta.target(), &visitor.message, visitor.fields);
+        let mut line = format_line(
+            meta.level(),
+            meta.target(),
+            &visitor.message,
+            visitor.fields,
+        );
         line.push('\n');
         // A failed log write must never fail the provider.
         match &self.sink {
@@ -196,7 +208,10 @@ mod tests {
 
     #[test]
     fn tf_log_provider_wins_over_tf_log() {
-        assert_eq!(level_from_env(Some("debug"), Some("TRACE")), Some(Level::DEBUG));
+        assert_eq!(
+            level_from_env(Some("debug"), Some("TRACE")),
+            Some(Level::DEBUG)
+        );
         assert_eq!(level_from_env(None, Some("info")), Some(Level::INFO));
         assert_eq!(level_from_env(Some(""), Some("WARN")), Some(Level::WARN));
         assert_eq!(level_from_env(None, None), None);

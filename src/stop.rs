@@ -34,7 +34,10 @@ pub fn watch_signals() {
             if let Ok(mut stream) = signal(kind) {
                 tokio::spawn(async move {
                     while stream.recv().await.is_some() {
-                        tracing::warn!(signal = kind.as_raw_value(), "signal received; stopping operations in progress");
+                        tracing::warn!(
+                            signal = kind.as_raw_value(),
+                            "signal received; stopping operations in progress"
+                        );
                         token().cancel();
                     }
                 });

@@ -62,7 +62,10 @@ impl InstanceStatus {
 
     /// A status the instance will not come back from by itself: waiting for RUNNING is futile.
     pub fn is_terminal(&self) -> bool {
-        matches!(self.as_str(), "CREATE_FAILED" | "RELEASING" | "RECYCLE" | "RECYCLING")
+        matches!(
+            self.as_str(),
+            "CREATE_FAILED" | "RELEASING" | "RECYCLE" | "RECYCLING"
+        )
     }
 }
 
@@ -170,9 +173,8 @@ impl Client {
         // The body holds the password: build it in a buffer that is zeroized when the last
         // reference (including any retry's) is dropped. The capacity covers the worst-case
         // escaping so that the buffer never reallocates and leaves a copy behind.
-        let capacity = 64
-            + ids.iter().map(|id| id.len() * 6 + 3).sum::<usize>()
-            + password.expose().len() * 6;
+        let capacity =
+            64 + ids.iter().map(|id| id.len() * 6 + 3).sum::<usize>() + password.expose().len() * 6;
         let mut buffer = Zeroizing::new(Vec::with_capacity(capacity));
         serde_json::to_writer(
             &mut *buffer,
@@ -270,7 +272,9 @@ mod tests {
         for terminal in ["CREATE_FAILED", "RELEASING", "RECYCLE", "RECYCLING"] {
             assert!(InstanceStatus::parse(terminal).is_terminal());
         }
-        for live in ["RUNNING", "STOPPED", "REBOOT", "BOOTING", "STOPPING", "PENDING"] {
+        for live in [
+            "RUNNING", "STOPPED", "REBOOT", "BOOTING", "STOPPING", "PENDING",
+        ] {
             assert!(!InstanceStatus::parse(live).is_terminal());
         }
     }

@@ -83,7 +83,10 @@ impl Client {
     /// Builds a client. Fails only if the TLS stack cannot be set up.
     pub fn new(config: ClientConfig) -> Result<Self, String> {
         let http = reqwest::Client::builder()
-            .user_agent(concat!("terraform-provider-zenlayer/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                "terraform-provider-zenlayer/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
@@ -113,7 +116,10 @@ impl Client {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let failure = match self.attempt(action, &body, instance_count, attempt, ctx).await {
+            let failure = match self
+                .attempt(action, &body, instance_count, attempt, ctx)
+                .await
+            {
                 Ok(decoded) => {
                     return serde_json::from_value::<T>(decoded.response)
                         .map(|value| Answer {
@@ -239,7 +245,14 @@ impl Client {
                     timed_out: e.is_timeout(),
                     detail: describe_transport_error(&e, timeout),
                 };
-                tracing::debug!(action, instances = instance_count, attempt, elapsed_ms, outcome = "no answer", "API call");
+                tracing::debug!(
+                    action,
+                    instances = instance_count,
+                    attempt,
+                    elapsed_ms,
+                    outcome = "no answer",
+                    "API call"
+                );
                 return Err(fail(kind));
             }
         };
@@ -265,7 +278,9 @@ impl Client {
                 instances = instance_count,
                 attempt,
                 status,
-                request_id = ApiError::new(action, kind.clone()).request_id().unwrap_or("-"),
+                request_id = ApiError::new(action, kind.clone())
+                    .request_id()
+                    .unwrap_or("-"),
                 elapsed_ms,
                 outcome = "error",
                 "API call"

@@ -108,7 +108,10 @@ mod tests {
     #[test]
     fn default_endpoint_maps_to_the_vm_service() {
         let e = Endpoint::parse(DEFAULT_ENDPOINT).expect("valid");
-        assert_eq!(e.service_url().as_str(), "https://console.zenlayer.com/api/v2/vm");
+        assert_eq!(
+            e.service_url().as_str(),
+            "https://console.zenlayer.com/api/v2/vm"
+        );
         assert_eq!(e.host(), "console.zenlayer.com");
     }
 
@@ -119,7 +122,10 @@ mod tests {
         assert_eq!(e.host(), "127.0.0.1:8080");
         let e = Endpoint::parse("https://gw.example.com:443/zl").expect("valid");
         assert_eq!(e.host(), "gw.example.com", "default port is not signed");
-        assert_eq!(e.service_url().as_str(), "https://gw.example.com/zl/api/v2/vm");
+        assert_eq!(
+            e.service_url().as_str(),
+            "https://gw.example.com/zl/api/v2/vm"
+        );
         let e = Endpoint::parse("http://[::1]:9000").expect("loopback v6");
         assert_eq!(e.host(), "[::1]:9000");
         assert!(Endpoint::parse("http://LOCALHOST:1").is_ok());
@@ -135,7 +141,10 @@ mod tests {
             "ftp://localhost",
         ] {
             let err = Endpoint::parse(bad).expect_err(bad);
-            assert!(matches!(err, EndpointError::InsecureScheme(_)), "{bad}: {err}");
+            assert!(
+                matches!(err, EndpointError::InsecureScheme(_)),
+                "{bad}: {err}"
+            );
             assert!(err.to_string().contains("https"));
         }
         assert!(matches!(

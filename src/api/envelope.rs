@@ -216,15 +216,22 @@ mod tests {
 
     #[test]
     fn a_200_with_an_error_shaped_body_is_an_error() {
-        let e = decode(ok(200), br#"{"requestId":"T6","code":"INVALID_PARAMETER","message":"x"}"#)
-            .expect_err("refused");
-        assert!(matches!(e, ErrorKind::Refused { status: 200, ref code, .. } if code == "INVALID_PARAMETER"));
+        let e = decode(
+            ok(200),
+            br#"{"requestId":"T6","code":"INVALID_PARAMETER","message":"x"}"#,
+        )
+        .expect_err("refused");
+        assert!(
+            matches!(e, ErrorKind::Refused { status: 200, ref code, .. } if code == "INVALID_PARAMETER")
+        );
         let e = decode(
             ok(200),
             br#"{"requestId":"T7","response":{"code":"INTERNAL_SERVER_ERROR","message":"x"}}"#,
         )
         .expect_err("refused");
-        assert!(matches!(e, ErrorKind::Refused { ref request_id, .. } if request_id.as_deref() == Some("T7")));
+        assert!(
+            matches!(e, ErrorKind::Refused { ref request_id, .. } if request_id.as_deref() == Some("T7"))
+        );
     }
 
     #[test]
@@ -261,7 +268,9 @@ mod tests {
         let e = decode(ok(200), br#"{"foo":1}"#).expect_err("unknown envelope");
         assert!(format!("{e:?}").contains("unknown envelope"));
         let e = decode(ok(500), br#"{"requestId":"T9"}"#).expect_err("5xx without code");
-        assert!(matches!(e, ErrorKind::BadResponse { status: 500, ref request_id, .. } if request_id.as_deref() == Some("T9")));
+        assert!(
+            matches!(e, ErrorKind::BadResponse { status: 500, ref request_id, .. } if request_id.as_deref() == Some("T9"))
+        );
         let e = decode(ok(200), b"").expect_err("empty");
         assert!(format!("{e:?}").contains("empty"));
     }

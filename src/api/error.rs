@@ -112,9 +112,9 @@ impl ApiError {
             }
             ErrorKind::BadResponse { status, .. } => *status >= 500,
             ErrorKind::Transport { .. } => true,
-            ErrorKind::DeadlineExceeded | ErrorKind::Cancelled | ErrorKind::InvalidRequest { .. } => {
-                false
-            }
+            ErrorKind::DeadlineExceeded
+            | ErrorKind::Cancelled
+            | ErrorKind::InvalidRequest { .. } => false,
         }
     }
 
@@ -200,7 +200,12 @@ impl fmt::Display for ApiError {
             ErrorKind::InvalidRequest { detail } => write!(f, "{action} was not sent: {detail}")?,
         }
         if self.attempts > 1 {
-            write!(f, " (after {} attempt{})", self.attempts, plural(self.attempts))?;
+            write!(
+                f,
+                " (after {} attempt{})",
+                self.attempts,
+                plural(self.attempts)
+            )?;
         }
         Ok(())
     }

@@ -112,7 +112,10 @@ mod tests {
         assert_eq!(check("Abcdef1!~"), vec![Violation::ForbiddenCharacter]);
         assert_eq!(check("Abcdef1! "), vec![Violation::ForbiddenCharacter]);
         assert_eq!(check("Abcdéf1!"), vec![Violation::ForbiddenCharacter]);
-        assert_eq!(check("Abcdef1&"), vec![Violation::NoSpecial, Violation::ForbiddenCharacter]);
+        assert_eq!(
+            check("Abcdef1&"),
+            vec![Violation::NoSpecial, Violation::ForbiddenCharacter]
+        );
         assert_eq!(check("").len(), 5);
     }
 

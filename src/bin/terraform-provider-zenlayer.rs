@@ -27,17 +27,25 @@ fn usage() -> String {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--version" || a == "-v" || a == "version") {
+    if args
+        .iter()
+        .any(|a| a == "--version" || a == "-v" || a == "version")
+    {
         println!("terraform-provider-zenlayer {VERSION}");
         return ExitCode::SUCCESS;
     }
-    if args.iter().any(|a| a == "--help" || a == "-h" || a == "help") {
+    if args
+        .iter()
+        .any(|a| a == "--help" || a == "-h" || a == "help")
+    {
         print!("{}", usage());
         return ExitCode::SUCCESS;
     }
     if std::env::var(MAGIC_COOKIE_KEY).ok().as_deref() != Some(MAGIC_COOKIE_VALUE) {
         eprint!("{}", usage());
-        eprintln!("\nError: started outside Terraform (no plugin handshake cookie); nothing to do.");
+        eprintln!(
+            "\nError: started outside Terraform (no plugin handshake cookie); nothing to do."
+        );
         return ExitCode::from(1);
     }
 
@@ -56,7 +64,10 @@ fn main() -> ExitCode {
     );
     logging::init(level, log_file);
 
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("terraform-provider-zenlayer: cannot start the runtime: {e}");

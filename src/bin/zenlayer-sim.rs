@@ -20,7 +20,11 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
     /// Access key id the simulator accepts.
-    #[arg(long, env = "ZENLAYER_SIM_ACCESS_KEY_ID", default_value = "sim-access-key")]
+    #[arg(
+        long,
+        env = "ZENLAYER_SIM_ACCESS_KEY_ID",
+        default_value = "sim-access-key"
+    )]
     access_key_id: String,
     /// Access key password the simulator accepts (prefer the environment variable).
     #[arg(

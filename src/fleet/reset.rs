@@ -188,7 +188,11 @@ fn wait_failures(stage: Stage, outcome: &WaitOutcome, failures: &mut Vec<Failure
     if !outcome.missing.is_empty() {
         failures.push(Failure {
             stage,
-            instances: outcome.missing.iter().map(|id| (id.clone(), None)).collect(),
+            instances: outcome
+                .missing
+                .iter()
+                .map(|id| (id.clone(), None))
+                .collect(),
             cause: Cause::NotFound,
         });
     }
@@ -210,7 +214,10 @@ fn wait_failures(stage: Stage, outcome: &WaitOutcome, failures: &mut Vec<Failure
     }
 }
 
-fn ids_of<'a>(map: impl IntoIterator<Item = (&'a String, &'a InstanceStatus)>, pred: impl Fn(&InstanceStatus) -> bool) -> Vec<String> {
+fn ids_of<'a>(
+    map: impl IntoIterator<Item = (&'a String, &'a InstanceStatus)>,
+    pred: impl Fn(&InstanceStatus) -> bool,
+) -> Vec<String> {
     map.into_iter()
         .filter(|(_, s)| pred(s))
         .map(|(id, _)| id.clone())
@@ -228,7 +235,11 @@ impl Fleet {
         let mut was_stopped: BTreeSet<String> = BTreeSet::new();
         let candidates: Vec<String> = if req.shutdown_before_reset {
             let seen = self
-                .wait_for(req.instance_ids, WaitSpec::new(WaitTarget::Settled, Duration::ZERO), ctx)
+                .wait_for(
+                    req.instance_ids,
+                    WaitSpec::new(WaitTarget::Settled, Duration::ZERO),
+                    ctx,
+                )
                 .await;
             wait_failures(Stage::Inspect, &seen, &mut report.failures);
             was_stopped = ids_of(&seen.reached, |s| *s == InstanceStatus::Stopped)
@@ -328,18 +339,32 @@ impl Fleet {
     /// this provider) started: a graceful stop needs them RUNNING first.
     async fn restore_stopped(&self, ids: &[String], ctx: &Context, report: &mut ResetReport) {
         let poll = self.settings.poll_interval;
-        let up = self.wait_for(ids, WaitSpec::new(WaitTarget::Running, poll), ctx).await;
+        let up = self
+            .wait_for(ids, WaitSpec::new(WaitTarget::Running, poll), ctx)
+            .await;
         wait_failures(Stage::Restore, &up, &mut report.failures);
         let running: Vec<String> = up.reached.into_keys().collect();
         let (stopped, failures) = self.stop_all(&running, ctx).await;
-        report.failures.extend(failures.into_iter().map(|f| Failure { stage: Stage::Restore, ..f }));
-        let down = self.wait_for(&stopped, WaitSpec::new(WaitTarget::Stopped, poll), ctx).await;
+        report
+            .failures
+            .extend(failures.into_iter().map(|f| Failure {
+                stage: Stage::Restore,
+                ..f
+            }));
+        let down = self
+            .wait_for(&stopped, WaitSpec::new(WaitTarget::Stopped, poll), ctx)
+            .await;
         wait_failures(Stage::Restore, &down, &mut report.failures);
         report.restopped.extend(down.reached.into_keys());
     }
 
     /// Resets one batch, narrowing down refusals that are about power state.
-    async fn reset_batch(&self, ids: &[String], req: ResetRequest<'_>, ctx: &Context) -> BatchOutcome {
+    async fn reset_batch(
+        &self,
+        ids: &[String],
+        req: ResetRequest<'_>,
+        ctx: &Context,
+    ) -> BatchOutcome {
         let mut out = BatchOutcome::default();
         let mut pending: Vec<String> = ids.to_vec();
         let poll = self.settings.poll_interval;
@@ -361,19 +386,25 @@ impl Fleet {
                 Some(NOT_RUNNING) => PowerRule::RequiresRunning,
                 Some(NOT_STOPPED) => PowerRule::RequiresStopped,
                 _ => {
-                    out.failures.push(Failure::api(Stage::Reset, &pending, refusal));
+                    out.failures
+                        .push(Failure::api(Stage::Reset, &pending, refusal));
                     return out;
                 }
             };
             out.rule_seen = Some(rule);
             if round == RESET_ROUNDS {
-                out.failures.push(Failure::api(Stage::Reset, &pending, refusal));
+                out.failures
+                    .push(Failure::api(Stage::Reset, &pending, refusal));
                 return out;
             }
 
             // Which instances does the API object to? Let transitions finish, then look.
             let seen = self
-                .wait_for(&pending, WaitSpec::new(WaitTarget::Settled, Duration::ZERO), ctx)
+                .wait_for(
+                    &pending,
+                    WaitSpec::new(WaitTarget::Settled, Duration::ZERO),
+                    ctx,
+                )
                 .await;
             wait_failures(Stage::Reset, &seen, &mut out.failures);
             let wanted = match rule {
@@ -418,7 +449,8 @@ impl Fleet {
             if next == pending && seen.polls <= 1 {
                 // Every instance is already as the API asks, yet it refused: narrowing down
                 // cannot help, so report the refusal as it is.
-                out.failures.push(Failure::api(Stage::Reset, &pending, refusal));
+                out.failures
+                    .push(Failure::api(Stage::Reset, &pending, refusal));
                 return out;
             }
             pending = next;
@@ -436,9 +468,9 @@ impl Fleet {
 
     /// StartInstances in batches. Returns the instances whose start was accepted.
     async fn start_all(&self, ids: &[String], ctx: &Context) -> (Vec<String>, Vec<Failure>) {
-        let calls = self.batches(ids).map(|batch| async move {
-            (batch, self.client.start_instances(batch, ctx).await)
-        });
+        let calls = self
+            .batches(ids)
+            .map(|batch| async move { (batch, self.client.start_instances(batch, ctx).await) });
         collect_batches(Stage::Start, join_all(calls).await)
     }
 }

@@ -42,7 +42,11 @@ impl std::fmt::Debug for StatusReader {
 const SHARED_READ_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl StatusReader {
-    pub(super) fn new(client: Arc<Client>, settings: FleetSettings, stop: CancellationToken) -> Self {
+    pub(super) fn new(
+        client: Arc<Client>,
+        settings: FleetSettings,
+        stop: CancellationToken,
+    ) -> Self {
         StatusReader {
             client,
             settings,
@@ -53,7 +57,11 @@ impl StatusReader {
 
     /// The statuses of `ids`, read together with any other reads that arrive within the
     /// coalescing window.
-    pub async fn read(self: &Arc<Self>, ids: &[String], ctx: &Context) -> Result<Statuses, ApiError> {
+    pub async fn read(
+        self: &Arc<Self>,
+        ids: &[String],
+        ctx: &Context,
+    ) -> Result<Statuses, ApiError> {
         const ACTION: &str = "DescribeInstancesStatus";
         if ids.is_empty() {
             return Ok(Statuses::new());

@@ -28,9 +28,7 @@ impl WaitTarget {
         match self {
             WaitTarget::Running => *s == InstanceStatus::Running,
             WaitTarget::Stopped => *s == InstanceStatus::Stopped,
-            WaitTarget::Settled => {
-                *s == InstanceStatus::Running || *s == InstanceStatus::Stopped
-            }
+            WaitTarget::Settled => *s == InstanceStatus::Running || *s == InstanceStatus::Stopped,
             WaitTarget::LeftStopped => *s != InstanceStatus::Stopped && !s.is_terminal(),
         }
     }
@@ -83,7 +81,12 @@ pub struct WaitOutcome {
 impl Fleet {
     /// Polls `ids` until each reaches `spec.target`, turns out terminal or missing, or the wait
     /// ends (deadline, `spec.until`, stop request, or a failed status call).
-    pub(super) async fn wait_for(&self, ids: &[String], spec: WaitSpec, ctx: &Context) -> WaitOutcome {
+    pub(super) async fn wait_for(
+        &self,
+        ids: &[String],
+        spec: WaitSpec,
+        ctx: &Context,
+    ) -> WaitOutcome {
         struct Track {
             last: Option<InstanceStatus>,
             left_stopped: bool,
@@ -122,16 +125,19 @@ impl Fleet {
                 }
             }
             let keys: Vec<String> = remaining.keys().cloned().collect();
-            let statuses = match describe_all(&self.client, &keys, self.settings.batch_size, ctx).await {
-                Ok(s) => s,
-                Err(e) => {
-                    out.error = Some(e);
-                    break;
-                }
-            };
+            let statuses =
+                match describe_all(&self.client, &keys, self.settings.batch_size, ctx).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        out.error = Some(e);
+                        break;
+                    }
+                };
             out.polls += 1;
             for id in keys {
-                let Some(track) = remaining.get_mut(&id) else { continue };
+                let Some(track) = remaining.get_mut(&id) else {
+                    continue;
+                };
                 let Some(status) = statuses.get(&id) else {
                     remaining.remove(&id);
                     out.missing.insert(id);
@@ -163,7 +169,11 @@ impl Fleet {
             delay = interval;
             interval = interval.mul_f64(1.5).min(self.settings.max_poll_interval);
         }
-        if out.interrupted.is_none() && out.error.is_none() && !remaining.is_empty() && ctx.expired() {
+        if out.interrupted.is_none()
+            && out.error.is_none()
+            && !remaining.is_empty()
+            && ctx.expired()
+        {
             out.interrupted = Some(Interrupted::Deadline);
         }
         out.pending = remaining.into_iter().map(|(id, t)| (id, t.last)).collect();

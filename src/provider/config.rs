@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
 
-use crate::api::{ClientConfig, Credentials, Endpoint, RetryPolicy, DEFAULT_ENDPOINT, MAX_IDS_PER_CALL};
+use crate::api::{
+    ClientConfig, Credentials, Endpoint, RetryPolicy, DEFAULT_ENDPOINT, MAX_IDS_PER_CALL,
+};
 use crate::fleet::FleetSettings;
 use crate::secret::Secret;
 
@@ -99,7 +101,12 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn duration(argument: &'static str, value: &Value<String>, default: Duration, min: Duration) -> Result<Duration, ConfigError> {
+fn duration(
+    argument: &'static str,
+    value: &Value<String>,
+    default: Duration,
+    min: Duration,
+) -> Result<Duration, ConfigError> {
     match value {
         Value::Value(text) => {
             let d = humantime::parse_duration(text.trim()).map_err(|e| {
@@ -113,7 +120,10 @@ fn duration(argument: &'static str, value: &Value<String>, default: Duration, mi
                 return Err(ConfigError::new(
                     argument,
                     format!("Invalid {argument}"),
-                    format!("{argument} must be at least {}.", humantime::format_duration(min)),
+                    format!(
+                        "{argument} must be at least {}.",
+                        humantime::format_duration(min)
+                    ),
                 ));
             }
             Ok(d)
@@ -122,13 +132,22 @@ fn duration(argument: &'static str, value: &Value<String>, default: Duration, mi
     }
 }
 
-fn number(argument: &'static str, value: &Value<i64>, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, ConfigError> {
+fn number(
+    argument: &'static str,
+    value: &Value<i64>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ConfigError> {
     match value {
         Value::Value(n) if range.contains(n) => Ok(*n),
         Value::Value(n) => Err(ConfigError::new(
             argument,
             format!("Invalid {argument}"),
-            format!("{argument} = {n} is out of range; it must be between {} and {}.", range.start(), range.end()),
+            format!(
+                "{argument} = {n} is out of range; it must be between {} and {}.",
+                range.start(),
+                range.end()
+            ),
         )),
         _ => Ok(default),
     }
@@ -140,17 +159,51 @@ pub fn check_arguments(config: &ProviderConfig) -> Vec<ConfigError> {
     let mut errors = Vec::new();
     if let Value::Value(e) = &config.endpoint {
         if let Err(err) = Endpoint::parse(e) {
-            errors.push(ConfigError::new("endpoint", "Invalid endpoint", err.to_string()));
+            errors.push(ConfigError::new(
+                "endpoint",
+                "Invalid endpoint",
+                err.to_string(),
+            ));
         }
     }
     let results = [
         number("max_retries", &config.max_retries, 0, 0..=20).err(),
         number("max_concurrency", &config.max_concurrency, 1, 1..=64).err(),
-        number("batch_size", &config.batch_size, 1, 1..=MAX_IDS_PER_CALL as i64).err(),
-        duration("retry_base_delay", &config.retry_base_delay, Duration::ZERO, Duration::from_millis(1)).err(),
-        duration("request_timeout", &config.request_timeout, Duration::ZERO, Duration::from_millis(100)).err(),
-        duration("poll_interval", &config.poll_interval, Duration::ZERO, Duration::from_millis(10)).err(),
-        duration("restart_grace_period", &config.restart_grace_period, Duration::ZERO, Duration::ZERO).err(),
+        number(
+            "batch_size",
+            &config.batch_size,
+            1,
+            1..=MAX_IDS_PER_CALL as i64,
+        )
+        .err(),
+        duration(
+            "retry_base_delay",
+            &config.retry_base_delay,
+            Duration::ZERO,
+            Duration::from_millis(1),
+        )
+        .err(),
+        duration(
+            "request_timeout",
+            &config.request_timeout,
+            Duration::ZERO,
+            Duration::from_millis(100),
+        )
+        .err(),
+        duration(
+            "poll_interval",
+            &config.poll_interval,
+            Duration::ZERO,
+            Duration::from_millis(10),
+        )
+        .err(),
+        duration(
+            "restart_grace_period",
+            &config.restart_grace_period,
+            Duration::ZERO,
+            Duration::ZERO,
+        )
+        .err(),
     ];
     errors.extend(results.into_iter().flatten());
     errors
@@ -234,14 +287,56 @@ pub fn resolve(config: &ProviderConfig, env: EnvLookup<'_>) -> Result<Resolved, 
         return Err(errors);
     }
 
-    let max_retries = number("max_retries", &config.max_retries, DEFAULT_MAX_RETRIES.into(), 0..=20).map_err(|e| vec![e])?;
-    let max_concurrency = number("max_concurrency", &config.max_concurrency, DEFAULT_MAX_CONCURRENCY as i64, 1..=64).map_err(|e| vec![e])?;
-    let batch_size = number("batch_size", &config.batch_size, MAX_IDS_PER_CALL as i64, 1..=MAX_IDS_PER_CALL as i64).map_err(|e| vec![e])?;
+    let max_retries = number(
+        "max_retries",
+        &config.max_retries,
+        DEFAULT_MAX_RETRIES.into(),
+        0..=20,
+    )
+    .map_err(|e| vec![e])?;
+    let max_concurrency = number(
+        "max_concurrency",
+        &config.max_concurrency,
+        DEFAULT_MAX_CONCURRENCY as i64,
+        1..=64,
+    )
+    .map_err(|e| vec![e])?;
+    let batch_size = number(
+        "batch_size",
+        &config.batch_size,
+        MAX_IDS_PER_CALL as i64,
+        1..=MAX_IDS_PER_CALL as i64,
+    )
+    .map_err(|e| vec![e])?;
     let defaults = FleetSettings::default();
-    let base_delay = duration("retry_base_delay", &config.retry_base_delay, DEFAULT_RETRY_BASE_DELAY, Duration::from_millis(1)).map_err(|e| vec![e])?;
-    let request_timeout = duration("request_timeout", &config.request_timeout, DEFAULT_REQUEST_TIMEOUT, Duration::from_millis(100)).map_err(|e| vec![e])?;
-    let poll_interval = duration("poll_interval", &config.poll_interval, defaults.poll_interval, Duration::from_millis(10)).map_err(|e| vec![e])?;
-    let restart_grace = duration("restart_grace_period", &config.restart_grace_period, defaults.restart_grace, Duration::ZERO).map_err(|e| vec![e])?;
+    let base_delay = duration(
+        "retry_base_delay",
+        &config.retry_base_delay,
+        DEFAULT_RETRY_BASE_DELAY,
+        Duration::from_millis(1),
+    )
+    .map_err(|e| vec![e])?;
+    let request_timeout = duration(
+        "request_timeout",
+        &config.request_timeout,
+        DEFAULT_REQUEST_TIMEOUT,
+        Duration::from_millis(100),
+    )
+    .map_err(|e| vec![e])?;
+    let poll_interval = duration(
+        "poll_interval",
+        &config.poll_interval,
+        defaults.poll_interval,
+        Duration::from_millis(10),
+    )
+    .map_err(|e| vec![e])?;
+    let restart_grace = duration(
+        "restart_grace_period",
+        &config.restart_grace_period,
+        defaults.restart_grace,
+        Duration::ZERO,
+    )
+    .map_err(|e| vec![e])?;
 
     Ok(Resolved {
         client: ClientConfig {
@@ -296,7 +391,11 @@ mod tests {
         let r = resolve(&config, &env).expect("valid");
         assert_eq!(r.client.credentials.access_key_id, "from-arg");
         assert_eq!(r.client.credentials.access_key_password.expose(), "pw-arg");
-        assert_eq!(r.client.endpoint.host(), "127.0.0.1:9", "endpoint falls back to the environment");
+        assert_eq!(
+            r.client.endpoint.host(),
+            "127.0.0.1:9",
+            "endpoint falls back to the environment"
+        );
     }
 
     #[test]
@@ -313,7 +412,12 @@ mod tests {
     fn missing_credentials_name_the_argument_and_the_variable() {
         let errors = resolve(&ProviderConfig::default(), &env_of(&[])).expect_err("missing");
         let text = format!("{errors:?}");
-        for part in ["access_key_id", ENV_ACCESS_KEY_ID, "access_key_password", ENV_ACCESS_KEY_PASSWORD] {
+        for part in [
+            "access_key_id",
+            ENV_ACCESS_KEY_ID,
+            "access_key_password",
+            ENV_ACCESS_KEY_PASSWORD,
+        ] {
             assert!(text.contains(part), "{part} missing from {text}");
         }
     }
@@ -330,7 +434,11 @@ mod tests {
         let args: Vec<&str> = errors.iter().map(|e| e.argument).collect();
         assert_eq!(args, vec!["endpoint", "batch_size", "request_timeout"]);
         assert!(errors[0].detail.contains("https"));
-        let env = env_of(&[(ENV_ACCESS_KEY_ID, "id"), (ENV_ACCESS_KEY_PASSWORD, "pw"), (ENV_ENDPOINT, "http://example.com")]);
+        let env = env_of(&[
+            (ENV_ACCESS_KEY_ID, "id"),
+            (ENV_ACCESS_KEY_PASSWORD, "pw"),
+            (ENV_ENDPOINT, "http://example.com"),
+        ]);
         let errors = resolve(&ProviderConfig::default(), &env).expect_err("insecure env endpoint");
         assert!(errors[0].detail.contains(ENV_ENDPOINT));
     }

@@ -6,7 +6,11 @@ use std::borrow::Cow;
 
 use tf_provider::{AttributePath, Diagnostic, Diagnostics};
 
-fn make(summary: impl Into<Cow<'static, str>>, detail: impl Into<Cow<'static, str>>, attribute: AttributePath) -> Diagnostic {
+fn make(
+    summary: impl Into<Cow<'static, str>>,
+    detail: impl Into<Cow<'static, str>>,
+    attribute: AttributePath,
+) -> Diagnostic {
     Diagnostic {
         summary: summary.into(),
         detail: detail.into(),
@@ -15,7 +19,11 @@ fn make(summary: impl Into<Cow<'static, str>>, detail: impl Into<Cow<'static, st
 }
 
 /// An error about the whole block.
-pub fn root_error(diags: &mut Diagnostics, summary: impl Into<Cow<'static, str>>, detail: impl Into<Cow<'static, str>>) {
+pub fn root_error(
+    diags: &mut Diagnostics,
+    summary: impl Into<Cow<'static, str>>,
+    detail: impl Into<Cow<'static, str>>,
+) {
     diags.add_error(make(summary, detail, AttributePath::root()));
 }
 
@@ -30,6 +38,10 @@ pub fn error_at(
 }
 
 /// A warning about the whole block.
-pub fn root_warning(diags: &mut Diagnostics, summary: impl Into<Cow<'static, str>>, detail: impl Into<Cow<'static, str>>) {
+pub fn root_warning(
+    diags: &mut Diagnostics,
+    summary: impl Into<Cow<'static, str>>,
+    detail: impl Into<Cow<'static, str>>,
+) {
     diags.add_warning(make(summary, detail, AttributePath::root()));
 }

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use tf_provider::schema::{Attribute, AttributeConstraint, AttributeType, Block, Description, Schema};
+use tf_provider::schema::{
+    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
+};
 use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
 use tokio_util::sync::CancellationToken;
@@ -220,12 +222,18 @@ impl Provider for ZenlayerProvider {
                 return None;
             }
         };
-        self.shared
-            .set_fleet(Arc::new(Fleet::new(client, resolved.fleet, self.shared.stop())));
+        self.shared.set_fleet(Arc::new(Fleet::new(
+            client,
+            resolved.fleet,
+            self.shared.stop(),
+        )));
         Some(())
     }
 
-    fn get_resources(&self, _diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
+    fn get_resources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
         let resource: Box<dyn DynamicResource> =
             Box::new(InstancePasswordResource::new(self.shared.clone()));
         Some(HashMap::from([("instance_password".to_string(), resource)]))

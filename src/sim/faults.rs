@@ -130,8 +130,7 @@ impl FaultPlan {
     pub fn pick(&mut self, action: &str, ids: &[String]) -> Option<FaultKind> {
         let index = self.rules.iter().position(|r| {
             r.action.as_deref().is_none_or(|a| a == action)
-                && r
-                    .instance_id
+                && r.instance_id
                     .as_ref()
                     .is_none_or(|wanted| ids.iter().any(|id| id == wanted))
                 && match (r.count, r.rate) {

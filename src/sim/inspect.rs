@@ -19,15 +19,25 @@ pub(super) fn routes() -> Router<Sim> {
     Router::new()
         .route("/_sim/health", get(|| async { Json(json!({"ok": true})) }))
         .route("/_sim/instances", get(list).put(upsert))
-        .route("/_sim/instances/{id}", get(one).patch(modify).delete(remove))
+        .route(
+            "/_sim/instances/{id}",
+            get(one).patch(modify).delete(remove),
+        )
         .route("/_sim/instances/{id}/password-check", post(password_check))
         .route("/_sim/calls", get(calls))
-        .route("/_sim/faults", get(faults).post(add_faults).delete(clear_faults))
+        .route(
+            "/_sim/faults",
+            get(faults).post(add_faults).delete(clear_faults),
+        )
         .route("/_sim/settings", put(set_settings).get(settings))
 }
 
 fn not_found(id: &str) -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({"error": format!("no instance {id}")}))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": format!("no instance {id}")})),
+    )
+        .into_response()
 }
 
 async fn list(State(sim): State<Sim>) -> Response {
@@ -78,7 +88,11 @@ struct Modify {
     auto_restart: Option<bool>,
 }
 
-async fn modify(State(sim): State<Sim>, Path(id): Path<String>, Json(body): Json<Modify>) -> Response {
+async fn modify(
+    State(sim): State<Sim>,
+    Path(id): Path<String>,
+    Json(body): Json<Modify>,
+) -> Response {
     let mut w = sim.lock();
     w.advance();
     if w.modify(&id, body.status.as_deref(), body.auto_restart) {
@@ -101,7 +115,11 @@ struct Candidate {
     password: String,
 }
 
-async fn password_check(State(sim): State<Sim>, Path(id): Path<String>, Json(c): Json<Candidate>) -> Response {
+async fn password_check(
+    State(sim): State<Sim>,
+    Path(id): Path<String>,
+    Json(c): Json<Candidate>,
+) -> Response {
     match sim.lock().password_matches(&id, &c.password) {
         Some(matches) => Json(json!({"matches": matches})).into_response(),
         None => not_found(&id),

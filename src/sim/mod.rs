@@ -84,21 +84,22 @@ impl Sim {
             let (stream, _) = listener.accept().await?;
             let router = router.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                    let router = router.clone();
-                    async move {
-                        let response = match router.oneshot(request).await {
-                            Ok(r) => r,
-                            Err(never) => match never {},
-                        };
-                        if response.extensions().get::<DropConnection>().is_some() {
-                            // An error from the service makes hyper close the connection
-                            // without writing an answer.
-                            return Err(DroppedOnPurpose);
+                let service =
+                    hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+                        let router = router.clone();
+                        async move {
+                            let response = match router.oneshot(request).await {
+                                Ok(r) => r,
+                                Err(never) => match never {},
+                            };
+                            if response.extensions().get::<DropConnection>().is_some() {
+                                // An error from the service makes hyper close the connection
+                                // without writing an answer.
+                                return Err(DroppedOnPurpose);
+                            }
+                            Ok::<_, DroppedOnPurpose>(response)
                         }
-                        Ok::<_, DroppedOnPurpose>(response)
-                    }
-                });
+                    });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
                     .await;

@@ -44,7 +44,9 @@ enum Outcome {
 
 /// Handles one API call.
 pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
-    let action = header(&headers, "x-zc-action").unwrap_or_default().to_string();
+    let action = header(&headers, "x-zc-action")
+        .unwrap_or_default()
+        .to_string();
     let params: Option<Params> = serde_json::from_slice(&body).ok();
     let ids = params
         .as_ref()
@@ -119,41 +121,70 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 fn authenticate(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
-    let missing = |name: &str| Refusal::new(400, "MISSING_PARAMETER", format!("Missing header {name}."));
+    let missing =
+        |name: &str| Refusal::new(400, "MISSING_PARAMETER", format!("Missing header {name}."));
     let action = header(headers, "x-zc-action").ok_or_else(|| missing("X-ZC-Action"))?;
     if action.is_empty() {
         return Err(missing("X-ZC-Action"));
     }
     let version = header(headers, "x-zc-version").ok_or_else(|| missing("X-ZC-Version"))?;
     if !VERSIONS.contains(&version) {
-        return Err(Refusal::new(400, "INVALID_PARAMETER", format!("Unsupported X-ZC-Version {version}.")));
+        return Err(Refusal::new(
+            400,
+            "INVALID_PARAMETER",
+            format!("Unsupported X-ZC-Version {version}."),
+        ));
     }
     if let Some(service) = header(headers, "x-zc-service") {
         if service != "vm" {
-            return Err(Refusal::new(400, "INVALID_PARAMETER", format!("Unknown service {service}.")));
+            return Err(Refusal::new(
+                400,
+                "INVALID_PARAMETER",
+                format!("Unknown service {service}."),
+            ));
         }
     }
-    let method = header(headers, "x-zc-signature-method").ok_or_else(|| missing("X-ZC-Signature-Method"))?;
+    let method =
+        header(headers, "x-zc-signature-method").ok_or_else(|| missing("X-ZC-Signature-Method"))?;
     if method != signer::ALGORITHM {
-        return Err(Refusal::new(401, "SIGNATURE_FAILURE", format!("Unsupported signature method {method}.")));
+        return Err(Refusal::new(
+            401,
+            "SIGNATURE_FAILURE",
+            format!("Unsupported signature method {method}."),
+        ));
     }
     let timestamp: u64 = header(headers, "x-zc-timestamp")
         .ok_or_else(|| missing("X-ZC-Timestamp"))?
         .parse()
         .map_err(|_| Refusal::new(400, "INVALID_PARAMETER", "X-ZC-Timestamp is not a number."))?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     if now.abs_diff(timestamp) > MAX_SKEW.as_secs() {
-        return Err(Refusal::new(401, "REQUEST_EXPIRED", "X-ZC-Timestamp is too far from the server's clock."));
+        return Err(Refusal::new(
+            401,
+            "REQUEST_EXPIRED",
+            "X-ZC-Timestamp is too far from the server's clock.",
+        ));
     }
     let authorization = header(headers, "authorization").ok_or_else(|| missing("Authorization"))?;
     let (credential, signed_headers, signature) = parse_authorization(authorization)
         .ok_or_else(|| Refusal::new(401, "SIGNATURE_FAILURE", "Malformed Authorization header."))?;
     let creds = sim.credentials();
     if credential != creds.access_key_id {
-        return Err(Refusal::new(401, "INVALID_ACCESS_KEY_ID", "The access key id is not known."));
+        return Err(Refusal::new(
+            401,
+            "INVALID_ACCESS_KEY_ID",
+            "The access key id is not known.",
+        ));
     }
     if signed_headers != signer::SIGNED_HEADERS {
-        return Err(Refusal::new(401, "SIGNATURE_FAILURE", "SignedHeaders must be content-type;host."));
+        return Err(Refusal::new(
+            401,
+            "SIGNATURE_FAILURE",
+            "SignedHeaders must be content-type;host.",
+        ));
     }
     let expected = signer::signature(
         creds.access_key_password.expose(),
@@ -165,7 +196,11 @@ fn authenticate(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Result<(), Refus
         },
     );
     if expected != signature {
-        return Err(Refusal::new(401, "SIGNATURE_FAILURE", "The request signature does not match."));
+        return Err(Refusal::new(
+            401,
+            "SIGNATURE_FAILURE",
+            "The request signature does not match.",
+        ));
     }
     Ok(())
 }
@@ -197,9 +232,10 @@ fn dispatch(sim: &Sim, action: &str, params: Option<Params>, body: &[u8]) -> Out
         return Outcome::Refused(Refusal::new(400, "INVALID_PARAMETER", detail));
     };
     let ids_required = || -> Result<Vec<String>, Refusal> {
-        let ids = p.instance_ids.clone().ok_or_else(|| {
-            Refusal::new(400, "MISSING_PARAMETER", "instanceIds is required.")
-        })?;
+        let ids = p
+            .instance_ids
+            .clone()
+            .ok_or_else(|| Refusal::new(400, "MISSING_PARAMETER", "instanceIds is required."))?;
         check_ids(&ids)?;
         Ok(ids)
     };
@@ -207,14 +243,18 @@ fn dispatch(sim: &Sim, action: &str, params: Option<Params>, body: &[u8]) -> Out
     w.advance();
     let result = match action {
         "ResetInstancesPassword" => ids_required().and_then(|ids| {
-            let password = p.password.as_deref().ok_or_else(|| {
-                Refusal::new(400, "MISSING_PARAMETER", "password is required.")
-            })?;
+            let password = p
+                .password
+                .as_deref()
+                .ok_or_else(|| Refusal::new(400, "MISSING_PARAMETER", "password is required."))?;
             if !password_rule::check(password).is_empty() {
                 return Err(Refusal::new(
                     400,
                     "INVALID_PARAMETER",
-                    format!("password does not meet the rule: {}.", password_rule::describe_rule()),
+                    format!(
+                        "password does not meet the rule: {}.",
+                        password_rule::describe_rule()
+                    ),
                 ));
             }
             w.reset(&ids, password).map(|()| json!({}))
@@ -236,13 +276,20 @@ fn dispatch(sim: &Sim, action: &str, params: Option<Params>, body: &[u8]) -> Out
 
 fn check_ids(ids: &[String]) -> Result<(), Refusal> {
     if ids.is_empty() {
-        return Err(Refusal::new(400, "MISSING_PARAMETER", "instanceIds must not be empty."));
+        return Err(Refusal::new(
+            400,
+            "MISSING_PARAMETER",
+            "instanceIds must not be empty.",
+        ));
     }
     if ids.len() > 100 {
         return Err(Refusal::new(
             400,
             "INVALID_PARAMETER",
-            format!("instanceIds has {} items; at most 100 are allowed.", ids.len()),
+            format!(
+                "instanceIds has {} items; at most 100 are allowed.",
+                ids.len()
+            ),
         ));
     }
     Ok(())
@@ -251,13 +298,21 @@ fn check_ids(ids: &[String]) -> Result<(), Refusal> {
 fn describe(w: &super::world::World, action: &str, p: &Params) -> Result<Value, Refusal> {
     if let Some(ids) = &p.instance_ids {
         if ids.len() > 100 {
-            return Err(Refusal::new(400, "INVALID_PARAMETER", "instanceIds has more than 100 items."));
+            return Err(Refusal::new(
+                400,
+                "INVALID_PARAMETER",
+                "instanceIds has more than 100 items.",
+            ));
         }
     }
     let page_size = p.page_size.unwrap_or(20);
     let page_num = p.page_num.unwrap_or(1);
     if !(1..=1000).contains(&page_size) || page_num < 1 {
-        return Err(Refusal::new(400, "INVALID_PARAMETER", "pageSize must be 1 to 1000 and pageNum at least 1."));
+        return Err(Refusal::new(
+            400,
+            "INVALID_PARAMETER",
+            "pageSize must be 1 to 1000 and pageNum at least 1.",
+        ));
     }
     let rows = w.list(p.instance_ids.as_deref());
     let total = rows.len();
@@ -298,7 +353,9 @@ fn refusal(status: u16, code: &str, message: &str, request_id: &str) -> Response
         axum::Json(json!({"requestId": request_id, "code": code, "message": message})),
     )
         .into_response();
-    response.extensions_mut().insert(AnsweredCode(code.to_string()));
+    response
+        .extensions_mut()
+        .insert(AnsweredCode(code.to_string()));
     response
 }
 

@@ -241,7 +241,10 @@ impl World {
 
     /// The inspection view of every instance.
     pub fn views(&self) -> Vec<InstanceView> {
-        self.instances.keys().filter_map(|id| self.view(id)).collect()
+        self.instances
+            .keys()
+            .filter_map(|id| self.view(id))
+            .collect()
     }
 
     /// Whether `password` is the instance's current password (None: no such instance).
@@ -293,10 +296,10 @@ impl World {
     }
 
     fn require_status(&self, ids: &[String], wanted: &str) -> Result<(), Refusal> {
-        if let Some(recycled) = ids
-            .iter()
-            .find(|id| self.status(id).is_some_and(|s| TERMINAL_OR_GONE.contains(&s)))
-        {
+        if let Some(recycled) = ids.iter().find(|id| {
+            self.status(id)
+                .is_some_and(|s| TERMINAL_OR_GONE.contains(&s))
+        }) {
             return Err(Refusal::new(
                 403,
                 "OPERATION_DENIED_INSTANCE_RECYCLED",
@@ -317,13 +320,19 @@ impl World {
             Refusal::new(
                 403,
                 "OPERATION_DENIED_INSTANCE_NOT_RUNNING",
-                format!("Operation denied: instance not running: {}.", wrong.join(", ")),
+                format!(
+                    "Operation denied: instance not running: {}.",
+                    wrong.join(", ")
+                ),
             )
         } else {
             Refusal::new(
                 400,
                 "OPERATION_DENIED_INSTANCE_NOT_STOPPED",
-                format!("Operation denied: instance not stopped: {}.", wrong.join(", ")),
+                format!(
+                    "Operation denied: instance not stopped: {}.",
+                    wrong.join(", ")
+                ),
             )
         })
     }
@@ -342,7 +351,9 @@ impl World {
         let rule = self.settings.power_rule;
         let reboot = self.settings.reboot_delay;
         for id in ids {
-            let Some(inst) = self.instances.get_mut(id) else { continue };
+            let Some(inst) = self.instances.get_mut(id) else {
+                continue;
+            };
             inst.password_digest = Some(digest);
             inst.resets_ms.push(now_ms);
             inst.upcoming.clear();
@@ -402,7 +413,8 @@ mod tests {
     async fn reset_reboots_and_records_without_keeping_the_password() {
         let mut w = World::new(Settings::default());
         w.upsert("a", "RUNNING", true);
-        w.reset(&ids(&["a"]), "Secret1!x").expect("running rule accepts RUNNING");
+        w.reset(&ids(&["a"]), "Secret1!x")
+            .expect("running rule accepts RUNNING");
         assert_eq!(w.status("a"), Some("REBOOT"));
         assert_eq!(w.password_matches("a", "Secret1!x"), Some(true));
         assert_eq!(w.password_matches("a", "Other1!xx"), Some(false));
@@ -419,14 +431,29 @@ mod tests {
         w.upsert("a", "RUNNING", true);
         w.upsert("b", "STOPPED", false);
         let e = w.reset(&ids(&["a", "b"]), "p").expect_err("b is stopped");
-        assert_eq!((e.status, e.code), (403, "OPERATION_DENIED_INSTANCE_NOT_RUNNING"));
+        assert_eq!(
+            (e.status, e.code),
+            (403, "OPERATION_DENIED_INSTANCE_NOT_RUNNING")
+        );
         assert!(e.message.contains("b (STOPPED)"));
-        assert_eq!(w.view("a").map(|v| v.reset_count), Some(0), "all or nothing");
+        assert_eq!(
+            w.view("a").map(|v| v.reset_count),
+            Some(0),
+            "all or nothing"
+        );
         w.settings.power_rule = PowerRule::Stopped;
         let e = w.reset(&ids(&["a"]), "p").expect_err("a is running");
-        assert_eq!((e.status, e.code), (400, "OPERATION_DENIED_INSTANCE_NOT_STOPPED"));
-        w.reset(&ids(&["b"]), "p").expect("stopped rule accepts STOPPED");
-        assert_eq!(w.status("b"), Some("STOPPED"), "b does not restart by itself");
+        assert_eq!(
+            (e.status, e.code),
+            (400, "OPERATION_DENIED_INSTANCE_NOT_STOPPED")
+        );
+        w.reset(&ids(&["b"]), "p")
+            .expect("stopped rule accepts STOPPED");
+        assert_eq!(
+            w.status("b"),
+            Some("STOPPED"),
+            "b does not restart by itself"
+        );
         let e = w.reset(&ids(&["zz"]), "p").expect_err("unknown");
         assert_eq!(e.code, "INVALID_INSTANCE_NOT_FOUND");
     }

@@ -64,7 +64,12 @@ impl InstancePasswordResource {
         let problems = state.problems();
         for p in &problems {
             match p.attribute {
-                Some(a) => error_at(diags, AttributePath::new(a), p.summary.clone(), p.detail.clone()),
+                Some(a) => error_at(
+                    diags,
+                    AttributePath::new(a),
+                    p.summary.clone(),
+                    p.detail.clone(),
+                ),
                 None => root_error(diags, p.summary.clone(), p.detail.clone()),
             }
         }
@@ -127,7 +132,11 @@ impl InstancePasswordResource {
         operation: Operation,
     ) -> Option<(BTreeSet<String>, Vec<String>)> {
         let Value::Value(password) = &state.password else {
-            root_error(diags, "The password is not known", "The password must be known when the resource is applied.");
+            root_error(
+                diags,
+                "The password is not known",
+                "The password must be known when the resource is applied.",
+            );
             return None;
         };
         // The password may have been unknown at plan time: check it again before sending it.
@@ -201,15 +210,24 @@ impl Resource for InstancePasswordResource {
             Ok(found) => found,
             Err(e) => {
                 let hint = e.hint().map(|h| format!("\n{h}")).unwrap_or_default();
-                root_error(diags, "Could not refresh zenlayer_instance_password", format!("{e}.{hint}"));
+                root_error(
+                    diags,
+                    "Could not refresh zenlayer_instance_password",
+                    format!("{e}.{hint}"),
+                );
                 return Some((state, private_state));
             }
         };
-        let (kept, gone): (Vec<String>, Vec<String>) = list.into_iter().partition(|id| found.contains_key(id));
+        let (kept, gone): (Vec<String>, Vec<String>) =
+            list.into_iter().partition(|id| found.contains_key(id));
         if gone.is_empty() {
             return Some((state, private_state));
         }
-        tracing::info!(dropped = gone.len(), kept = kept.len(), "instances no longer exist");
+        tracing::info!(
+            dropped = gone.len(),
+            kept = kept.len(),
+            "instances no longer exist"
+        );
         if kept.is_empty() {
             root_warning(
                 diags,
@@ -223,7 +241,11 @@ impl Resource for InstancePasswordResource {
         }
         root_warning(
             diags,
-            format!("{} instance{} no longer exist", gone.len(), if gone.len() == 1 { "" } else { "s" }),
+            format!(
+                "{} instance{} no longer exist",
+                gone.len(),
+                if gone.len() == 1 { "" } else { "s" }
+            ),
             format!("Dropped from state: {}.", gone.join(", ")),
         );
         let mut state = state;
@@ -276,7 +298,11 @@ impl Resource for InstancePasswordResource {
                     return None;
                 }
             }
-            return Some((state, prior_private_state, vec![AttributePath::new("password")]));
+            return Some((
+                state,
+                prior_private_state,
+                vec![AttributePath::new("password")],
+            ));
         }
         state.id = prior_state.id.clone();
         match (state.known_ids(), prior_state.known_ids()) {
@@ -315,10 +341,16 @@ impl Resource for InstancePasswordResource {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let Some(ids) = planned_state.known_ids() else {
-            root_error(diags, "instance_ids is not known", "instance_ids must be known when the resource is applied.");
+            root_error(
+                diags,
+                "instance_ids is not known",
+                "instance_ids must be known when the resource is applied.",
+            );
             return None;
         };
-        let (reset, request_ids) = self.reset(diags, &planned_state, &ids, Operation::Create).await?;
+        let (reset, request_ids) = self
+            .reset(diags, &planned_state, &ids, Operation::Create)
+            .await?;
         if reset.is_empty() {
             // Nothing was reset: nothing may be recorded.
             return None;
@@ -340,7 +372,11 @@ impl Resource for InstancePasswordResource {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let (Some(new), Some(old)) = (planned_state.known_ids(), prior_state.known_ids()) else {
-            root_error(diags, "instance_ids is not known", "instance_ids must be known when the resource is applied.");
+            root_error(
+                diags,
+                "instance_ids is not known",
+                "instance_ids must be known when the resource is applied.",
+            );
             return Some((prior_state, planned_private_state));
         };
         let added: BTreeSet<String> = new.difference(&old).cloned().collect();
@@ -352,10 +388,10 @@ impl Resource for InstancePasswordResource {
             state.request_ids = prior_state.request_ids.clone();
             return Some((state, planned_private_state));
         }
-        let (reset, request_ids) = match self.reset(diags, &state, &added, Operation::Update).await {
-            Some(r) => r,
-            None => (BTreeSet::new(), Vec::new()),
-        };
+        let (reset, request_ids) = self
+            .reset(diags, &state, &added, Operation::Update)
+            .await
+            .unwrap_or_default();
         let kept: BTreeSet<String> = new.intersection(&old).cloned().chain(reset).collect();
         state.set_ids(kept.iter());
         if request_ids.is_empty() {
@@ -378,7 +414,7 @@ impl Resource for InstancePasswordResource {
             diags,
             "Instances keep their current password",
             format!(
-                "Destroying zenlayer_instance_password only removes it from state: a password cannot be un-reset, so no API was called and the {n} instance{} keep{} the password last set.",
+                "Destroying zenlayer_instance_password only removes it from state. A password cannot be un-reset, so no API was called: the {n} instance{} keep{} the password they have now.",
                 if n == 1 { "" } else { "s" },
                 if n == 1 { "s" } else { "" }
             ),

@@ -52,13 +52,21 @@ pub fn list_instances(instances: &[(String, Option<InstanceStatus>)]) -> String 
 
 fn stage_text(stage: Stage) -> &'static str {
     match stage {
-        Stage::Inspect => "while reading their status before stopping them; their password was not reset",
+        Stage::Inspect => {
+            "while reading their status before stopping them; their password was not reset"
+        }
         Stage::Stop => "while stopping them before the reset; their password was not reset",
-        Stage::WaitStopped => "while waiting for them to stop before the reset; their password was not reset",
+        Stage::WaitStopped => {
+            "while waiting for them to stop before the reset; their password was not reset"
+        }
         Stage::Reset => "their password was not reset",
         Stage::Start => "while starting them; their password was reset unless said otherwise",
-        Stage::WaitRunning => "after their password was reset, while waiting for them to be RUNNING",
-        Stage::Restore => "after their password was reset, while stopping them again (they were STOPPED before)",
+        Stage::WaitRunning => {
+            "after their password was reset, while waiting for them to be RUNNING"
+        }
+        Stage::Restore => {
+            "after their password was reset, while stopping them again (they were STOPPED before)"
+        }
     }
 }
 
@@ -247,7 +255,15 @@ mod tests {
         add_diagnostics(&mut diags, &report, &cx);
         assert_eq!(diags.errors.len(), 1);
         let text = format!("{} {}", diags.errors[0].summary, diags.errors[0].detail);
-        for part in ["OPERATION_DENIED_INSTANCE_NOT_RUNNING", "T42", "ins-2 (STOPPED)", "HTTP 403", "1 of 2", "untaint", "shutdown_before_reset"] {
+        for part in [
+            "OPERATION_DENIED_INSTANCE_NOT_RUNNING",
+            "T42",
+            "ins-2 (STOPPED)",
+            "HTTP 403",
+            "1 of 2",
+            "untaint",
+            "shutdown_before_reset",
+        ] {
             assert!(text.contains(part), "{part} missing from {text}");
         }
         assert!(!text.contains("Sekret1!x"), "{text}");
@@ -255,7 +271,8 @@ mod tests {
 
     #[test]
     fn long_lists_are_summarised() {
-        let many: Vec<(String, Option<InstanceStatus>)> = (0..25).map(|i| (format!("i{i}"), None)).collect();
+        let many: Vec<(String, Option<InstanceStatus>)> =
+            (0..25).map(|i| (format!("i{i}"), None)).collect();
         let text = list_instances(&many);
         assert!(text.ends_with("and 5 more"));
         assert!(text.starts_with("i0, i1"));

@@ -6,7 +6,11 @@ use tf_provider::schema::{
     Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
 };
 
-fn attribute(attr_type: AttributeType, constraint: AttributeConstraint, description: &str) -> Attribute {
+fn attribute(
+    attr_type: AttributeType,
+    constraint: AttributeConstraint,
+    description: &str,
+) -> Attribute {
     Attribute {
         attr_type,
         description: Description::markdown(description),

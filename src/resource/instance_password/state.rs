@@ -55,7 +55,10 @@ pub struct State {
     pub timeouts: Value<Vec<Timeouts>>,
 }
 
-fn serialize_password<S: Serializer>(value: &Value<Secret>, serializer: S) -> Result<S::Ok, S::Error> {
+fn serialize_password<S: Serializer>(
+    value: &Value<Secret>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     value.as_ref().map(|s| s.expose()).serialize(serializer)
 }
 
@@ -97,7 +100,8 @@ impl State {
 
     /// Sets `instance_ids` from a list.
     pub fn set_ids<'a>(&mut self, ids: impl IntoIterator<Item = &'a String>) {
-        self.instance_ids = Value::Value(ids.into_iter().map(|s| Value::Value(s.clone())).collect());
+        self.instance_ids =
+            Value::Value(ids.into_iter().map(|s| Value::Value(s.clone())).collect());
     }
 
     /// Fills in the defaults of the optional arguments.
@@ -130,8 +134,12 @@ impl State {
     /// the default here.
     pub fn timeout(&self, op: Operation) -> Duration {
         let text = match (&self.timeouts, op) {
-            (Value::Value(list), Operation::Create) => list.first().and_then(|t| t.create.as_ref_option().cloned()),
-            (Value::Value(list), Operation::Update) => list.first().and_then(|t| t.update.as_ref_option().cloned()),
+            (Value::Value(list), Operation::Create) => {
+                list.first().and_then(|t| t.create.as_ref_option().cloned())
+            }
+            (Value::Value(list), Operation::Update) => {
+                list.first().and_then(|t| t.update.as_ref_option().cloned())
+            }
             _ => None,
         };
         text.and_then(|t| humantime::parse_duration(t.trim()).ok())
@@ -141,7 +149,10 @@ impl State {
     /// The request ids as plain strings.
     pub fn request_id_list(&self) -> Vec<String> {
         match &self.request_ids {
-            Value::Value(list) => list.iter().filter_map(|v| v.as_ref_option().cloned()).collect(),
+            Value::Value(list) => list
+                .iter()
+                .filter_map(|v| v.as_ref_option().cloned())
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -177,7 +188,10 @@ impl State {
                     detail: "instance_ids must list at least one instance id.".into(),
                 });
             }
-            if set.iter().any(|v| matches!(v, Value::Value(s) if s.trim().is_empty()) || v.is_null()) {
+            if set
+                .iter()
+                .any(|v| matches!(v, Value::Value(s) if s.trim().is_empty()) || v.is_null())
+            {
                 problems.push(Problem {
                     attribute: Some("instance_ids"),
                     summary: "Empty instance id".into(),
@@ -255,7 +269,10 @@ mod tests {
         let problems = with_password("weakpass").problems();
         assert_eq!(problems.len(), 1);
         let p = &problems[0];
-        assert_eq!(p.attribute, None, "no attribute, so Terraform prints no source line");
+        assert_eq!(
+            p.attribute, None,
+            "no attribute, so Terraform prints no source line"
+        );
         assert!(p.detail.contains("upper-case"));
         assert!(!p.detail.contains("weakpass"));
         assert!(with_password("Good1!pass").problems().is_empty());
@@ -281,9 +298,15 @@ mod tests {
             update: Value::Value("0s".into()),
         }]);
         let attrs: Vec<_> = s.problems().iter().map(|p| p.attribute).collect();
-        assert_eq!(attrs, vec![Some("instance_ids"), Some("timeouts"), Some("timeouts")]);
+        assert_eq!(
+            attrs,
+            vec![Some("instance_ids"), Some("timeouts"), Some("timeouts")]
+        );
         s.instance_ids = Value::Value([Value::Value(" ".to_string())].into_iter().collect());
-        assert!(s.problems().iter().any(|p| p.summary == "Empty instance id"));
+        assert!(s
+            .problems()
+            .iter()
+            .any(|p| p.summary == "Empty instance id"));
     }
 
     #[test]

@@ -1,0 +1,216 @@
+//! The resource's lifecycle: create, update, replacement, refresh, destroy.
+
+use serde_json::Value;
+
+use crate::support::*;
+
+const ADDR: &str = "zenlayer_instance_password.web";
+
+#[test]
+fn create_resets_every_instance_once_and_records_it() {
+    let sim = Sim::start(3, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(3), ""));
+    ws.apply();
+
+    let resets = sim.calls_of("ResetInstancesPassword");
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0]["instance_ids"].as_array().map(Vec::len), Some(3));
+    for id in ids(3) {
+        assert_eq!(sim.reset_count(&id), 1, "{id}");
+        assert!(
+            sim.password_matches(&id, PASSWORD),
+            "{id} has the new password"
+        );
+        assert_eq!(
+            sim.status(&id),
+            "RUNNING",
+            "wait_for_running waited for {id}"
+        );
+    }
+    let values = ws.resource(ADDR).expect("in state");
+    assert_eq!(ws.state_ids(ADDR), ids(3));
+    assert_eq!(
+        values["request_ids"],
+        Value::from(vec![resets[0]["request_id"].clone()])
+    );
+    assert!(values["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("zlpw-")));
+    assert_eq!(values["shutdown_before_reset"], false);
+    assert_eq!(values["wait_for_running"], true);
+}
+
+#[test]
+fn two_hundred_fifty_instances_take_exactly_three_reset_calls() {
+    let sim = Sim::start(250, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(250), ""));
+    ws.apply();
+
+    let resets = sim.calls_of("ResetInstancesPassword");
+    let mut sizes: Vec<usize> = resets
+        .iter()
+        .map(|c| c["instance_ids"].as_array().map_or(0, Vec::len))
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![50, 100, 100]);
+    assert!(sim.instances().iter().all(|i| i["reset_count"] == 1));
+    assert_eq!(ws.state_ids(ADDR).len(), 250);
+    let request_ids = ws.resource(ADDR).expect("in state")["request_ids"].clone();
+    assert_eq!(request_ids.as_array().map(Vec::len), Some(3));
+    // Status polls never exceed the API's limit either.
+    assert!(sim
+        .calls_of("DescribeInstancesStatus")
+        .iter()
+        .all(|c| c["instance_ids"].as_array().map_or(0, Vec::len) <= 100));
+}
+
+#[test]
+fn password_change_replaces_and_resets_all_again() {
+    let sim = Sim::start(2, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    ws.apply();
+    let first_id = ws.resource(ADDR).expect("in state")["id"].clone();
+
+    ws.set_env("TF_VAR_root_password", "Other2@pass");
+    assert_eq!(ws.planned_actions(ADDR), vec!["delete", "create"]);
+    let run = ws.apply();
+    assert!(run.stdout.contains("must be replaced") || run.stdout.contains("replaced"));
+    for id in ids(2) {
+        assert_eq!(sim.reset_count(&id), 2, "{id}");
+        assert!(sim.password_matches(&id, "Other2@pass"));
+    }
+    let values = ws.resource(ADDR).expect("in state");
+    assert_ne!(values["id"], first_id, "a replacement has a new id");
+    assert_eq!(values["password"], "Other2@pass");
+}
+
+#[test]
+fn adding_an_instance_updates_in_place_and_resets_only_it() {
+    let sim = Sim::start(3, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    ws.apply();
+    let first = ws.resource(ADDR).expect("in state");
+
+    ws.configure(&sim, &resource("web", &ids(3), ""));
+    assert_eq!(ws.planned_actions(ADDR), vec!["update"]);
+    ws.apply();
+
+    let resets = sim.calls_of("ResetInstancesPassword");
+    assert_eq!(resets.len(), 2);
+    assert_eq!(resets[1]["instance_ids"], serde_json::json!(["ins-00003"]));
+    assert_eq!(sim.reset_count("ins-00001"), 1);
+    assert_eq!(sim.reset_count("ins-00003"), 1);
+    let values = ws.resource(ADDR).expect("in state");
+    assert_eq!(values["id"], first["id"], "the id is stable");
+    assert_eq!(ws.state_ids(ADDR), ids(3));
+    assert_eq!(
+        values["request_ids"],
+        serde_json::json!([resets[1]["request_id"]])
+    );
+}
+
+#[test]
+fn removing_an_instance_calls_nothing() {
+    let sim = Sim::start(3, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(3), ""));
+    ws.apply();
+    let before = sim.calls().len();
+    let request_ids = ws.resource(ADDR).expect("in state")["request_ids"].clone();
+
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    ws.tf(&["apply", "-auto-approve", "-refresh=false"]).ok();
+    assert_eq!(sim.calls().len(), before, "no API call at all");
+    assert_eq!(ws.state_ids(ADDR), ids(2));
+    assert_eq!(
+        ws.resource(ADDR).expect("in state")["request_ids"],
+        request_ids
+    );
+    assert_eq!(
+        sim.reset_count("ins-00003"),
+        1,
+        "the removed instance keeps its password"
+    );
+
+    // Changing only the behaviour flags or timeouts calls nothing either.
+    ws.configure(
+        &sim,
+        &resource(
+            "web",
+            &ids(2),
+            "  wait_for_running = false\n  timeouts {\n    create = \"5m\"\n  }",
+        ),
+    );
+    ws.tf(&["apply", "-auto-approve", "-refresh=false"]).ok();
+    assert_eq!(sim.calls().len(), before);
+    assert_eq!(
+        ws.resource(ADDR).expect("in state")["wait_for_running"],
+        false
+    );
+}
+
+#[test]
+fn a_second_plan_after_apply_shows_no_changes() {
+    let sim = Sim::start(2, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(
+        &sim,
+        &resource("web", &ids(2), "  shutdown_before_reset = false"),
+    );
+    ws.apply();
+    let run = ws.tf(&["plan", "-detailed-exitcode"]);
+    assert_eq!(run.code, 0, "exit 2 means changes:\n{}", run.all());
+    assert!(run.stdout.contains("No changes"));
+}
+
+#[test]
+fn refresh_drops_deleted_instances_and_then_the_resource() {
+    let sim = Sim::start(2, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    ws.apply();
+
+    sim.delete("ins-00002");
+    let run = ws.tf(&["apply", "-refresh-only", "-auto-approve"]).ok();
+    assert!(
+        run.all().contains("ins-00002"),
+        "the refresh says what it dropped"
+    );
+    assert_eq!(ws.state_ids(ADDR), vec!["ins-00001".to_string()]);
+
+    sim.delete("ins-00001");
+    ws.tf(&["apply", "-refresh-only", "-auto-approve"]).ok();
+    assert!(
+        ws.resource(ADDR).is_none(),
+        "with no instance left the resource is gone"
+    );
+    assert_eq!(
+        sim.calls_of("ResetInstancesPassword").len(),
+        1,
+        "refresh never resets"
+    );
+}
+
+#[test]
+fn destroy_calls_nothing_and_warns() {
+    let sim = Sim::start(2, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    ws.apply();
+    let before = sim.calls().len();
+    let run = ws.tf(&["destroy", "-auto-approve", "-refresh=false"]).ok();
+    assert_eq!(sim.calls().len(), before, "no API call");
+    assert!(
+        run.all().contains("keep the password they have now"),
+        "{}",
+        run.all()
+    );
+    assert!(ws.resource(ADDR).is_none());
+    for id in ids(2) {
+        assert!(sim.password_matches(&id, PASSWORD));
+    }
+}

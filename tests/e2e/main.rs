@@ -1,0 +1,10 @@
+//! End-to-end tests: the real `terraform` CLI drives the freshly built provider against a real
+//! `zenlayer-sim` process. Each test has its own simulator (own port) and its own directory,
+//! so they run in parallel.
+//!
+//! Terraform is `TF_ACC_TERRAFORM_PATH`, else `terraform` on PATH, else `tofu`.
+
+mod support;
+
+mod lifecycle;
+mod validation;

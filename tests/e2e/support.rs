@@ -1,0 +1,484 @@
+//! The end-to-end harness: a real `zenlayer-sim` process, a temporary Terraform working
+//! directory whose CLI configuration points `zenlayer/zenlayer` at the freshly built provider
+//! (`dev_overrides`), and the real `terraform` CLI.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// Credentials the simulators of these tests accept.
+pub const ACCESS_KEY_ID: &str = "e2e-access-key";
+pub const ACCESS_KEY_PASSWORD: &str = "E2eAccessKeyPassword-7f3a";
+/// The password most tests set.
+pub const PASSWORD: &str = "Good1!pass";
+
+/// The provider binary built for these tests.
+pub fn provider_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-zenlayer"))
+}
+
+/// `TF_ACC_TERRAFORM_PATH`, else `terraform` on PATH, else `tofu`. Panics (fails the test,
+/// never skips it) when none is found.
+pub fn terraform_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("TF_ACC_TERRAFORM_PATH") {
+        if !p.is_empty() {
+            return PathBuf::from(p);
+        }
+    }
+    for name in ["terraform", "tofu"] {
+        if let Some(path) = find_on_path(name) {
+            return path;
+        }
+    }
+    panic!("no terraform found: set TF_ACC_TERRAFORM_PATH, or put terraform (or tofu) on PATH; `bash scripts/test.sh` installs Terraform 1.0.3 when none is present");
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Polls `f` until it returns `Some`, or panics after `timeout` with `what`.
+pub fn poll<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A running simulator, killed on drop.
+pub struct Sim {
+    child: Child,
+    /// Its base URL.
+    pub url: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Sim {
+    /// Starts `zenlayer-sim` with `n` RUNNING instances (ins-00001...) and extra arguments.
+    pub fn start(n: usize, extra: &[&str]) -> Sim {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zenlayer-sim"))
+            .args(["--listen", "127.0.0.1:0", "--instances", &n.to_string()])
+            .args(["--access-key-id", ACCESS_KEY_ID])
+            .env("ZENLAYER_SIM_ACCESS_KEY_PASSWORD", ACCESS_KEY_PASSWORD)
+            .args([
+                "--reboot-delay",
+                "200ms",
+                "--boot-delay",
+                "200ms",
+                "--stop-delay",
+                "200ms",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("zenlayer-sim starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("zenlayer-sim prints its URL");
+        let url = line.trim().to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "unexpected first line {url:?}"
+        );
+        Sim {
+            child,
+            url,
+            http: reqwest::blocking::Client::new(),
+        }
+    }
+
+    fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .and_then(|r| r.error_for_status())
+            .and_then(|r| r.json())
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    fn send(&self, method: reqwest::Method, path: &str, body: Value) {
+        self.http
+            .request(method.clone(), format!("{}{path}", self.url))
+            .json(&body)
+            .send()
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    }
+
+    /// Every instance: id, status, reset_count, reset_times_ms, auto_restart.
+    pub fn instances(&self) -> Vec<Value> {
+        self.get("/_sim/instances")
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// One instance's view.
+    pub fn instance(&self, id: &str) -> Value {
+        self.get(&format!("/_sim/instances/{id}"))
+    }
+
+    /// Current status of an instance.
+    pub fn status(&self, id: &str) -> String {
+        self.instance(id)["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// How many resets an instance received.
+    pub fn reset_count(&self, id: &str) -> u64 {
+        self.instance(id)["reset_count"].as_u64().unwrap_or(0)
+    }
+
+    /// The call log.
+    pub fn calls(&self) -> Vec<Value> {
+        self.get("/_sim/calls")
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The calls of one action.
+    pub fn calls_of(&self, action: &str) -> Vec<Value> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c["action"] == action)
+            .collect()
+    }
+
+    /// Calls other than status reads.
+    pub fn write_calls(&self) -> Vec<Value> {
+        self.calls()
+            .into_iter()
+            .filter(|c| {
+                c["action"] != "DescribeInstancesStatus" && c["action"] != "DescribeInstances"
+            })
+            .collect()
+    }
+
+    /// Adds fault rules (one object or an array).
+    pub fn fault(&self, rules: Value) {
+        self.send(reqwest::Method::POST, "/_sim/faults", rules);
+    }
+
+    /// Replaces the settings (power_rule, delays in ms, latency in ms).
+    pub fn settings(&self, settings: Value) {
+        self.send(reqwest::Method::PUT, "/_sim/settings", settings);
+    }
+
+    /// Sets the power rule, keeping the test delays.
+    pub fn power_rule(&self, rule: &str) {
+        let mut s = self.get("/_sim/settings");
+        s["power_rule"] = json!(rule);
+        self.settings(s);
+    }
+
+    /// Changes an instance's status and/or auto-restart behaviour.
+    pub fn patch(&self, id: &str, body: Value) {
+        self.send(
+            reqwest::Method::PATCH,
+            &format!("/_sim/instances/{id}"),
+            body,
+        );
+    }
+
+    /// Creates instances.
+    pub fn create(&self, ids: &[String], status: &str) {
+        self.send(
+            reqwest::Method::PUT,
+            "/_sim/instances",
+            json!({"ids": ids, "status": status}),
+        );
+    }
+
+    /// Deletes an instance.
+    pub fn delete(&self, id: &str) {
+        self.http
+            .delete(format!("{}/_sim/instances/{id}", self.url))
+            .send()
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("DELETE {id}: {e}"));
+    }
+
+    /// Whether `password` is the instance's current password.
+    pub fn password_matches(&self, id: &str, password: &str) -> bool {
+        self.http
+            .post(format!("{}/_sim/instances/{id}/password-check", self.url))
+            .json(&json!({"password": password}))
+            .send()
+            .and_then(|r| r.json::<Value>())
+            .map(|v| v["matches"] == true)
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Ids ins-00001 ... ins-N, as the simulator names them.
+pub fn ids(n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("ins-{i:05}")).collect()
+}
+
+/// HCL for a list of strings.
+pub fn hcl_list(ids: &[String]) -> String {
+    let quoted: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The result of one terraform command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout and stderr together, with runs of whitespace collapsed (Terraform wraps long
+    /// diagnostic lines).
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// stdout and stderr as printed.
+    pub fn raw(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Panics with the output unless the command succeeded.
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "terraform failed:\n{}", self.raw());
+        self
+    }
+
+    /// Panics with the output unless the command failed.
+    pub fn failed(self) -> Run {
+        assert_ne!(
+            self.code,
+            0,
+            "terraform unexpectedly succeeded:\n{}",
+            self.raw()
+        );
+        self
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// A Terraform working directory wired to the freshly built provider.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    terraform: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+/// Provider settings that keep tests fast: short polls and grace, quick retries.
+pub const FAST_PROVIDER_SETTINGS: &str = r#"
+  poll_interval        = "50ms"
+  restart_grace_period = "1s"
+  retry_base_delay     = "20ms"
+  request_timeout      = "5s"
+"#;
+
+impl Workspace {
+    /// A new directory with a CLI configuration whose `dev_overrides` point at the provider.
+    pub fn new() -> Workspace {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let provider_dir = provider_binary()
+            .parent()
+            .expect("provider in a directory")
+            .to_path_buf();
+        let cli = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"zenlayer/zenlayer\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            provider_dir.display()
+        );
+        std::fs::write(dir.path().join("cli.tfrc"), cli).expect("write cli.tfrc");
+        let env = vec![
+            (
+                "TF_CLI_CONFIG_FILE".into(),
+                dir.path().join("cli.tfrc").display().to_string(),
+            ),
+            ("TF_IN_AUTOMATION".into(), "1".into()),
+            ("TF_INPUT".into(), "0".into()),
+            ("CHECKPOINT_DISABLE".into(), "1".into()),
+            ("TF_VAR_root_password".into(), PASSWORD.into()),
+        ];
+        Workspace {
+            dir,
+            terraform: terraform_binary(),
+            env,
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Sets an environment variable for later commands.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+    }
+
+    /// Writes `main.tf`.
+    pub fn write(&self, main_tf: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), main_tf).expect("write main.tf");
+    }
+
+    /// Writes a configuration: the provider pointed at `sim` (credentials from the
+    /// environment, fast settings), a sensitive `root_password` variable, and `body`.
+    pub fn configure(&mut self, sim: &Sim, body: &str) {
+        self.configure_with(sim, FAST_PROVIDER_SETTINGS, body);
+    }
+
+    /// Like [`Workspace::configure`] with explicit extra provider arguments.
+    pub fn configure_with(&mut self, sim: &Sim, provider_args: &str, body: &str) {
+        self.set_env("ZENLAYERCLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID);
+        self.set_env("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", ACCESS_KEY_PASSWORD);
+        self.write(&format!(
+            r#"terraform {{
+  required_providers {{
+    zenlayer = {{ source = "zenlayer/zenlayer" }}
+  }}
+}}
+
+provider "zenlayer" {{
+  endpoint = "{url}"
+{provider_args}
+}}
+
+variable "root_password" {{
+  type      = string
+  sensitive = true
+}}
+
+{body}
+"#,
+            url = sim.url
+        ));
+    }
+
+    /// A terraform command, not waited for.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.terraform);
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PATH")
+            .env_remove("TF_LOG_PROVIDER")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        cmd
+    }
+
+    /// Runs terraform with `args` (plus `-no-color`).
+    pub fn tf(&self, args: &[&str]) -> Run {
+        let mut all: Vec<&str> = args.to_vec();
+        all.push("-no-color");
+        self.command(&all).output().expect("terraform runs").into()
+    }
+
+    /// `terraform apply -auto-approve`, which must succeed.
+    pub fn apply(&self) -> Run {
+        self.tf(&["apply", "-auto-approve"]).ok()
+    }
+
+    /// `terraform plan -out`, then the plan as JSON.
+    pub fn plan_json(&self) -> Value {
+        self.tf(&["plan", "-out=tfplan"]).ok();
+        let shown = self.tf(&["show", "-json", "tfplan"]).ok();
+        serde_json::from_str(&shown.stdout).expect("plan JSON")
+    }
+
+    /// The actions planned for `address`, e.g. `["update"]`.
+    pub fn planned_actions(&self, address: &str) -> Vec<String> {
+        let plan = self.plan_json();
+        plan["resource_changes"]
+            .as_array()
+            .and_then(|rcs| rcs.iter().find(|rc| rc["address"] == address))
+            .and_then(|rc| rc["change"]["actions"].as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The state as JSON (`terraform show -json`).
+    pub fn state(&self) -> Value {
+        let shown = self.tf(&["show", "-json"]).ok();
+        serde_json::from_str(&shown.stdout).expect("state JSON")
+    }
+
+    /// The attribute values of `address` in state, if it is there.
+    pub fn resource(&self, address: &str) -> Option<Value> {
+        self.state()["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+            .map(|r| r["values"].clone())
+    }
+
+    /// `instance_ids` of `address` in state (sorted), empty when absent.
+    pub fn state_ids(&self, address: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .resource(address)
+            .and_then(|v| v["instance_ids"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Whether `address` is tainted in state.
+    pub fn tainted(&self, address: &str) -> bool {
+        self.state()["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+            .is_some_and(|r| r["tainted"] == true)
+    }
+}
+
+/// The resource block most tests use.
+pub fn resource(name: &str, ids: &[String], extra: &str) -> String {
+    format!(
+        "resource \"zenlayer_instance_password\" \"{name}\" {{\n  instance_ids = {}\n  password     = var.root_password\n{extra}\n}}\n",
+        hcl_list(ids)
+    )
+}
