@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite: unit and property tests, and the end-to-end tests that drive the real
+# terraform CLI against zenlayer-sim. Installs protoc and Terraform when they are missing.
+#   bash scripts/test.sh            everything
+#   bash scripts/test.sh lifecycle  only tests whose name contains "lifecycle"
+set -euo pipefail
+source "$(dirname "$0")/lib/setup.sh"
+cd "$ROOT"
+
+ensure_protoc
+ensure_terraform
+log "cargo test (Terraform: $TF_ACC_TERRAFORM_PATH)"
+cargo test --all-targets --quiet -- --test-threads "${TEST_THREADS:-4}" "$@"
