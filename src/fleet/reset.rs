@@ -418,6 +418,12 @@ impl Fleet {
                 .filter(|(_, s)| **s != wanted)
                 .map(|(id, s)| (id.clone(), s.clone()))
                 .collect();
+            // Whether anything changed since the refusal (a transition finished, or instances
+            // were started); if not, sending the same batch again cannot help.
+            let changed = seen.polls > 1
+                || (!blocked.is_empty()
+                    && rule == PowerRule::RequiresRunning
+                    && req.shutdown_before_reset);
             if !blocked.is_empty() {
                 if rule == PowerRule::RequiresRunning && req.shutdown_before_reset {
                     // The account wants RUNNING instances: start them, wait, and reset them
@@ -446,7 +452,7 @@ impl Fleet {
             if next.is_empty() {
                 return out;
             }
-            if next == pending && seen.polls <= 1 {
+            if next == pending && !changed {
                 // Every instance is already as the API asks, yet it refused: narrowing down
                 // cannot help, so report the refusal as it is.
                 out.failures

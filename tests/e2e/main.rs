@@ -7,4 +7,5 @@
 mod support;
 
 mod lifecycle;
+mod power;
 mod validation;

@@ -71,18 +71,18 @@ pub struct Sim {
 impl Sim {
     /// Starts `zenlayer-sim` with `n` RUNNING instances (ins-00001...) and extra arguments.
     pub fn start(n: usize, extra: &[&str]) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zenlayer-sim"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zenlayer-sim"));
+        command
             .args(["--listen", "127.0.0.1:0", "--instances", &n.to_string()])
             .args(["--access-key-id", ACCESS_KEY_ID])
-            .env("ZENLAYER_SIM_ACCESS_KEY_PASSWORD", ACCESS_KEY_PASSWORD)
-            .args([
-                "--reboot-delay",
-                "200ms",
-                "--boot-delay",
-                "200ms",
-                "--stop-delay",
-                "200ms",
-            ])
+            .env("ZENLAYER_SIM_ACCESS_KEY_PASSWORD", ACCESS_KEY_PASSWORD);
+        // Short transitions unless the test asks otherwise.
+        for delay in ["--reboot-delay", "--boot-delay", "--stop-delay"] {
+            if !extra.contains(&delay) {
+                command.args([delay, "200ms"]);
+            }
+        }
+        let mut child = command
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -173,6 +173,34 @@ impl Sim {
                 c["action"] != "DescribeInstancesStatus" && c["action"] != "DescribeInstances"
             })
             .collect()
+    }
+
+    /// A one-line account of the calls received since call number `since` (0 for all), for
+    /// test logs: `DescribeInstancesStatus(2) StopInstances(2, graceful) ...`.
+    pub fn call_summary(&self, since: usize) -> String {
+        self.calls()
+            .iter()
+            .skip(since)
+            .map(|c| {
+                let n = c["instance_ids"].as_array().map_or(0, Vec::len);
+                let force = match c["force_shutdown"].as_bool() {
+                    Some(false) => ", graceful",
+                    Some(true) => ", forced",
+                    None => "",
+                };
+                let outcome = match (c["status"].as_u64(), c["code"].as_str()) {
+                    (Some(200), _) => String::new(),
+                    (Some(s), Some(code)) => format!(" -> {s} {code}"),
+                    (Some(s), None) => format!(" -> {s}"),
+                    (None, _) => " -> no answer".to_string(),
+                };
+                format!(
+                    "{}({n}{force}){outcome}",
+                    c["action"].as_str().unwrap_or("?")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Adds fault rules (one object or an array).

@@ -1,0 +1,406 @@
+//! Power state, waiting and partial failure: both of the API's power rules, with and without
+//! `shutdown_before_reset`; an instance the platform does not restart; a terminal status
+//! during the wait; a timeout; partial failure across batches; interruption during a wait.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::*;
+
+const ADDR: &str = "zenlayer_instance_password.web";
+
+fn count(sim: &Sim, action: &str) -> usize {
+    sim.calls_of(action).len()
+}
+
+fn all_running(sim: &Sim, ids: &[String]) {
+    for id in ids {
+        assert_eq!(sim.status(id), "RUNNING", "{id}");
+    }
+}
+
+#[test]
+fn running_rule_without_shutdown_resets_in_place() {
+    let sim = Sim::start(2, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    ws.apply();
+    eprintln!("calls: {}", sim.call_summary(0));
+    assert_eq!(
+        count(&sim, "StopInstances") + count(&sim, "StartInstances"),
+        0
+    );
+    assert_eq!(count(&sim, "ResetInstancesPassword"), 1);
+    all_running(&sim, &ids(2));
+    assert_eq!(ws.state_ids(ADDR), ids(2));
+}
+
+#[test]
+fn running_rule_with_shutdown_copes_and_says_the_shutdown_is_not_needed() {
+    let sim = Sim::start(2, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(
+        &sim,
+        &resource("web", &ids(2), "  shutdown_before_reset = true"),
+    );
+    let run = ws.apply();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let stops = sim.calls_of("StopInstances");
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0]["force_shutdown"], false, "a graceful shutdown");
+    let resets = sim.calls_of("ResetInstancesPassword");
+    assert_eq!(
+        resets.len(),
+        2,
+        "refused while stopped, then accepted while running"
+    );
+    assert_eq!(resets[0]["code"], "OPERATION_DENIED_INSTANCE_NOT_RUNNING");
+    assert_eq!(count(&sim, "StartInstances"), 1);
+    assert!(
+        run.all()
+            .contains("shutdown_before_reset is not needed on this account"),
+        "{}",
+        run.raw()
+    );
+    all_running(&sim, &ids(2));
+    for id in ids(2) {
+        assert_eq!(sim.reset_count(&id), 1);
+    }
+    assert_eq!(ws.state_ids(ADDR), ids(2));
+}
+
+#[test]
+fn stopped_rule_without_shutdown_fails_suggesting_it_and_records_nothing() {
+    let sim = Sim::start(2, &["--power-rule", "stopped"]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let run = ws.tf(&["apply", "-auto-approve"]).failed();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let output = run.all();
+    let refused = &sim.calls_of("ResetInstancesPassword")[0];
+    for part in [
+        "OPERATION_DENIED_INSTANCE_NOT_STOPPED",
+        "HTTP 400",
+        refused["request_id"].as_str().unwrap_or("?"),
+        "only on STOPPED instances",
+        "Set shutdown_before_reset = true",
+        "ins-00001 (RUNNING), ins-00002 (RUNNING)",
+        "nothing was recorded in state",
+    ] {
+        assert!(
+            output.contains(part),
+            "{part:?} missing from\n{}",
+            run.raw()
+        );
+    }
+    assert_eq!(
+        count(&sim, "StopInstances"),
+        0,
+        "the provider never stops instances unasked"
+    );
+    assert!(ws.resource(ADDR).is_none(), "state claims nothing");
+    all_running(&sim, &ids(2));
+}
+
+#[test]
+fn stopped_rule_with_shutdown_stops_resets_and_brings_back() {
+    let sim = Sim::start(3, &["--power-rule", "stopped"]);
+    let mut ws = Workspace::new();
+    ws.configure(
+        &sim,
+        &resource("web", &ids(3), "  shutdown_before_reset = true"),
+    );
+    let run = ws.apply();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let stops = sim.calls_of("StopInstances");
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0]["force_shutdown"], false);
+    assert_eq!(count(&sim, "ResetInstancesPassword"), 1);
+    assert_eq!(
+        count(&sim, "StartInstances"),
+        0,
+        "the platform restarted them"
+    );
+    assert!(!run.all().contains("Warning: shutdown_before_reset"));
+    all_running(&sim, &ids(3));
+    for id in ids(3) {
+        assert!(sim.password_matches(&id, PASSWORD));
+    }
+    assert_eq!(ws.state_ids(ADDR), ids(3));
+}
+
+#[test]
+fn an_instance_the_platform_does_not_restart_is_started() {
+    let sim = Sim::start(2, &["--power-rule", "stopped"]);
+    sim.patch("ins-00002", json!({"auto_restart": false}));
+    let mut ws = Workspace::new();
+    ws.configure(
+        &sim,
+        &resource("web", &ids(2), "  shutdown_before_reset = true"),
+    );
+    ws.apply();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let starts = sim.calls_of("StartInstances");
+    assert_eq!(starts.len(), 1);
+    assert_eq!(starts[0]["instance_ids"], json!(["ins-00002"]));
+    all_running(&sim, &ids(2));
+    assert_eq!(ws.state_ids(ADDR), ids(2));
+}
+
+#[test]
+fn instances_stopped_before_are_left_stopped() {
+    for rule in ["stopped", "running"] {
+        let sim = Sim::start(2, &["--power-rule", rule]);
+        sim.patch("ins-00002", json!({"status": "STOPPED"}));
+        let mut ws = Workspace::new();
+        ws.configure(
+            &sim,
+            &resource("web", &ids(2), "  shutdown_before_reset = true"),
+        );
+        ws.apply();
+        eprintln!("{rule} rule calls: {}", sim.call_summary(0));
+        assert_eq!(sim.status("ins-00001"), "RUNNING", "{rule}");
+        assert_eq!(
+            sim.status("ins-00002"),
+            "STOPPED",
+            "{rule}: left as the user had it"
+        );
+        assert!(sim.password_matches("ins-00002", PASSWORD), "{rule}");
+        assert_eq!(ws.state_ids(ADDR), ids(2));
+    }
+}
+
+#[test]
+fn without_shutdown_a_stopped_instance_is_refused_with_its_status() {
+    let sim = Sim::start(2, &[]);
+    sim.patch("ins-00001", json!({"status": "STOPPED"}));
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let run = ws.tf(&["apply", "-auto-approve"]).failed();
+    eprintln!("calls: {}", sim.call_summary(0));
+    assert!(run.all().contains("ins-00001 (STOPPED)"), "{}", run.raw());
+    assert!(run.all().contains("only on RUNNING instances"));
+    assert_eq!(ws.state_ids(ADDR), vec!["ins-00002".to_string()]);
+    assert_eq!(sim.status("ins-00001"), "STOPPED", "not started unasked");
+}
+
+#[test]
+fn a_terminal_status_during_the_wait_fails_fast_naming_the_instance() {
+    let sim = Sim::start(2, &["--reboot-delay", "60s"]);
+    let mut ws = Workspace::new();
+    ws.configure(
+        &sim,
+        &resource("web", &ids(2), "  timeouts {\n    create = \"10m\"\n  }"),
+    );
+    let mut child = ws
+        .command(&["apply", "-auto-approve", "-no-color"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("terraform starts");
+    poll(Duration::from_secs(60), "the reset", || {
+        (count(&sim, "ResetInstancesPassword") > 0).then_some(())
+    });
+    sim.patch("ins-00002", json!({"status": "RECYCLE"}));
+    sim.patch("ins-00001", json!({"status": "RUNNING"}));
+    let output: Run = child.wait_with_output().expect("terraform ends").into();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let run = output.failed();
+    let text = run.all();
+    assert!(text.contains("ins-00002 (RECYCLE)"), "{}", run.raw());
+    assert!(text.contains("do not come back from"), "{text}");
+    assert!(
+        !text.contains("Timed out"),
+        "it did not wait for the timeout"
+    );
+    // The reset itself succeeded on both: state says so, and Terraform taints the resource.
+    assert_eq!(ws.state_ids(ADDR), ids(2));
+    assert!(ws.tainted(ADDR));
+}
+
+#[test]
+fn a_timeout_names_each_instance_not_running_and_its_status() {
+    let sim = Sim::start(2, &["--reboot-delay", "60s"]);
+    let mut ws = Workspace::new();
+    ws.configure(
+        &sim,
+        &resource("web", &ids(2), "  timeouts {\n    create = \"2s\"\n  }"),
+    );
+    let run = ws.tf(&["apply", "-auto-approve"]).failed();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let text = run.all();
+    assert!(
+        text.contains("Timed out waiting for 2 instances to be RUNNING"),
+        "{}",
+        run.raw()
+    );
+    assert!(
+        text.contains("ins-00001 (REBOOT), ins-00002 (REBOOT)"),
+        "{text}"
+    );
+    assert!(text.contains("timeouts.create of 2s"), "{text}");
+    assert_eq!(
+        ws.state_ids(ADDR),
+        ids(2),
+        "the resets themselves succeeded"
+    );
+}
+
+#[test]
+fn partial_failure_across_batches_keeps_the_successes_and_retries_only_the_rest() {
+    // 150 instances; ins-00120 is stopped, so the second batch is refused. The refusal is
+    // narrowed down: the other 49 of that batch are reset, ins-00120 is reported.
+    let sim = Sim::start(150, &[]);
+    sim.patch("ins-00120", json!({"status": "STOPPED"}));
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(150), ""));
+    let run = ws.tf(&["apply", "-auto-approve"]).failed();
+    eprintln!("calls: {}", sim.call_summary(0));
+    assert!(run.all().contains("ins-00120 (STOPPED)"), "{}", run.raw());
+    assert!(run.all().contains("149 of 150"), "{}", run.raw());
+    let in_state = ws.state_ids(ADDR);
+    assert_eq!(in_state.len(), 149);
+    assert!(!in_state.contains(&"ins-00120".to_string()));
+    for id in &in_state {
+        assert!(sim.password_matches(id, PASSWORD), "{id}");
+    }
+
+    // Next apply, after `terraform untaint`: only the missing instance is reset.
+    sim.patch("ins-00120", json!({"status": "RUNNING"}));
+    ws.tf(&["untaint", ADDR]).ok();
+    assert_eq!(ws.planned_actions(ADDR), vec!["update"]);
+    let before = sim.calls_of("ResetInstancesPassword").len();
+    ws.apply();
+    let resets = sim.calls_of("ResetInstancesPassword");
+    assert_eq!(resets.len(), before + 1);
+    assert_eq!(resets[before]["instance_ids"], json!(["ins-00120"]));
+    assert!(sim.instances().iter().all(|i| i["reset_count"] == 1));
+    assert_eq!(ws.state_ids(ADDR).len(), 150);
+}
+
+#[test]
+fn a_batch_refused_outright_is_reported_whole_and_the_others_are_kept() {
+    // A refusal that cannot be narrowed down (not about power state) fails its whole batch.
+    let sim = Sim::start(150, &[]);
+    sim.fault(
+        json!({"kind": "refuse", "status": 400, "code": "INVALID_PARAMETER",
+                     "action": "ResetInstancesPassword", "instance_id": "ins-00120"}),
+    );
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(100), ""));
+    ws.apply();
+
+    // An update adds 50 instances, in one batch that the API refuses.
+    ws.configure(&sim, &resource("web", &ids(150), ""));
+    let run = ws.tf(&["apply", "-auto-approve"]).failed();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let text = run.all();
+    assert!(text.contains("INVALID_PARAMETER"), "{}", run.raw());
+    assert!(
+        text.contains("ResetInstancesPassword failed for 50 instances"),
+        "{text}"
+    );
+    assert!(text.contains("and 30 more"), "{text}");
+    assert!(text.contains("0 of the 50 added instances"), "{text}");
+    assert_eq!(
+        ws.state_ids(ADDR),
+        ids(100),
+        "the update keeps what was there, adds nothing"
+    );
+    assert!(!ws.tainted(ADDR), "a failed update does not taint");
+
+    // Once the API accepts again, the next apply resets exactly the 50 missing instances.
+    reqwest::blocking::Client::new()
+        .delete(format!("{}/_sim/faults", sim.url))
+        .send()
+        .expect("faults cleared");
+    let before = sim.calls_of("ResetInstancesPassword").len();
+    ws.apply();
+    let resets = &sim.calls_of("ResetInstancesPassword")[before..];
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0]["instance_ids"].as_array().map(Vec::len), Some(50));
+    assert!(sim.instances().iter().all(|i| i["reset_count"] == 1));
+    assert_eq!(ws.state_ids(ADDR), ids(150));
+}
+
+/// How an interruption reaches Terraform.
+#[derive(Clone, Copy, Debug)]
+enum Interrupt {
+    /// Ctrl-C in a terminal: SIGINT to the whole process group, the provider included.
+    CtrlC,
+    /// A pipeline cancelling the job: SIGTERM to terraform alone, which then asks the
+    /// provider to stop over the plugin protocol (StopProvider).
+    Cancel,
+}
+
+fn interrupt_during_the_wait(how: Interrupt) {
+    use std::os::unix::process::CommandExt;
+    let sim = Sim::start(2, &["--reboot-delay", "120s"]);
+    let mut ws = Workspace::new();
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let child = ws
+        .command(&["apply", "-auto-approve", "-no-color"])
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("terraform starts");
+    // Wait until the reset was accepted and the provider is polling for RUNNING.
+    poll(
+        Duration::from_secs(60),
+        "the reset and a status poll",
+        || {
+            let calls = sim.calls();
+            let reset = calls
+                .iter()
+                .position(|c| c["action"] == "ResetInstancesPassword")?;
+            calls[reset..]
+                .iter()
+                .any(|c| c["action"] == "DescribeInstancesStatus")
+                .then_some(())
+        },
+    );
+    let pid = child.id().to_string();
+    let (signal, target) = match how {
+        Interrupt::CtrlC => ("-INT", format!("-{pid}")),
+        Interrupt::Cancel => ("-TERM", pid),
+    };
+    let status = std::process::Command::new("kill")
+        .args([signal, "--", &target])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let output: Run = child.wait_with_output().expect("terraform ends").into();
+    eprintln!("{how:?} calls: {}", sim.call_summary(0));
+    let run = output.failed();
+    // The instances are still rebooting: the wait ended on the interrupt, not on RUNNING.
+    assert_eq!(sim.status("ins-00001"), "REBOOT");
+    assert!(
+        run.all().contains("Terraform asked the provider to stop"),
+        "{how:?}:\n{}",
+        run.raw()
+    );
+    assert!(
+        !run.all().contains("plugin exited"),
+        "the provider survived"
+    );
+    assert_eq!(
+        ws.state_ids(ADDR),
+        ids(2),
+        "the resets that happened are recorded"
+    );
+    for id in ids(2) {
+        assert_eq!(sim.reset_count(&id), 1);
+    }
+}
+
+#[test]
+fn ctrl_c_during_the_wait_ends_promptly_and_keeps_state_true() {
+    interrupt_during_the_wait(Interrupt::CtrlC);
+}
+
+#[test]
+fn a_cancelled_pipeline_ends_the_wait_promptly_and_keeps_state_true() {
+    interrupt_during_the_wait(Interrupt::Cancel);
+}
