@@ -193,7 +193,7 @@ fn a_terminal_status_during_the_wait_fails_fast_naming_the_instance() {
         &sim,
         &resource("web", &ids(2), "  timeouts {\n    create = \"10m\"\n  }"),
     );
-    let mut child = ws
+    let child = ws
         .command(&["apply", "-auto-approve", "-no-color"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
