@@ -110,7 +110,10 @@ impl ApiError {
                             | "REQUEST_TIMED_OUT"
                     )
             }
-            ErrorKind::BadResponse { status, .. } => *status >= 500,
+            // A 5xx from a proxy, or a 2xx whose body was cut or garbled on the way: the next
+            // attempt may well get a proper answer. Other 4xx (a firewall's challenge page, a
+            // legal block) will not change by asking again.
+            ErrorKind::BadResponse { status, .. } => *status >= 500 || (200..300).contains(status),
             ErrorKind::Transport { .. } => true,
             ErrorKind::DeadlineExceeded
             | ErrorKind::Cancelled
@@ -296,6 +299,15 @@ mod tests {
             },
         );
         assert!(!html.is_transient());
+        let garbled = ApiError::new(
+            "X",
+            ErrorKind::BadResponse {
+                status: 200,
+                request_id: None,
+                detail: "d".into(),
+            },
+        );
+        assert!(garbled.is_transient());
     }
 
     #[test]

@@ -30,8 +30,11 @@ pub enum FaultKind {
         #[serde(default = "default_ise")]
         code: String,
     },
-    /// The connection is closed without an answer.
+    /// The connection is closed without an answer, before the call is processed.
     Drop,
+    /// The call is processed, then the connection is closed without an answer (the client
+    /// cannot know whether it took effect).
+    DropAfterProcessing,
     /// A 502 from a proxy, with an HTML body.
     BadGateway,
     /// HTTP 403 with `cf-mitigated: challenge` and an HTML body.
@@ -92,6 +95,7 @@ impl FaultKind {
             FaultKind::Throttle { .. } => "throttle".into(),
             FaultKind::ServerError { status, .. } => format!("server_error {status}"),
             FaultKind::Drop => "drop".into(),
+            FaultKind::DropAfterProcessing => "drop_after_processing".into(),
             FaultKind::BadGateway => "bad_gateway".into(),
             FaultKind::Html403 => "html_403".into(),
             FaultKind::Status451 => "status_451".into(),

@@ -86,13 +86,18 @@ pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Byt
         tokio::time::sleep(delay).await;
     }
 
+    let process = || {
+        let outcome = match authenticate(&sim, &headers, &body) {
+            Err(refusal) => Outcome::Refused(refusal),
+            Ok(()) => dispatch(&sim, &action, params, &body),
+        };
+        envelope(outcome, &request_id)
+    };
     let response = match fault {
-        Some(FaultKind::Latency { .. }) | None => {
-            let outcome = match authenticate(&sim, &headers, &body) {
-                Err(refusal) => Outcome::Refused(refusal),
-                Ok(()) => dispatch(&sim, &action, params, &body),
-            };
-            envelope(outcome, &request_id)
+        Some(FaultKind::Latency { .. }) | None => process(),
+        Some(FaultKind::DropAfterProcessing) => {
+            let _ = process();
+            dropped()
         }
         Some(fault) => inject(fault, &request_id),
     };
@@ -363,6 +368,13 @@ fn html(status: StatusCode, body: &'static str) -> Response {
     (status, [("content-type", "text/html; charset=utf-8")], body).into_response()
 }
 
+/// A response that is never sent: the connection is closed instead.
+fn dropped() -> Response {
+    let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    r.extensions_mut().insert(DropConnection);
+    r
+}
+
 fn inject(fault: FaultKind, request_id: &str) -> Response {
     match fault {
         FaultKind::Latency { .. } => unreachable!("latency is not an answer"),
@@ -384,11 +396,7 @@ fn inject(fault: FaultKind, request_id: &str) -> Response {
             r.extensions_mut().insert(AnsweredCode(code));
             r
         }
-        FaultKind::Drop => {
-            let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            r.extensions_mut().insert(DropConnection);
-            r
-        }
+        FaultKind::Drop | FaultKind::DropAfterProcessing => dropped(),
         FaultKind::BadGateway => html(StatusCode::BAD_GATEWAY, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
         FaultKind::Html403 => {
             let mut r = html(StatusCode::FORBIDDEN, "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>challenge</body></html>");

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod faults;
 mod lifecycle;
 mod power;
 mod validation;
