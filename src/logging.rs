@@ -7,7 +7,7 @@
 //! request bodies can reach a log. Nothing here ever receives a password: see [`crate::secret`].
 //!
 //! `tf-provider` installs its own global subscriber when `PLUGIN_LOG_FILE` is set, and that
-//! panics if one is already installed. [`take_plugin_log_file`] removes the variable before the
+//! panics if one is already installed. [`prepare_environment`] removes the variable before the
 //! server starts and this module writes to that file instead.
 
 use std::fmt::{self, Write as _};
@@ -44,11 +44,18 @@ pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Op
     }
 }
 
-/// Removes `PLUGIN_LOG_FILE` from the environment and returns its value.
+/// Prepares the process environment for serving, and returns the value of `PLUGIN_LOG_FILE`.
+///
+/// - `tf-provider` appends a Rust backtrace to every diagnostic it builds whenever
+///   `RUST_BACKTRACE` is set (common on developers' machines); `RUST_LIB_BACKTRACE=0` turns
+///   that off for library backtraces while leaving panic backtraces as the user asked.
+/// - `tf-provider` installs a second global subscriber when `PLUGIN_LOG_FILE` is set, which
+///   panics; the variable is removed and this module writes that file instead.
 ///
 /// # Safety
 /// Must be called before any other thread exists (first thing in `main`).
-pub unsafe fn take_plugin_log_file() -> Option<std::ffi::OsString> {
+pub unsafe fn prepare_environment() -> Option<std::ffi::OsString> {
+    std::env::set_var("RUST_LIB_BACKTRACE", "0");
     let value = std::env::var_os("PLUGIN_LOG_FILE");
     if value.is_some() {
         std::env::remove_var("PLUGIN_LOG_FILE");

@@ -49,14 +49,10 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
 
-    // Before any thread exists: make tf-provider's diagnostics free of Rust backtraces (it
-    // captures one whenever RUST_BACKTRACE is set), and take PLUGIN_LOG_FILE away from it
-    // (it would install a second global subscriber and panic); this provider writes that file.
-    // SAFETY: single-threaded at this point; no other code reads the environment concurrently.
-    let log_file = unsafe {
-        std::env::set_var("RUST_LIB_BACKTRACE", "0");
-        logging::take_plugin_log_file()
-    };
+    // Before any thread exists: keep Rust backtraces out of diagnostics and take
+    // PLUGIN_LOG_FILE away from tf-provider (see logging::prepare_environment).
+    // SAFETY: single-threaded at this point; nothing reads the environment concurrently.
+    let log_file = unsafe { logging::prepare_environment() };
     let log_file = log_file.and_then(|path| std::fs::File::create(path).ok());
     let level = logging::level_from_env(
         std::env::var("TF_LOG_PROVIDER").ok().as_deref(),

@@ -31,7 +31,7 @@ pub struct FleetSettings {
     /// How long the platform is given to restart an instance after a reset before the provider
     /// starts it itself (with `shutdown_before_reset`), or stops waiting for it (without).
     pub restart_grace: Duration,
-    /// How long concurrent status reads are collected into one call.
+    /// The longest time concurrent status reads are collected into one call.
     pub coalesce_window: Duration,
 }
 
@@ -42,7 +42,7 @@ impl Default for FleetSettings {
             poll_interval: Duration::from_secs(2),
             max_poll_interval: Duration::from_secs(15),
             restart_grace: Duration::from_secs(120),
-            coalesce_window: Duration::from_millis(5),
+            coalesce_window: Duration::from_millis(100),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! 100 ids; [`describe_all`] reads a known set directly, batched.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,16 +21,26 @@ type Reply = Result<Arc<Statuses>, ApiError>;
 
 /// Reads collected during the current window.
 struct Pending {
+    /// Distinguishes successive windows, so that a window's timer never flushes a later one.
+    generation: u64,
     ids: BTreeSet<String>,
     waiters: Vec<oneshot::Sender<Reply>>,
 }
 
 /// Coalesces concurrent status reads into shared calls.
+///
+/// Terraform runs about `-parallelism` reads at a time; when a shared call answers, the next
+/// reads arrive over a few milliseconds. A window opens with the first read and closes after
+/// [`FleetSettings::coalesce_window`], or as soon as as many reads are waiting as took part in
+/// the largest shared call so far (Terraform's parallelism, once seen), or when a full call's
+/// worth of ids is waiting.
 pub struct StatusReader {
     client: Arc<Client>,
     settings: FleetSettings,
     stop: CancellationToken,
     pending: Mutex<Option<Pending>>,
+    generation: AtomicU64,
+    largest_round: AtomicUsize,
 }
 
 impl std::fmt::Debug for StatusReader {
@@ -52,6 +63,8 @@ impl StatusReader {
             settings,
             stop,
             pending: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            largest_round: AtomicUsize::new(0),
         }
     }
 
@@ -66,29 +79,40 @@ impl StatusReader {
         if ids.is_empty() {
             return Ok(Statuses::new());
         }
+        tracing::trace!(instances = ids.len(), "status read queued");
         let (tx, rx) = oneshot::channel();
-        let first = {
+        let (opened, full) = {
             let mut guard = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            match guard.as_mut() {
-                Some(p) => {
-                    p.ids.extend(ids.iter().cloned());
-                    p.waiters.push(tx);
-                    false
-                }
-                None => {
-                    *guard = Some(Pending {
-                        ids: ids.iter().cloned().collect(),
-                        waiters: vec![tx],
-                    });
-                    true
-                }
-            }
+            let pending = guard.get_or_insert_with(|| Pending {
+                generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+                ids: BTreeSet::new(),
+                waiters: Vec::new(),
+            });
+            let opened = pending.waiters.is_empty().then_some(pending.generation);
+            pending.ids.extend(ids.iter().cloned());
+            pending.waiters.push(tx);
+            let largest = self.largest_round.load(Ordering::Relaxed);
+            let full = (largest > 0 && pending.waiters.len() >= largest)
+                || pending.ids.len() >= self.settings.batch_size;
+            (opened, full.then(|| guard.take()).flatten())
         };
-        if first {
+        if let Some(batch) = full {
+            let this = self.clone();
+            tokio::spawn(async move { this.flush(batch).await });
+        } else if let Some(generation) = opened {
             let this = self.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(this.settings.coalesce_window).await;
-                this.flush().await;
+                let batch = {
+                    let mut guard = this.pending.lock().unwrap_or_else(|e| e.into_inner());
+                    match guard.as_ref() {
+                        Some(p) if p.generation == generation => guard.take(),
+                        _ => None,
+                    }
+                };
+                if let Some(batch) = batch {
+                    this.flush(batch).await;
+                }
             });
         }
         let reply = tokio::select! {
@@ -103,15 +127,10 @@ impl StatusReader {
             .collect())
     }
 
-    async fn flush(&self) {
-        let Some(pending) = self
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        else {
-            return;
-        };
+    async fn flush(&self, pending: Pending) {
+        tracing::trace!(readers = pending.waiters.len(), "status reads flushed");
+        self.largest_round
+            .fetch_max(pending.waiters.len(), Ordering::Relaxed);
         let ids: Vec<String> = pending.ids.into_iter().collect();
         let ctx = Context::with_timeout(SHARED_READ_TIMEOUT, self.stop.clone());
         let reply = describe_all(&self.client, &ids, self.settings.batch_size, &ctx)

@@ -40,9 +40,10 @@ pub struct ProviderConfig {
     /// Base URL.
     #[serde(default)]
     pub endpoint: Value<String>,
-    /// Retries per call.
+    /// Retries per call. Numbers are read as `f64` so that a fraction gets a clear message
+    /// rather than a decoding error.
     #[serde(default)]
-    pub max_retries: Value<i64>,
+    pub max_retries: Value<f64>,
     /// First backoff ceiling.
     #[serde(default)]
     pub retry_base_delay: Value<String>,
@@ -51,10 +52,10 @@ pub struct ProviderConfig {
     pub request_timeout: Value<String>,
     /// Calls in flight at once.
     #[serde(default)]
-    pub max_concurrency: Value<i64>,
+    pub max_concurrency: Value<f64>,
     /// Instance ids per call.
     #[serde(default)]
-    pub batch_size: Value<i64>,
+    pub batch_size: Value<f64>,
     /// First polling interval.
     #[serde(default)]
     pub poll_interval: Value<String>,
@@ -134,21 +135,24 @@ fn duration(
 
 fn number(
     argument: &'static str,
-    value: &Value<i64>,
+    value: &Value<f64>,
     default: i64,
     range: std::ops::RangeInclusive<i64>,
 ) -> Result<i64, ConfigError> {
-    match value {
-        Value::Value(n) if range.contains(n) => Ok(*n),
-        Value::Value(n) => Err(ConfigError::new(
+    let invalid = |n: f64| {
+        ConfigError::new(
             argument,
             format!("Invalid {argument}"),
             format!(
-                "{argument} = {n} is out of range; it must be between {} and {}.",
+                "{argument} = {n} is not allowed; it must be a whole number from {} to {}.",
                 range.start(),
                 range.end()
             ),
-        )),
+        )
+    };
+    match value {
+        Value::Value(n) if n.fract() == 0.0 && range.contains(&(*n as i64)) => Ok(*n as i64),
+        Value::Value(n) => Err(invalid(*n)),
         _ => Ok(default),
     }
 }
@@ -427,13 +431,19 @@ mod tests {
         let config = ProviderConfig {
             endpoint: Value::Value("http://console.zenlayer.com".into()),
             request_timeout: Value::Value("soon".into()),
-            batch_size: Value::Value(101),
+            batch_size: Value::Value(101.0),
             ..Default::default()
         };
         let errors = check_arguments(&config);
         let args: Vec<&str> = errors.iter().map(|e| e.argument).collect();
         assert_eq!(args, vec!["endpoint", "batch_size", "request_timeout"]);
+        let fraction = ProviderConfig {
+            max_retries: Value::Value(1.5),
+            ..Default::default()
+        };
         assert!(errors[0].detail.contains("https"));
+        let errors = check_arguments(&fraction);
+        assert!(errors[0].detail.contains("whole number"), "{errors:?}");
         let env = env_of(&[
             (ENV_ACCESS_KEY_ID, "id"),
             (ENV_ACCESS_KEY_PASSWORD, "pw"),

@@ -9,4 +9,6 @@ mod support;
 mod faults;
 mod lifecycle;
 mod power;
+mod scale;
+mod secrets;
 mod validation;

@@ -402,6 +402,19 @@ impl Resource for InstancePasswordResource {
         Some((state, planned_private_state))
     }
 
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        _id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        root_error(
+            diags,
+            "zenlayer_instance_password cannot be imported",
+            "The API never returns a password, so there is nothing to import: declare the resource and apply it, which sets the password.",
+        );
+        None
+    }
+
     async fn destroy<'a>(
         &self,
         diags: &mut Diagnostics,

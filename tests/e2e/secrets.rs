@@ -1,0 +1,159 @@
+//! Secret hygiene and operability: neither password reaches any log at TF_LOG=TRACE, any
+//! output, or the simulator's own output; logs are structured for Terraform; errors carry no
+//! Rust backtrace whatever RUST_BACKTRACE says; PLUGIN_LOG_FILE does not crash the provider.
+
+use std::process::Command;
+
+use crate::support::*;
+
+const ADDR: &str = "zenlayer_instance_password.web";
+
+#[test]
+fn neither_password_appears_in_any_log_or_output_at_trace() {
+    let sim = Sim::start(3, &[]);
+    let mut ws = Workspace::new();
+    let log_path = ws.path().join("terraform.log");
+    ws.set_env("TF_LOG", "TRACE");
+    ws.set_env("TF_LOG_PATH", &log_path.display().to_string());
+    // The access key password is also given as an argument, to cover that path.
+    let provider_args =
+        format!("{FAST_PROVIDER_SETTINGS}  access_key_password = \"{ACCESS_KEY_PASSWORD}\"\n");
+    ws.configure_with(&sim, &provider_args, &resource("web", &ids(3), ""));
+    let mut outputs = Vec::new();
+    let mut run = |args: &[&str], succeed: bool| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.push("-no-color");
+        let r: Run = ws.command(&all).output().expect("terraform runs").into();
+        assert_eq!(r.code == 0, succeed, "{args:?}:\n{}", r.raw());
+        outputs.push(r.raw());
+    };
+    run(&["plan"], true);
+    run(&["apply", "-auto-approve"], true);
+    sim.patch("ins-00003", serde_json::json!({"status": "STOPPED"}));
+    run(&["apply", "-auto-approve", "-replace", ADDR], false); // a refused reset
+    run(&["destroy", "-auto-approve"], true);
+
+    let log = std::fs::read_to_string(&log_path).expect("TF_LOG_PATH written");
+    assert!(
+        log.contains("provider.terraform-provider-zenlayer: API call"),
+        "the provider's structured logs reach Terraform's log"
+    );
+    for (name, secret) in [
+        ("resource password", PASSWORD),
+        ("access key password", ACCESS_KEY_PASSWORD),
+    ] {
+        assert!(
+            !log.contains(secret),
+            "the {name} is in the TF_LOG=TRACE log"
+        );
+        for out in &outputs {
+            assert!(!out.contains(secret), "the {name} is in the output:\n{out}");
+        }
+    }
+}
+
+#[test]
+fn debug_logs_show_each_api_call() {
+    let sim = Sim::start(2, &[]);
+    let mut ws = Workspace::new();
+    let log_path = ws.path().join("terraform.log");
+    ws.set_env("TF_LOG_PROVIDER", "DEBUG");
+    ws.set_env("TF_LOG_PATH", &log_path.display().to_string());
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    ws.apply();
+    let log = std::fs::read_to_string(&log_path).expect("log written");
+    let reset = sim.calls_of("ResetInstancesPassword");
+    let request_id = reset[0]["request_id"].as_str().expect("request id");
+    let line = log
+        .lines()
+        .find(|l| l.contains("API call") && l.contains(request_id))
+        .unwrap_or_else(|| panic!("no log line for {request_id}:\n{log}"));
+    for field in [
+        "action=ResetInstancesPassword",
+        "instances=2",
+        "status=200",
+        "attempt=1",
+        "elapsed_ms=",
+        "[DEBUG]",
+    ] {
+        assert!(line.contains(field), "{field} missing from {line}");
+    }
+}
+
+#[test]
+fn errors_carry_no_backtrace_even_with_rust_backtrace_set() {
+    let sim = Sim::start(1, &[]);
+    let mut ws = Workspace::new();
+    ws.set_env("RUST_BACKTRACE", "full");
+    ws.configure(&sim, &resource("web", &["ins-404".to_string()], ""));
+    let plan = ws.tf(&["plan"]).failed();
+    ws.configure(&sim, &resource("web", &ids(1), ""));
+    let import = ws.tf(&["import", ADDR, "ins-00001"]).failed();
+    assert!(
+        import.all().contains("cannot be imported"),
+        "{}",
+        import.raw()
+    );
+    let provider_args = format!("{FAST_PROVIDER_SETTINGS}  max_retries = 1.5\n");
+    ws.configure_with(&sim, &provider_args, &resource("web", &ids(1), ""));
+    let fraction = ws.tf(&["plan"]).failed();
+    assert!(
+        fraction.all().contains("whole number"),
+        "{}",
+        fraction.raw()
+    );
+    for run in [plan, import, fraction] {
+        let text = run.raw();
+        for frame in [
+            "stack backtrace",
+            "tf_provider::",
+            "core::",
+            "rust_begin_unwind",
+            ".rs:",
+        ] {
+            assert!(!text.contains(frame), "{frame:?} in\n{text}");
+        }
+    }
+}
+
+#[test]
+fn plugin_log_file_does_not_crash_the_provider() {
+    let sim = Sim::start(1, &[]);
+    let mut ws = Workspace::new();
+    let plugin_log = ws.path().join("plugin.log");
+    ws.set_env("PLUGIN_LOG_FILE", &plugin_log.display().to_string());
+    ws.set_env("TF_LOG", "DEBUG");
+    ws.configure(&sim, &resource("web", &ids(1), ""));
+    ws.apply();
+    let written = std::fs::read_to_string(&plugin_log).expect("the plugin log exists");
+    assert!(written.contains("ResetInstancesPassword"), "{written}");
+    assert!(!written.contains(PASSWORD) && !written.contains(ACCESS_KEY_PASSWORD));
+    assert_eq!(ws.state_ids(ADDR), ids(1));
+}
+
+#[test]
+fn run_by_hand_the_provider_explains_itself_and_exits() {
+    let out = Command::new(provider_binary())
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .expect("runs");
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Terraform"), "{stderr}");
+    assert!(stderr.contains("zenlayer/zenlayer"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout, where Terraform expects the handshake"
+    );
+
+    let out = Command::new(provider_binary())
+        .arg("--version")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.trim(),
+        format!("terraform-provider-zenlayer {}", env!("CARGO_PKG_VERSION"))
+    );
+}
