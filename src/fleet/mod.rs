@@ -33,6 +33,10 @@ pub struct FleetSettings {
     pub restart_grace: Duration,
     /// The longest time concurrent status reads are collected into one call.
     pub coalesce_window: Duration,
+    /// The same, before any shared call has shown how many reads arrive together: reads that
+    /// Terraform starts together arrive within a millisecond or two, so a short first window
+    /// catches them without delaying a lone read.
+    pub first_coalesce_window: Duration,
 }
 
 impl Default for FleetSettings {
@@ -43,6 +47,7 @@ impl Default for FleetSettings {
             max_poll_interval: Duration::from_secs(15),
             restart_grace: Duration::from_secs(120),
             coalesce_window: Duration::from_millis(100),
+            first_coalesce_window: Duration::from_millis(10),
         }
     }
 }

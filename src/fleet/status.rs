@@ -81,7 +81,7 @@ impl StatusReader {
         }
         tracing::trace!(instances = ids.len(), "status read queued");
         let (tx, rx) = oneshot::channel();
-        let (opened, full) = {
+        let (opened, full, window) = {
             let mut guard = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             let pending = guard.get_or_insert_with(|| Pending {
                 generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
@@ -94,7 +94,12 @@ impl StatusReader {
             let largest = self.largest_round.load(Ordering::Relaxed);
             let full = (largest > 0 && pending.waiters.len() >= largest)
                 || pending.ids.len() >= self.settings.batch_size;
-            (opened, full.then(|| guard.take()).flatten())
+            let window = if largest == 0 {
+                self.settings.first_coalesce_window
+            } else {
+                self.settings.coalesce_window
+            };
+            (opened, full.then(|| guard.take()).flatten(), window)
         };
         if let Some(batch) = full {
             let this = self.clone();
@@ -102,7 +107,7 @@ impl StatusReader {
         } else if let Some(generation) = opened {
             let this = self.clone();
             tokio::spawn(async move {
-                tokio::time::sleep(this.settings.coalesce_window).await;
+                tokio::time::sleep(window).await;
                 let batch = {
                     let mut guard = this.pending.lock().unwrap_or_else(|e| e.into_inner());
                     match guard.as_ref() {

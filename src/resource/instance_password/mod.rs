@@ -153,8 +153,10 @@ impl InstancePasswordResource {
             shutdown_before_reset: state.shutdown_before_reset(),
             wait_for_running: state.wait_for_running(),
         };
+        let started = std::time::Instant::now();
         let report = fleet.reset_passwords(request, &ctx).await;
         tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
             requested = list.len(),
             reset = report.reset.len(),
             failures = report.failures.len(),
