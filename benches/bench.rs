@@ -14,9 +14,8 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde_json::Value;
 use support::*;
 
 /// The provider's default concurrency (max_concurrency).
@@ -68,7 +67,7 @@ fn provider_elapsed_ms(log: &str) -> Option<u64> {
             let start = l.find("elapsed_ms=")? + "elapsed_ms=".len();
             l[start..].split_whitespace().next()?.parse().ok()
         })
-        .last()
+        .next_back()
 }
 
 struct Scale {
@@ -304,7 +303,10 @@ fn schema_peak_rss_kib(binary: &Path, source: &str, runs: usize) -> Vec<f64> {
 }
 
 /// A log-log line chart of apply time against N.
-fn chart(series: &[(&str, &str, Vec<(f64, f64)>)]) -> String {
+/// A named, coloured line of (N, milliseconds) points.
+type Series<'a> = (&'a str, &'a str, Vec<(f64, f64)>);
+
+fn chart(series: &[Series<'_>]) -> String {
     let (w, h, left, right, top, bottom) = (760.0, 440.0, 80.0, 200.0, 40.0, 60.0);
     let all: Vec<(f64, f64)> = series.iter().flat_map(|s| s.2.iter().copied()).collect();
     let x_max = all.iter().map(|p| p.0).fold(1.0, f64::max).log10().ceil();
@@ -320,14 +322,12 @@ fn chart(series: &[(&str, &str, Vec<(f64, f64)>)]) -> String {
     let y =
         |v: f64| top + (1.0 - (v.max(1.0).log10() - y_min) / (y_max - y_min)) * (h - top - bottom);
     let mut svg = String::new();
-    let _ = write!(
-        svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">Provider time of one apply against instances in the resource ({LATENCY_MS} ms per call, concurrency {CONCURRENCY})</text>\n",
+    let _ = writeln!(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">Provider time of one apply against instances in the resource ({LATENCY_MS} ms per call, concurrency {CONCURRENCY})</text>",
         (w - right + left) / 2.0
     );
     for e in 0..=(x_max as i32) {
         let v = 10f64.powi(e);
-        let _ = write!(svg, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#ddd\"/><text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n", x(v), top, h - bottom, h - bottom + 18.0, v as u64);
+        let _ = writeln!(svg, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#ddd\"/><text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>", x(v), top, h - bottom, h - bottom + 18.0, v as u64);
     }
     for e in (y_min as i32)..=(y_max as i32) {
         let v = 10f64.powi(e);
@@ -336,9 +336,9 @@ fn chart(series: &[(&str, &str, Vec<(f64, f64)>)]) -> String {
         } else {
             format!("{v} ms")
         };
-        let _ = write!(svg, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#ddd\"/><text x=\"{3}\" y=\"{4}\" text-anchor=\"end\">{label}</text>\n", left, y(v), w - right, left - 6.0, y(v) + 4.0);
+        let _ = writeln!(svg, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#ddd\"/><text x=\"{3}\" y=\"{4}\" text-anchor=\"end\">{label}</text>", left, y(v), w - right, left - 6.0, y(v) + 4.0);
     }
-    let _ = write!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">instances in one zenlayer_instance_password (log scale)</text>\n", (w - right + left) / 2.0, h - 16.0);
+    let _ = writeln!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">instances in one zenlayer_instance_password (log scale)</text>", (w - right + left) / 2.0, h - 16.0);
     for (i, (name, color, points)) in series.iter().enumerate() {
         let path: Vec<String> = points
             .iter()
@@ -586,6 +586,4 @@ fn main() {
         "wrote BENCHMARKS.md and benchmarks/apply-time.svg in {:.0}s",
         started.elapsed().as_secs_f64()
     );
-    let _ = Duration::ZERO;
-    let _: Option<Value> = None;
 }
