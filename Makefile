@@ -12,3 +12,12 @@ bench:    ## the benchmark; writes BENCHMARKS.md
 
 ci:       ## what CI runs
 	bash .ci/run
+
+install:  ## put the release binary into ~/.terraform.d/plugins (a filesystem mirror)
+	bash scripts/install.sh
+
+release:  ## release zip, SHA256SUMS and manifest in dist/ (GPG_FINGERPRINT=... to sign)
+	bash scripts/release.sh
+
+docs:     ## regenerate docs/ from templates/ and the provider's schema
+	UPDATE_DOCS=1 cargo test --test e2e docs

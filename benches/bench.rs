@@ -84,8 +84,9 @@ fn ideal_ms(n: usize, batch: usize) -> f64 {
 }
 
 /// Applies a saved plan that resets `n` instances in batches of `batch`, with
-/// wait_for_running off and no reboot delay, and measures it.
-fn reset_at_scale(n: usize, batch: usize) -> Scale {
+/// wait_for_running off and no reboot delay, and measures it; with `baseline`, also measures
+/// Terraform's fixed cost for the same state.
+fn reset_at_scale(n: usize, batch: usize, baseline: bool) -> Scale {
     let latency = format!("{LATENCY_MS}ms");
     let sim = Sim::start(
         n,
@@ -122,6 +123,15 @@ fn reset_at_scale(n: usize, batch: usize) -> Scale {
     let provider_ms = provider_elapsed_ms(&std::fs::read_to_string(&log).unwrap_or_default())
         .expect("the provider logged its apply") as f64;
 
+    if !baseline {
+        return Scale {
+            n,
+            reset_calls,
+            provider_ms,
+            wall_ms,
+            fixed_ms: f64::NAN,
+        };
+    }
     // Terraform's own cost for the same state: an update that calls no API.
     ws.configure_with(
         &sim,
@@ -303,12 +313,12 @@ fn schema_peak_rss_kib(binary: &Path, source: &str, runs: usize) -> Vec<f64> {
 }
 
 /// A log-log line chart of apply time against N.
-/// A named, coloured line of (N, milliseconds) points.
-type Series<'a> = (&'a str, &'a str, Vec<(f64, f64)>);
+/// A named, coloured line of (N, milliseconds) points, dashed or not.
+type Series<'a> = (&'a str, &'a str, bool, Vec<(f64, f64)>);
 
 fn chart(series: &[Series<'_>]) -> String {
     let (w, h, left, right, top, bottom) = (760.0, 440.0, 80.0, 200.0, 40.0, 60.0);
-    let all: Vec<(f64, f64)> = series.iter().flat_map(|s| s.2.iter().copied()).collect();
+    let all: Vec<(f64, f64)> = series.iter().flat_map(|s| s.3.iter().copied()).collect();
     let x_max = all.iter().map(|p| p.0).fold(1.0, f64::max).log10().ceil();
     let y_min = all
         .iter()
@@ -322,8 +332,8 @@ fn chart(series: &[Series<'_>]) -> String {
     let y =
         |v: f64| top + (1.0 - (v.max(1.0).log10() - y_min) / (y_max - y_min)) * (h - top - bottom);
     let mut svg = String::new();
-    let _ = writeln!(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">Provider time of one apply against instances in the resource ({LATENCY_MS} ms per call, concurrency {CONCURRENCY})</text>",
-        (w - right + left) / 2.0
+    let _ = writeln!(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">Provider time of one apply ({LATENCY_MS} ms per API call, concurrency {CONCURRENCY})</text>",
+        w / 2.0
     );
     for e in 0..=(x_max as i32) {
         let v = 10f64.powi(e);
@@ -339,14 +349,19 @@ fn chart(series: &[Series<'_>]) -> String {
         let _ = writeln!(svg, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"#ddd\"/><text x=\"{3}\" y=\"{4}\" text-anchor=\"end\">{label}</text>", left, y(v), w - right, left - 6.0, y(v) + 4.0);
     }
     let _ = writeln!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">instances in one zenlayer_instance_password (log scale)</text>", (w - right + left) / 2.0, h - 16.0);
-    for (i, (name, color, points)) in series.iter().enumerate() {
+    for (i, (name, color, dashed, points)) in series.iter().enumerate() {
         let path: Vec<String> = points
             .iter()
             .map(|(px, py)| format!("{:.1},{:.1}", x(*px), y(*py)))
             .collect();
+        let stroke = if *dashed {
+            "stroke-width=\"3\" stroke-dasharray=\"7 5\""
+        } else {
+            "stroke-width=\"2\""
+        };
         let _ = writeln!(
             svg,
-            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"/>",
+            "<polyline fill=\"none\" stroke=\"{color}\" {stroke} points=\"{}\"/>",
             path.join(" ")
         );
         for (px, py) in points {
@@ -387,7 +402,7 @@ fn main() {
     // 1. Reset at scale.
     let mut scale = Vec::new();
     for n in SIZES {
-        let s = reset_at_scale(n, 100);
+        let s = reset_at_scale(n, 100, true);
         eprintln!(
             "N={n}: {} resets, provider {:.0} ms, wall {:.0} ms, fixed {:.0} ms",
             s.reset_calls, s.provider_ms, s.wall_ms, s.fixed_ms
@@ -431,7 +446,7 @@ fn main() {
     // One call per instance, the pattern of Zenlayer's own provider, through the same client.
     let mut one_by_one = Vec::new();
     for n in [1usize, 100, 1000, 10_000] {
-        let s = reset_at_scale(n, 1);
+        let s = reset_at_scale(n, 1, false);
         eprintln!(
             "batch 1, N={n}: {} resets, provider {:.0} ms",
             s.reset_calls, s.provider_ms
@@ -507,9 +522,14 @@ fn main() {
         .map(|&n| (n as f64, ideal_ms(n, 100)))
         .collect();
     let svg = chart(&[
-        ("this provider", "#1f77b4", ours_points),
-        ("ideal", "#2ca02c", ideal_points),
-        ("one call per instance", "#d62728", one_by_one.clone()),
+        ("ideal", "#2ca02c", true, ideal_points),
+        (
+            "one call per instance",
+            "#d62728",
+            false,
+            one_by_one.clone(),
+        ),
+        ("this provider", "#1f77b4", false, ours_points),
     ]);
     std::fs::create_dir_all(root().join("benchmarks")).expect("mkdir");
     std::fs::write(root().join("benchmarks/apply-time.svg"), svg).expect("write chart");

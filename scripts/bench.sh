@@ -8,8 +8,9 @@ cd "$ROOT"
 
 ensure_protoc
 ensure_terraform
-command -v /usr/bin/time >/dev/null 2>&1 || { log "installing GNU time (Debian package time)"; as_root apt-get install -y -qq time >/dev/null; }
-command -v openssl >/dev/null || { log "installing openssl"; as_root apt-get install -y -qq openssl >/dev/null; }
+ensure_python
+[ -x /usr/bin/time ] || apt_install time
+command -v openssl >/dev/null || apt_install openssl
 
 BENCH="$ROOT/target/bench"
 mkdir -p "$BENCH"

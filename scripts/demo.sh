@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib/setup.sh"
 cd "$ROOT"
 
 ensure_protoc
+ensure_python
 ensure_terraform
 TF="$TF_ACC_TERRAFORM_PATH"
 

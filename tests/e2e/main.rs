@@ -6,6 +6,9 @@
 
 mod support;
 
+mod distribution;
+mod docs;
+mod examples;
 mod faults;
 mod lifecycle;
 mod power;

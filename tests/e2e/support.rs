@@ -440,6 +440,20 @@ variable "root_password" {{
         self.command(&all).output().expect("terraform runs").into()
     }
 
+    /// Runs any program in the directory, with the workspace's environment.
+    pub fn run(&self, program: &str, args: &[&str]) -> Run {
+        Command::new(program)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PATH")
+            .env_remove("TF_LOG_PROVIDER")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .expect("program runs")
+            .into()
+    }
+
     /// `terraform apply -auto-approve`, which must succeed.
     pub fn apply(&self) -> Run {
         self.tf(&["apply", "-auto-approve"]).ok()

@@ -1,0 +1,194 @@
+//! The registry docs under `docs/` are generated from `templates/` and from the provider's live
+//! schema, as `terraform providers schema -json` reports it. This test fails when the committed
+//! docs differ from what it generates; `UPDATE_DOCS=1` (or `make docs`) rewrites them.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::*;
+
+const SOURCE: &str = "registry.terraform.io/zenlayer/zenlayer";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The schema as Terraform reports it.
+fn live_schema() -> Value {
+    let ws = Workspace::new();
+    ws.write("terraform {\n  required_providers {\n    zenlayer = { source = \"zenlayer/zenlayer\" }\n  }\n}\n");
+    let run = ws.tf(&["providers", "schema", "-json"]).ok();
+    let all: Value = serde_json::from_str(&run.stdout).expect("schema JSON");
+    all["provider_schemas"][SOURCE].clone()
+}
+
+fn type_name(t: &Value) -> String {
+    match t {
+        Value::String(s) => match s.as_str() {
+            "string" => "String".into(),
+            "number" => "Number".into(),
+            "bool" => "Boolean".into(),
+            other => other.to_string(),
+        },
+        Value::Array(parts) if parts.len() == 2 => {
+            let outer = match parts[0].as_str() {
+                Some("set") => "Set",
+                Some("list") => "List",
+                Some("map") => "Map",
+                _ => "Collection",
+            };
+            format!("{outer} of {}", type_name(&parts[1]))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `- \`name\` (Type, Sensitive) description` lines of a block, by section.
+fn render_block(block: &Value, anchor_prefix: &str, nested_level: bool) -> String {
+    let mut required = Vec::new();
+    let mut optional = Vec::new();
+    let mut read_only = Vec::new();
+    let mut nested = Vec::new();
+    if let Some(attrs) = block["attributes"].as_object() {
+        let mut names: Vec<&String> = attrs.keys().collect();
+        names.sort();
+        for name in names {
+            let a = &attrs[name];
+            let mut kind = type_name(&a["type"]);
+            if a["sensitive"] == true {
+                kind.push_str(", Sensitive");
+            }
+            let line = format!(
+                "- `{name}` ({kind}) {}",
+                a["description"].as_str().unwrap_or("").trim()
+            );
+            if a["required"] == true {
+                required.push(line);
+            } else if a["optional"] == true {
+                optional.push(line);
+            } else {
+                read_only.push(line);
+            }
+        }
+    }
+    if let Some(blocks) = block["block_types"].as_object() {
+        let mut names: Vec<&String> = blocks.keys().collect();
+        names.sort();
+        for name in names {
+            let b = &blocks[name];
+            let max = b["max_items"]
+                .as_u64()
+                .map(|m| format!(", Max: {m}"))
+                .unwrap_or_default();
+            let anchor = format!("{anchor_prefix}{name}");
+            optional.push(format!(
+                "- `{name}` (Block {}{max}) {} (see [below for nested schema](#{anchor}))",
+                match b["nesting_mode"].as_str() {
+                    Some("list") => "List",
+                    Some("set") => "Set",
+                    _ => "Single",
+                },
+                b["block"]["description"].as_str().unwrap_or("").trim()
+            ));
+            nested.push(format!(
+                "<a id=\"{anchor}\"></a>\n### Nested Schema for `{name}`\n\n{}",
+                render_block(&b["block"], &format!("{anchor}--"), true)
+            ));
+        }
+    }
+    let mut out = String::new();
+    for (title, lines) in [
+        ("Required", required),
+        ("Optional", optional),
+        ("Read-Only", read_only),
+    ] {
+        if !lines.is_empty() {
+            let heading = if nested_level {
+                format!("{title}:")
+            } else {
+                format!("### {title}")
+            };
+            out.push_str(&format!("{heading}\n\n{}\n\n", lines.join("\n")));
+        }
+    }
+    for n in nested {
+        out.push_str(&n);
+    }
+    out
+}
+
+fn render(template: &str, block: &Value) -> String {
+    let schema = format!(
+        "<!-- The section below is generated from the provider's schema; edit templates/ and the schema, then run `make docs`. -->\n## Schema\n\n{}",
+        render_block(block, "nestedblock--", false)
+    );
+    let mut out = template.replace("{{ .SchemaMarkdown }}", schema.trim_end());
+    while let Some(start) = out.find("{{ tffile \"") {
+        let rest = &out[start + "{{ tffile \"".len()..];
+        let end = rest.find("\" }}").expect("closed tffile");
+        let path = &rest[..end];
+        let text =
+            std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        out = format!(
+            "{}{}{}",
+            &out[..start],
+            text.trim_end(),
+            &rest[end + "\" }}".len()..]
+        );
+    }
+    format!("{}\n", out.trim_end())
+}
+
+fn check(template: &Path, output: &Path, block: &Value) {
+    let rendered = render(&std::fs::read_to_string(template).expect("template"), block);
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::create_dir_all(output.parent().expect("parent")).expect("mkdir");
+        std::fs::write(output, &rendered).expect("write docs");
+        return;
+    }
+    let committed = std::fs::read_to_string(output).unwrap_or_default();
+    assert!(
+        committed == rendered,
+        "{} is out of date with the provider's schema or templates/: run `make docs` (UPDATE_DOCS=1 cargo test --test e2e docs)",
+        output.display()
+    );
+}
+
+#[test]
+fn committed_docs_match_the_live_schema() {
+    let schema = live_schema();
+    let resource = &schema["resource_schemas"]["zenlayer_instance_password"];
+    assert!(resource.is_object(), "the resource is in the schema");
+    check(
+        &root().join("templates/index.md.tmpl"),
+        &root().join("docs/index.md"),
+        &schema["provider"]["block"],
+    );
+    check(
+        &root().join("templates/resources/instance_password.md.tmpl"),
+        &root().join("docs/resources/instance_password.md"),
+        &resource["block"],
+    );
+}
+
+#[test]
+fn every_argument_is_documented_with_a_description() {
+    let schema = live_schema();
+    for block in [
+        &schema["provider"]["block"],
+        &schema["resource_schemas"]["zenlayer_instance_password"]["block"],
+    ] {
+        for (name, a) in block["attributes"].as_object().expect("attributes") {
+            let d = a["description"].as_str().unwrap_or("");
+            assert!(d.len() > 20, "{name} has no real description: {d:?}");
+        }
+    }
+    let password = &schema["resource_schemas"]["zenlayer_instance_password"]["block"]["attributes"]
+        ["password"];
+    assert_eq!(password["sensitive"], true);
+    assert_eq!(
+        schema["provider"]["block"]["attributes"]["access_key_password"]["sensitive"],
+        true
+    );
+}
