@@ -106,6 +106,13 @@ impl Client {
 
     /// Calls `action` with the JSON `body`, retrying transient failures within the policy and
     /// the context's deadline. `instance_count` is only for the logs.
+    ///
+    /// Retrying is safe for every action this client sends, even when a failed attempt may have
+    /// reached the API: the describe actions only read; ResetInstancesPassword sent again sets
+    /// the same password on the same instances, so the result is the same (at worst the
+    /// instance restarts once more, or the API refuses because it is still restarting, which
+    /// the fleet layer narrows down and waits out); StopInstances and StartInstances sent again
+    /// ask for the state already asked for.
     pub async fn call<T: DeserializeOwned>(
         &self,
         action: &'static str,

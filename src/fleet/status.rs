@@ -3,7 +3,7 @@
 //! 100 ids; [`describe_all`] reads a known set directly, batched.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,16 +31,31 @@ struct Pending {
 ///
 /// Terraform runs about `-parallelism` reads at a time; when a shared call answers, the next
 /// reads arrive over a few milliseconds. A window opens with the first read and closes after
-/// [`FleetSettings::coalesce_window`], or as soon as as many reads are waiting as took part in
-/// the largest shared call so far (Terraform's parallelism, once seen), or when a full call's
-/// worth of ids is waiting.
+/// [`FleetSettings::coalesce_window`], or as soon as as many reads are waiting as were ever
+/// outstanding at once (Terraform's parallelism, as observed), or when a full call's worth of
+/// ids is waiting. Until the first shared call, the shorter
+/// [`FleetSettings::first_coalesce_window`] applies.
 pub struct StatusReader {
     client: Arc<Client>,
     settings: FleetSettings,
     stop: CancellationToken,
     pending: Mutex<Option<Pending>>,
     generation: AtomicU64,
-    largest_round: AtomicUsize,
+    /// Reads started and not yet answered.
+    outstanding: AtomicUsize,
+    /// The most reads ever outstanding at once.
+    peak_outstanding: AtomicUsize,
+    /// Whether a shared call has been made (so `peak_outstanding` means something).
+    flushed_once: AtomicBool,
+}
+
+/// Counts a read as outstanding while it lives.
+struct Outstanding<'a>(&'a AtomicUsize);
+
+impl Drop for Outstanding<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for StatusReader {
@@ -64,7 +79,9 @@ impl StatusReader {
             stop,
             pending: Mutex::new(None),
             generation: AtomicU64::new(0),
-            largest_round: AtomicUsize::new(0),
+            outstanding: AtomicUsize::new(0),
+            peak_outstanding: AtomicUsize::new(0),
+            flushed_once: AtomicBool::new(false),
         }
     }
 
@@ -80,6 +97,10 @@ impl StatusReader {
             return Ok(Statuses::new());
         }
         tracing::trace!(instances = ids.len(), "status read queued");
+        let now_outstanding = self.outstanding.fetch_add(1, Ordering::Relaxed) + 1;
+        let _outstanding = Outstanding(&self.outstanding);
+        self.peak_outstanding
+            .fetch_max(now_outstanding, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         let (opened, full, window) = {
             let mut guard = self.pending.lock().unwrap_or_else(|e| e.into_inner());
@@ -91,13 +112,14 @@ impl StatusReader {
             let opened = pending.waiters.is_empty().then_some(pending.generation);
             pending.ids.extend(ids.iter().cloned());
             pending.waiters.push(tx);
-            let largest = self.largest_round.load(Ordering::Relaxed);
-            let full = (largest > 0 && pending.waiters.len() >= largest)
+            let learned = self.flushed_once.load(Ordering::Relaxed);
+            let peak = self.peak_outstanding.load(Ordering::Relaxed);
+            let full = (learned && pending.waiters.len() >= peak)
                 || pending.ids.len() >= self.settings.batch_size;
-            let window = if largest == 0 {
-                self.settings.first_coalesce_window
-            } else {
+            let window = if learned {
                 self.settings.coalesce_window
+            } else {
+                self.settings.first_coalesce_window
             };
             (opened, full.then(|| guard.take()).flatten(), window)
         };
@@ -134,8 +156,7 @@ impl StatusReader {
 
     async fn flush(&self, pending: Pending) {
         tracing::trace!(readers = pending.waiters.len(), "status reads flushed");
-        self.largest_round
-            .fetch_max(pending.waiters.len(), Ordering::Relaxed);
+        self.flushed_once.store(true, Ordering::Relaxed);
         let ids: Vec<String> = pending.ids.into_iter().collect();
         let ctx = Context::with_timeout(SHARED_READ_TIMEOUT, self.stop.clone());
         let reply = describe_all(&self.client, &ids, self.settings.batch_size, &ctx)

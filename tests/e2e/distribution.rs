@@ -94,6 +94,17 @@ fn make_install_puts_the_provider_where_terraform_init_finds_it() {
     assert!(sim.password_matches("ins-00001", PASSWORD));
 }
 
+/// Runs gpg in batch mode on the keyring in `home`.
+fn gpg(home: &str, args: &[&str]) -> Run {
+    Command::new("gpg")
+        .arg("--batch")
+        .args(args)
+        .env("GNUPGHOME", home)
+        .output()
+        .expect("gpg runs")
+        .into()
+}
+
 fn sha256_hex(path: &Path) -> String {
     hex::encode(Sha256::digest(std::fs::read(path).expect("read")))
 }
@@ -103,9 +114,9 @@ fn release_artifacts_install_from_a_packed_mirror_and_verify() {
     let dist = tempfile::tempdir().expect("dist");
     let gnupg = tempfile::tempdir().expect("gnupg home");
     let gnupg_home = gnupg.path().display().to_string();
-    let gen = Command::new("gpg")
-        .args([
-            "--batch",
+    let gen = gpg(
+        &gnupg_home,
+        &[
             "--passphrase",
             "",
             "--quick-gen-key",
@@ -113,15 +124,9 @@ fn release_artifacts_install_from_a_packed_mirror_and_verify() {
             "ed25519",
             "sign",
             "1d",
-        ])
-        .env("GNUPGHOME", &gnupg_home)
-        .output()
-        .expect("gpg runs");
-    assert!(
-        gen.status.success(),
-        "{}",
-        String::from_utf8_lossy(&gen.stderr)
+        ],
     );
+    assert!(gen.code == 0, "{}", gen.raw());
     script(
         "release.sh",
         &[
@@ -153,18 +158,15 @@ fn release_artifacts_install_from_a_packed_mirror_and_verify() {
         sums_text.contains(&format!("{}  {name}_manifest.json", sha256_hex(&manifest))),
         "{sums_text}"
     );
-    let verify = Command::new("gpg")
-        .args(["--batch", "--verify"])
-        .arg(&sig)
-        .arg(&sums)
-        .env("GNUPGHOME", &gnupg_home)
-        .output()
-        .expect("gpg runs");
-    assert!(
-        verify.status.success(),
-        "signature: {}",
-        String::from_utf8_lossy(&verify.stderr)
+    let verify = gpg(
+        &gnupg_home,
+        &[
+            "--verify",
+            &sig.display().to_string(),
+            &sums.display().to_string(),
+        ],
     );
+    assert!(verify.code == 0, "signature: {}", verify.raw());
 
     // The zip holds the binary under the registry's name, executable.
     let listing = Command::new("python3")
