@@ -235,7 +235,7 @@ fn wrong_credentials_fail_the_plan_with_advice() {
 
 #[test]
 fn a_fault_mix_never_leaves_state_claiming_an_unreset_password() {
-    // Random faults on every action at a combined rate of about 40%, with few retries so that
+    // Random faults on every action at a combined rate of about 40%, with three retries so that
     // some applies fail. After each apply, every instance state lists must have the password
     // state holds.
     let sim = Sim::start(250, &[]);
@@ -254,7 +254,7 @@ fn a_fault_mix_never_leaves_state_claiming_an_unreset_password() {
   restart_grace_period = "1s"
   retry_base_delay     = "10ms"
   request_timeout      = "1s"
-  max_retries          = 2
+  max_retries          = 3
 "#;
     let mut ws = Workspace::new();
     ws.configure_with(&sim, settings, &resource("web", &ids(250), ""));
