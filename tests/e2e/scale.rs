@@ -25,7 +25,7 @@ fn max_in_flight(calls: &[Value], action: &str) -> usize {
 
 #[test]
 fn batched_calls_never_exceed_max_concurrency() {
-    let sim = Sim::start(1000, &["--latency", "100ms"]);
+    let sim = Sim::start(1000, &["--latency", "300ms"]);
     let mut ws = Workspace::new();
     let args = format!("{FAST_PROVIDER_SETTINGS}  max_concurrency = 3\n");
     ws.configure_with(
