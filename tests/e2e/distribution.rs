@@ -44,6 +44,21 @@ fn mirrored_workspace(home: &Path, mirror: &Path) -> Workspace {
     ws
 }
 
+/// `terraform init`, which must install this version of the provider and write the lock
+/// file. Returns the init run and the lock file.
+fn init_installs_this_version(ws: &Workspace) -> (Run, String) {
+    let init = ws.tf(&["init", "-input=false"]).ok();
+    assert!(
+        init.all()
+            .contains(&format!("Installing zenlayer/zenlayer v{VERSION}")),
+        "{}",
+        init.raw()
+    );
+    let lock =
+        std::fs::read_to_string(ws.path().join(".terraform.lock.hcl")).expect("lock file written");
+    (init, lock)
+}
+
 fn required_version() -> String {
     format!("  required_providers {{\n    zenlayer = {{\n      source  = \"zenlayer/zenlayer\"\n      version = \"{VERSION}\"\n    }}\n  }}\n")
 }
@@ -69,15 +84,7 @@ fn make_install_puts_the_provider_where_terraform_init_finds_it() {
         "  required_providers {\n    zenlayer = { source = \"zenlayer/zenlayer\" }\n  }\n",
         &required_version(),
     ));
-    let init = ws.tf(&["init", "-input=false"]).ok();
-    assert!(
-        init.all()
-            .contains(&format!("Installing zenlayer/zenlayer v{VERSION}")),
-        "{}",
-        init.raw()
-    );
-    let lock =
-        std::fs::read_to_string(ws.path().join(".terraform.lock.hcl")).expect("lock file written");
+    let (init, lock) = init_installs_this_version(&ws);
     assert!(
         lock.contains("provider \"registry.terraform.io/zenlayer/zenlayer\""),
         "{lock}"
@@ -193,14 +200,7 @@ fn release_artifacts_install_from_a_packed_mirror_and_verify() {
     ws.configure(&sim, &resource("web", &ids(1), ""));
     // A packed mirror holds nothing but the zip: a successful init proves the archive is what
     // Terraform expects (name, layout, an executable named for the version).
-    let init = ws.tf(&["init", "-input=false"]).ok();
-    assert!(
-        init.all()
-            .contains(&format!("Installing zenlayer/zenlayer v{VERSION}")),
-        "{}",
-        init.raw()
-    );
-    let lock = std::fs::read_to_string(ws.path().join(".terraform.lock.hcl")).expect("lock file");
+    let (_, lock) = init_installs_this_version(&ws);
     assert!(lock.contains("\"h1:"), "{lock}");
     ws.apply();
     assert!(sim.password_matches("ins-00001", PASSWORD));
