@@ -102,120 +102,153 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// The duration `value`, or `default` when it is not set; an invalid value is reported in
+/// `errors` and replaced by `default`.
 fn duration(
     argument: &'static str,
     value: &Value<String>,
     default: Duration,
     min: Duration,
-) -> Result<Duration, ConfigError> {
-    match value {
-        Value::Value(text) => {
-            let d = humantime::parse_duration(text.trim()).map_err(|e| {
-                ConfigError::new(
-                    argument,
-                    format!("Invalid {argument}"),
-                    format!("{argument} = {text:?} is not a duration ({e}); write it like \"500ms\", \"30s\" or \"2m\"."),
-                )
-            })?;
-            if d < min {
-                return Err(ConfigError::new(
-                    argument,
-                    format!("Invalid {argument}"),
-                    format!(
-                        "{argument} must be at least {}.",
-                        humantime::format_duration(min)
-                    ),
-                ));
-            }
-            Ok(d)
-        }
-        _ => Ok(default),
-    }
+    errors: &mut Vec<ConfigError>,
+) -> Duration {
+    let Value::Value(text) = value else {
+        return default;
+    };
+    let problem = match humantime::parse_duration(text.trim()) {
+        Ok(d) if d >= min => return d,
+        Ok(_) => format!(
+            "{argument} must be at least {}.",
+            humantime::format_duration(min)
+        ),
+        Err(e) => format!(
+            "{argument} = {text:?} is not a duration ({e}); write it like \"500ms\", \"30s\" or \"2m\"."
+        ),
+    };
+    errors.push(ConfigError::new(
+        argument,
+        format!("Invalid {argument}"),
+        problem,
+    ));
+    default
 }
 
+/// The whole number `value` within `range`, or `default` when it is not set; an invalid
+/// value is reported in `errors` and replaced by `default`.
 fn number(
     argument: &'static str,
     value: &Value<f64>,
     default: i64,
     range: std::ops::RangeInclusive<i64>,
-) -> Result<i64, ConfigError> {
-    let invalid = |n: f64| {
-        ConfigError::new(
-            argument,
-            format!("Invalid {argument}"),
-            format!(
-                "{argument} = {n} is not allowed; it must be a whole number from {} to {}.",
-                range.start(),
-                range.end()
-            ),
-        )
-    };
+    errors: &mut Vec<ConfigError>,
+) -> i64 {
     match value {
-        Value::Value(n) if n.fract() == 0.0 && range.contains(&(*n as i64)) => Ok(*n as i64),
-        Value::Value(n) => Err(invalid(*n)),
-        _ => Ok(default),
+        Value::Value(n) if n.fract() == 0.0 && range.contains(&(*n as i64)) => *n as i64,
+        Value::Value(n) => {
+            errors.push(ConfigError::new(
+                argument,
+                format!("Invalid {argument}"),
+                format!(
+                    "{argument} = {n} is not allowed; it must be a whole number from {} to {}.",
+                    range.start(),
+                    range.end()
+                ),
+            ));
+            default
+        }
+        _ => default,
     }
+}
+
+/// The tuning arguments, each with its default and bounds stated once.
+struct Tuning {
+    max_retries: u32,
+    max_concurrency: usize,
+    batch_size: usize,
+    retry_base_delay: Duration,
+    request_timeout: Duration,
+    poll_interval: Duration,
+    restart_grace: Duration,
+}
+
+/// Parses the tuning arguments; every invalid one is reported in `errors`.
+fn tuning(config: &ProviderConfig, errors: &mut Vec<ConfigError>) -> Tuning {
+    let defaults = FleetSettings::default();
+    let max_ids = MAX_IDS_PER_CALL as i64;
+    Tuning {
+        max_retries: number(
+            "max_retries",
+            &config.max_retries,
+            DEFAULT_MAX_RETRIES.into(),
+            0..=20,
+            errors,
+        ) as u32,
+        max_concurrency: number(
+            "max_concurrency",
+            &config.max_concurrency,
+            DEFAULT_MAX_CONCURRENCY as i64,
+            1..=64,
+            errors,
+        ) as usize,
+        batch_size: number(
+            "batch_size",
+            &config.batch_size,
+            max_ids,
+            1..=max_ids,
+            errors,
+        ) as usize,
+        retry_base_delay: duration(
+            "retry_base_delay",
+            &config.retry_base_delay,
+            DEFAULT_RETRY_BASE_DELAY,
+            Duration::from_millis(1),
+            errors,
+        ),
+        request_timeout: duration(
+            "request_timeout",
+            &config.request_timeout,
+            DEFAULT_REQUEST_TIMEOUT,
+            Duration::from_millis(100),
+            errors,
+        ),
+        poll_interval: duration(
+            "poll_interval",
+            &config.poll_interval,
+            defaults.poll_interval,
+            Duration::from_millis(10),
+            errors,
+        ),
+        restart_grace: duration(
+            "restart_grace_period",
+            &config.restart_grace_period,
+            defaults.restart_grace,
+            Duration::ZERO,
+            errors,
+        ),
+    }
+}
+
+/// The problem with the `endpoint` argument, if it is given and invalid.
+fn endpoint_argument_error(config: &ProviderConfig) -> Option<ConfigError> {
+    let Value::Value(e) = &config.endpoint else {
+        return None;
+    };
+    Endpoint::parse(e)
+        .err()
+        .map(|err| ConfigError::new("endpoint", "Invalid endpoint", err.to_string()))
 }
 
 /// Checks the arguments that are known, without looking at the environment. Used at
 /// validation time; returns every problem found.
 pub fn check_arguments(config: &ProviderConfig) -> Vec<ConfigError> {
-    let mut errors = Vec::new();
-    if let Value::Value(e) = &config.endpoint {
-        if let Err(err) = Endpoint::parse(e) {
-            errors.push(ConfigError::new(
-                "endpoint",
-                "Invalid endpoint",
-                err.to_string(),
-            ));
-        }
-    }
-    let results = [
-        number("max_retries", &config.max_retries, 0, 0..=20).err(),
-        number("max_concurrency", &config.max_concurrency, 1, 1..=64).err(),
-        number(
-            "batch_size",
-            &config.batch_size,
-            1,
-            1..=MAX_IDS_PER_CALL as i64,
-        )
-        .err(),
-        duration(
-            "retry_base_delay",
-            &config.retry_base_delay,
-            Duration::ZERO,
-            Duration::from_millis(1),
-        )
-        .err(),
-        duration(
-            "request_timeout",
-            &config.request_timeout,
-            Duration::ZERO,
-            Duration::from_millis(100),
-        )
-        .err(),
-        duration(
-            "poll_interval",
-            &config.poll_interval,
-            Duration::ZERO,
-            Duration::from_millis(10),
-        )
-        .err(),
-        duration(
-            "restart_grace_period",
-            &config.restart_grace_period,
-            Duration::ZERO,
-            Duration::ZERO,
-        )
-        .err(),
-    ];
-    errors.extend(results.into_iter().flatten());
+    let mut errors: Vec<ConfigError> = endpoint_argument_error(config).into_iter().collect();
+    tuning(config, &mut errors);
     errors
 }
 
 /// Resolves the configuration: arguments first, then environment variables, then defaults.
 pub fn resolve(config: &ProviderConfig, env: EnvLookup<'_>) -> Result<Resolved, Vec<ConfigError>> {
-    let mut errors = check_arguments(config);
+    let mut errors: Vec<ConfigError> = endpoint_argument_error(config).into_iter().collect();
+    let tuning = tuning(config, &mut errors);
     let unknown = |argument: &'static str| {
         ConfigError::new(
             argument,
@@ -270,7 +303,7 @@ pub fn resolve(config: &ProviderConfig, env: EnvLookup<'_>) -> Result<Resolved, 
     let endpoint = match endpoint_text.as_deref().map(Endpoint::parse) {
         Some(Ok(e)) => Some(e),
         Some(Err(err)) => {
-            // An invalid argument was already reported by check_arguments.
+            // An invalid argument was already reported above.
             if config.endpoint.is_null() {
                 errors.push(ConfigError::new(
                     "endpoint",
@@ -290,57 +323,7 @@ pub fn resolve(config: &ProviderConfig, env: EnvLookup<'_>) -> Result<Resolved, 
     if !errors.is_empty() {
         return Err(errors);
     }
-
-    let max_retries = number(
-        "max_retries",
-        &config.max_retries,
-        DEFAULT_MAX_RETRIES.into(),
-        0..=20,
-    )
-    .map_err(|e| vec![e])?;
-    let max_concurrency = number(
-        "max_concurrency",
-        &config.max_concurrency,
-        DEFAULT_MAX_CONCURRENCY as i64,
-        1..=64,
-    )
-    .map_err(|e| vec![e])?;
-    let batch_size = number(
-        "batch_size",
-        &config.batch_size,
-        MAX_IDS_PER_CALL as i64,
-        1..=MAX_IDS_PER_CALL as i64,
-    )
-    .map_err(|e| vec![e])?;
     let defaults = FleetSettings::default();
-    let base_delay = duration(
-        "retry_base_delay",
-        &config.retry_base_delay,
-        DEFAULT_RETRY_BASE_DELAY,
-        Duration::from_millis(1),
-    )
-    .map_err(|e| vec![e])?;
-    let request_timeout = duration(
-        "request_timeout",
-        &config.request_timeout,
-        DEFAULT_REQUEST_TIMEOUT,
-        Duration::from_millis(100),
-    )
-    .map_err(|e| vec![e])?;
-    let poll_interval = duration(
-        "poll_interval",
-        &config.poll_interval,
-        defaults.poll_interval,
-        Duration::from_millis(10),
-    )
-    .map_err(|e| vec![e])?;
-    let restart_grace = duration(
-        "restart_grace_period",
-        &config.restart_grace_period,
-        defaults.restart_grace,
-        Duration::ZERO,
-    )
-    .map_err(|e| vec![e])?;
 
     Ok(Resolved {
         client: ClientConfig {
@@ -349,19 +332,21 @@ pub fn resolve(config: &ProviderConfig, env: EnvLookup<'_>) -> Result<Resolved, 
                 access_key_id,
                 access_key_password,
             },
-            request_timeout,
+            request_timeout: tuning.request_timeout,
             retry: RetryPolicy {
-                max_retries: max_retries as u32,
-                base_delay,
-                max_delay: RetryPolicy::default().max_delay.max(base_delay),
+                max_retries: tuning.max_retries,
+                base_delay: tuning.retry_base_delay,
+                max_delay: RetryPolicy::default()
+                    .max_delay
+                    .max(tuning.retry_base_delay),
             },
-            max_concurrency: max_concurrency as usize,
+            max_concurrency: tuning.max_concurrency,
         },
         fleet: FleetSettings {
-            batch_size: batch_size as usize,
-            poll_interval,
-            max_poll_interval: defaults.max_poll_interval.max(poll_interval),
-            restart_grace,
+            batch_size: tuning.batch_size,
+            poll_interval: tuning.poll_interval,
+            max_poll_interval: defaults.max_poll_interval.max(tuning.poll_interval),
+            restart_grace: tuning.restart_grace,
             ..defaults
         },
     })
