@@ -293,7 +293,7 @@ impl Fleet {
                     until: Some(Instant::now() + self.settings.restart_grace),
                     ..WaitSpec::new(WaitTarget::LeftStopped, poll)
                 };
-                let came_up = self.wait_for(&watch, grace, ctx).await;
+                let mut came_up = self.wait_for(&watch, grace, ctx).await;
                 restop = came_up
                     .reached
                     .keys()
@@ -301,19 +301,18 @@ impl Fleet {
                     .cloned()
                     .collect();
                 let mut not_up: Vec<String> = Vec::new();
-                let mut rest = came_up.clone();
-                rest.pending.retain(|id, status| {
+                came_up.pending.retain(|id, status| {
                     let still_stopped = *status == Some(InstanceStatus::Stopped);
                     if still_stopped && was_stopped.contains(id) {
                         return false; // stopped before, still stopped: as the user had it
                     }
-                    if still_stopped && rest.error.is_none() && !ctx.cancelled() {
+                    if still_stopped && came_up.error.is_none() && !ctx.cancelled() {
                         not_up.push(id.clone());
                         return false;
                     }
                     true
                 });
-                wait_failures(Stage::WaitRunning, &rest, &mut report.failures);
+                wait_failures(Stage::WaitRunning, &came_up, &mut report.failures);
                 let (started, start_failures) = self.start_all(&not_up, ctx).await;
                 report.failures.extend(start_failures);
                 report.started.extend(started);

@@ -102,7 +102,7 @@ impl InstancePasswordResource {
                 error_at(
                     diags,
                     AttributePath::new("instance_ids"),
-                    format!("{} instance id{} not found", missing.len(), if missing.len() == 1 { "" } else { "s" }),
+                    format!("{} instance id{} not found", missing.len(), report::plural(missing.len())),
                     format!(
                         "DescribeInstancesStatus does not know these instances: {}{}.\nCheck the ids (they look like \"ins-...\" in the Zenlayer console) and that the access key belongs to the account that owns them. Nothing was reset.",
                         shown.join(", "),
@@ -246,7 +246,7 @@ impl Resource for InstancePasswordResource {
             format!(
                 "{} instance{} no longer exist",
                 gone.len(),
-                if gone.len() == 1 { "" } else { "s" }
+                report::plural(gone.len())
             ),
             format!("Dropped from state: {}.", gone.join(", ")),
         );
@@ -430,7 +430,7 @@ impl Resource for InstancePasswordResource {
             "Instances keep their current password",
             format!(
                 "Destroying zenlayer_instance_password only removes it from state. A password cannot be un-reset, so no API was called: the {n} instance{} keep{} the password they have now.",
-                if n == 1 { "" } else { "s" },
+                report::plural(n),
                 if n == 1 { "s" } else { "" }
             ),
         );

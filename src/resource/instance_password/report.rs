@@ -26,7 +26,8 @@ pub struct Context<'a> {
     pub timeout: std::time::Duration,
 }
 
-fn plural(n: usize) -> &'static str {
+/// The plural ending for `n` things.
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
