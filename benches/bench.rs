@@ -83,6 +83,14 @@ fn ideal_ms(n: usize, batch: usize) -> f64 {
     (calls.div_ceil(CONCURRENCY) as u64 * LATENCY_MS) as f64
 }
 
+/// Plans to a file, then applies that saved plan; returns the apply's wall time in ms.
+fn timed_saved_apply(ws: &Workspace) -> f64 {
+    ws.tf(&["plan", "-out=tfplan"]).ok();
+    let started = Instant::now();
+    ws.tf(&["apply", "tfplan"]).ok();
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
 /// Applies a saved plan that resets `n` instances in batches of `batch`, with
 /// wait_for_running off and no reboot delay, and measures it; with `baseline`, also measures
 /// Terraform's fixed cost for the same state.
@@ -111,11 +119,8 @@ fn reset_at_scale(n: usize, batch: usize, baseline: bool) -> Scale {
         &args,
         &resource("web", &ids(n), "  wait_for_running = false"),
     );
-    ws.tf(&["plan", "-out=tfplan"]).ok();
     let before = sim.calls().len();
-    let started = Instant::now();
-    ws.tf(&["apply", "tfplan"]).ok();
-    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let wall_ms = timed_saved_apply(&ws);
     let reset_calls = sim.calls()[before..]
         .iter()
         .filter(|c| c["action"] == "ResetInstancesPassword")
@@ -138,11 +143,8 @@ fn reset_at_scale(n: usize, batch: usize, baseline: bool) -> Scale {
         &args,
         &resource("web", &ids(n), "  wait_for_running = true"),
     );
-    ws.tf(&["plan", "-out=tfplan"]).ok();
     let calls = sim.calls().len();
-    let started = Instant::now();
-    ws.tf(&["apply", "tfplan"]).ok();
-    let fixed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let fixed_ms = timed_saved_apply(&ws);
     assert_eq!(sim.calls().len(), calls, "the baseline apply calls no API");
     Scale {
         n,
@@ -259,11 +261,11 @@ fn handshake_ms(binary: &Path, cert: &str) -> f64 {
 /// Peak resident memory (KiB) of a provider through `terraform providers schema -json`,
 /// measured by GNU time around the provider process.
 fn schema_peak_rss_kib(binary: &Path, source: &str, runs: usize) -> Vec<f64> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let plugin_dir = dir.path().join("plugins");
+    let ws = Workspace::new();
+    let plugin_dir = ws.path().join("plugins");
     std::fs::create_dir_all(&plugin_dir).expect("mkdir");
     let name = source.rsplit('/').next().expect("type name");
-    let rss_file = dir.path().join("rss.txt");
+    let rss_file = ws.path().join("rss.txt");
     let wrapper = plugin_dir.join(format!("terraform-provider-{name}"));
     std::fs::write(
         &wrapper,
@@ -278,32 +280,10 @@ fn schema_peak_rss_kib(binary: &Path, source: &str, runs: usize) -> Vec<f64> {
         .args(["+x", &wrapper.display().to_string()])
         .status()
         .expect("chmod");
-    std::fs::write(
-        dir.path().join("cli.tfrc"),
-        format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"{source}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            plugin_dir.display()
-        ),
-    )
-    .expect("cli config");
-    std::fs::write(
-        dir.path().join("main.tf"),
-        format!("terraform {{\n  required_providers {{\n    {name} = {{ source = \"{source}\" }}\n  }}\n}}\n"),
-    )
-    .expect("main.tf");
+    ws.set_cli_config(&dev_overrides_config(source, &plugin_dir));
+    ws.write(&required_provider(name, source));
     for _ in 0..runs {
-        let out = Command::new(terraform_binary())
-            .args(["providers", "schema", "-json"])
-            .current_dir(dir.path())
-            .env("TF_CLI_CONFIG_FILE", dir.path().join("cli.tfrc"))
-            .env("CHECKPOINT_DISABLE", "1")
-            .output()
-            .expect("terraform runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ws.tf(&["providers", "schema", "-json"]).ok();
     }
     std::fs::read_to_string(&rss_file)
         .unwrap_or_default()

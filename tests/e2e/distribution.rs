@@ -31,14 +31,10 @@ fn script(name: &str, envs: &[(&str, &str)]) -> Run {
 /// dev_overrides, so `terraform init` must find it there and write the lock file.
 fn mirrored_workspace(home: &Path, mirror: &Path) -> Workspace {
     let mut ws = Workspace::new();
-    std::fs::write(
-        ws.path().join("cli.tfrc"),
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"zenlayer/zenlayer\"]\n  }}\n}}\n",
-            mirror.display()
-        ),
-    )
-    .expect("cli config");
+    ws.set_cli_config(&format!(
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"zenlayer/zenlayer\"]\n  }}\n}}\n",
+        mirror.display()
+    ));
     ws.set_env("HOME", &home.display().to_string());
     ws.set_env("TF_PLUGIN_CACHE_DIR", "");
     ws
@@ -59,8 +55,9 @@ fn init_installs_this_version(ws: &Workspace) -> (Run, String) {
     (init, lock)
 }
 
+/// The `terraform` block requiring this version exactly.
 fn required_version() -> String {
-    format!("  required_providers {{\n    zenlayer = {{\n      source  = \"zenlayer/zenlayer\"\n      version = \"{VERSION}\"\n    }}\n  }}\n")
+    format!("terraform {{\n  required_providers {{\n    zenlayer = {{\n      source  = \"{SOURCE}\"\n      version = \"{VERSION}\"\n    }}\n  }}\n}}\n")
 }
 
 #[test]
@@ -80,10 +77,7 @@ fn make_install_puts_the_provider_where_terraform_init_finds_it() {
     let mut ws = mirrored_workspace(home.path(), &plugins);
     ws.configure(&sim, &resource("web", &ids(2), ""));
     let main_tf = std::fs::read_to_string(ws.path().join("main.tf")).expect("main.tf");
-    ws.write(&main_tf.replace(
-        "  required_providers {\n    zenlayer = { source = \"zenlayer/zenlayer\" }\n  }\n",
-        &required_version(),
-    ));
+    ws.write(&main_tf.replace(&required_provider("zenlayer", SOURCE), &required_version()));
     let (init, lock) = init_installs_this_version(&ws);
     assert!(
         lock.contains("provider \"registry.terraform.io/zenlayer/zenlayer\""),

@@ -17,7 +17,7 @@ fn root() -> PathBuf {
 /// The schema as Terraform reports it.
 fn live_schema() -> Value {
     let ws = Workspace::new();
-    ws.write("terraform {\n  required_providers {\n    zenlayer = { source = \"zenlayer/zenlayer\" }\n  }\n}\n");
+    ws.write(&required_provider("zenlayer", SOURCE));
     let run = ws.tf(&["providers", "schema", "-json"]).ok();
     let all: Value = serde_json::from_str(&run.stdout).expect("schema JSON");
     all["provider_schemas"][SOURCE].clone()

@@ -29,7 +29,7 @@ fn workspace_with(example_dir: &Path) -> Workspace {
     if !has_required {
         std::fs::write(
             ws.path().join("versions.tf"),
-            "terraform {\n  required_providers {\n    zenlayer = { source = \"zenlayer/zenlayer\" }\n  }\n}\n",
+            required_provider("zenlayer", SOURCE),
         )
         .expect("versions.tf");
     }

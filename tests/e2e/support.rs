@@ -11,6 +11,22 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+/// The provider's source address.
+pub const SOURCE: &str = "zenlayer/zenlayer";
+
+/// A `terraform` block that requires provider `name` from `source`.
+pub fn required_provider(name: &str, source: &str) -> String {
+    format!("terraform {{\n  required_providers {{\n    {name} = {{ source = \"{source}\" }}\n  }}\n}}\n")
+}
+
+/// A CLI configuration whose `dev_overrides` install `source` from the binaries in `dir`.
+pub fn dev_overrides_config(source: &str, dir: &Path) -> String {
+    format!(
+        "provider_installation {{\n  dev_overrides {{\n    \"{source}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+        dir.display()
+    )
+}
+
 /// Credentials the simulators of these tests accept.
 pub const ACCESS_KEY_ID: &str = "e2e-access-key";
 pub const ACCESS_KEY_PASSWORD: &str = "E2eAccessKeyPassword-7f3a";
@@ -350,11 +366,11 @@ impl Workspace {
             .parent()
             .expect("provider in a directory")
             .to_path_buf();
-        let cli = format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"zenlayer/zenlayer\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            provider_dir.display()
-        );
-        std::fs::write(dir.path().join("cli.tfrc"), cli).expect("write cli.tfrc");
+        std::fs::write(
+            dir.path().join("cli.tfrc"),
+            dev_overrides_config(SOURCE, &provider_dir),
+        )
+        .expect("write cli.tfrc");
         let env = vec![
             (
                 "TF_CLI_CONFIG_FILE".into(),
@@ -370,6 +386,11 @@ impl Workspace {
             terraform: terraform_binary(),
             env,
         }
+    }
+
+    /// Replaces the CLI configuration (`TF_CLI_CONFIG_FILE`) of later commands.
+    pub fn set_cli_config(&self, text: &str) {
+        std::fs::write(self.dir.path().join("cli.tfrc"), text).expect("write cli.tfrc");
     }
 
     /// The directory.
@@ -399,12 +420,7 @@ impl Workspace {
         self.set_env("ZENLAYERCLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID);
         self.set_env("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", ACCESS_KEY_PASSWORD);
         self.write(&format!(
-            r#"terraform {{
-  required_providers {{
-    zenlayer = {{ source = "zenlayer/zenlayer" }}
-  }}
-}}
-
+            r#"{required}
 provider "zenlayer" {{
   endpoint = "{url}"
 {provider_args}
@@ -417,6 +433,7 @@ variable "root_password" {{
 
 {body}
 "#,
+            required = required_provider("zenlayer", SOURCE),
             url = sim.url
         ));
     }
