@@ -111,8 +111,7 @@ fn a_reset_whose_answer_is_lost_is_sent_again_and_ends_right() {
     sim.fault(
         json!({"kind": "drop_after_processing", "action": "ResetInstancesPassword", "count": 1}),
     );
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
     ws.apply();
     eprintln!("calls: {}", sim.call_summary(0));
     for id in ids(2) {
@@ -142,8 +141,7 @@ fn fails_clearly(fault: Value, expected: &[&str]) -> Run {
     let mut fault = fault;
     fault["action"] = json!("ResetInstancesPassword");
     sim.fault(fault);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
     let run = ws.tf(&["apply", "-auto-approve"]).failed();
     eprintln!("calls: {}", sim.call_summary(0));
     for part in expected {
@@ -209,8 +207,7 @@ fn throttling_beyond_the_retries_fails_with_the_attempts_and_advice() {
 #[test]
 fn wrong_credentials_fail_the_plan_with_advice() {
     let sim = Sim::start(1, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(1), ""));
+    let mut ws = Workspace::for_resource(&sim, &ids(1), "");
     ws.set_env(
         "ZENLAYERCLOUD_ACCESS_KEY_PASSWORD",
         "Wrong-Key-Password-123",

@@ -9,8 +9,7 @@ const ADDR: &str = "zenlayer_instance_password.web";
 #[test]
 fn create_resets_every_instance_once_and_records_it() {
     let sim = Sim::start(3, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(3), ""));
+    let ws = Workspace::for_resource(&sim, &ids(3), "");
     ws.apply();
 
     let resets = sim.calls_of("ResetInstancesPassword");
@@ -44,8 +43,7 @@ fn create_resets_every_instance_once_and_records_it() {
 #[test]
 fn two_hundred_fifty_instances_take_exactly_three_reset_calls() {
     let sim = Sim::start(250, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(250), ""));
+    let ws = Workspace::for_resource(&sim, &ids(250), "");
     ws.apply();
 
     let resets = sim.calls_of("ResetInstancesPassword");
@@ -69,8 +67,7 @@ fn two_hundred_fifty_instances_take_exactly_three_reset_calls() {
 #[test]
 fn password_change_replaces_and_resets_all_again() {
     let sim = Sim::start(2, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let mut ws = Workspace::for_resource(&sim, &ids(2), "");
     ws.apply();
     let first_id = ws.resource(ADDR).expect("in state")["id"].clone();
 
@@ -90,8 +87,7 @@ fn password_change_replaces_and_resets_all_again() {
 #[test]
 fn adding_an_instance_updates_in_place_and_resets_only_it() {
     let sim = Sim::start(3, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let mut ws = Workspace::for_resource(&sim, &ids(2), "");
     ws.apply();
     let first = ws.resource(ADDR).expect("in state");
 
@@ -116,8 +112,7 @@ fn adding_an_instance_updates_in_place_and_resets_only_it() {
 #[test]
 fn removing_an_instance_calls_nothing() {
     let sim = Sim::start(3, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(3), ""));
+    let mut ws = Workspace::for_resource(&sim, &ids(3), "");
     ws.apply();
     let before = sim.calls().len();
     let request_ids = ws.resource(ADDR).expect("in state")["request_ids"].clone();
@@ -156,11 +151,7 @@ fn removing_an_instance_calls_nothing() {
 #[test]
 fn a_second_plan_after_apply_shows_no_changes() {
     let sim = Sim::start(2, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(
-        &sim,
-        &resource("web", &ids(2), "  shutdown_before_reset = false"),
-    );
+    let ws = Workspace::for_resource(&sim, &ids(2), "  shutdown_before_reset = false");
     ws.apply();
     let run = ws.tf(&["plan", "-detailed-exitcode"]);
     assert_eq!(run.code, 0, "exit 2 means changes:\n{}", run.all());
@@ -170,8 +161,7 @@ fn a_second_plan_after_apply_shows_no_changes() {
 #[test]
 fn refresh_drops_deleted_instances_and_then_the_resource() {
     let sim = Sim::start(2, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
     ws.apply();
 
     sim.delete("ins-00002");
@@ -198,8 +188,7 @@ fn refresh_drops_deleted_instances_and_then_the_resource() {
 #[test]
 fn destroy_calls_nothing_and_warns() {
     let sim = Sim::start(2, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
     ws.apply();
     let before = sim.calls().len();
     let run = ws.tf(&["destroy", "-auto-approve", "-refresh=false"]).ok();

@@ -23,8 +23,7 @@ fn all_running(sim: &Sim, ids: &[String]) {
 #[test]
 fn running_rule_without_shutdown_resets_in_place() {
     let sim = Sim::start(2, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
     ws.apply();
     eprintln!("calls: {}", sim.call_summary(0));
     assert_eq!(
@@ -39,11 +38,7 @@ fn running_rule_without_shutdown_resets_in_place() {
 #[test]
 fn running_rule_with_shutdown_copes_and_says_the_shutdown_is_not_needed() {
     let sim = Sim::start(2, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(
-        &sim,
-        &resource("web", &ids(2), "  shutdown_before_reset = true"),
-    );
+    let ws = Workspace::for_resource(&sim, &ids(2), "  shutdown_before_reset = true");
     let run = ws.apply();
     eprintln!("calls: {}", sim.call_summary(0));
     let stops = sim.calls_of("StopInstances");
@@ -73,8 +68,7 @@ fn running_rule_with_shutdown_copes_and_says_the_shutdown_is_not_needed() {
 #[test]
 fn stopped_rule_without_shutdown_fails_suggesting_it_and_records_nothing() {
     let sim = Sim::start(2, &["--power-rule", "stopped"]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
     let run = ws.tf(&["apply", "-auto-approve"]).failed();
     eprintln!("calls: {}", sim.call_summary(0));
     let output = run.all();
@@ -106,11 +100,7 @@ fn stopped_rule_without_shutdown_fails_suggesting_it_and_records_nothing() {
 #[test]
 fn stopped_rule_with_shutdown_stops_resets_and_brings_back() {
     let sim = Sim::start(3, &["--power-rule", "stopped"]);
-    let mut ws = Workspace::new();
-    ws.configure(
-        &sim,
-        &resource("web", &ids(3), "  shutdown_before_reset = true"),
-    );
+    let ws = Workspace::for_resource(&sim, &ids(3), "  shutdown_before_reset = true");
     let run = ws.apply();
     eprintln!("calls: {}", sim.call_summary(0));
     let stops = sim.calls_of("StopInstances");
@@ -134,11 +124,7 @@ fn stopped_rule_with_shutdown_stops_resets_and_brings_back() {
 fn an_instance_the_platform_does_not_restart_is_started() {
     let sim = Sim::start(2, &["--power-rule", "stopped"]);
     sim.patch("ins-00002", json!({"auto_restart": false}));
-    let mut ws = Workspace::new();
-    ws.configure(
-        &sim,
-        &resource("web", &ids(2), "  shutdown_before_reset = true"),
-    );
+    let ws = Workspace::for_resource(&sim, &ids(2), "  shutdown_before_reset = true");
     ws.apply();
     eprintln!("calls: {}", sim.call_summary(0));
     let starts = sim.calls_of("StartInstances");
@@ -153,11 +139,7 @@ fn instances_stopped_before_are_left_stopped() {
     for rule in ["stopped", "running"] {
         let sim = Sim::start(2, &["--power-rule", rule]);
         sim.patch("ins-00002", json!({"status": "STOPPED"}));
-        let mut ws = Workspace::new();
-        ws.configure(
-            &sim,
-            &resource("web", &ids(2), "  shutdown_before_reset = true"),
-        );
+        let ws = Workspace::for_resource(&sim, &ids(2), "  shutdown_before_reset = true");
         ws.apply();
         eprintln!("{rule} rule calls: {}", sim.call_summary(0));
         assert_eq!(sim.status("ins-00001"), "RUNNING", "{rule}");
@@ -175,8 +157,7 @@ fn instances_stopped_before_are_left_stopped() {
 fn without_shutdown_a_stopped_instance_is_refused_with_its_status() {
     let sim = Sim::start(2, &[]);
     sim.patch("ins-00001", json!({"status": "STOPPED"}));
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
     let run = ws.tf(&["apply", "-auto-approve"]).failed();
     eprintln!("calls: {}", sim.call_summary(0));
     assert!(run.all().contains("ins-00001 (STOPPED)"), "{}", run.raw());
@@ -188,11 +169,7 @@ fn without_shutdown_a_stopped_instance_is_refused_with_its_status() {
 #[test]
 fn a_terminal_status_during_the_wait_fails_fast_naming_the_instance() {
     let sim = Sim::start(2, &["--reboot-delay", "60s"]);
-    let mut ws = Workspace::new();
-    ws.configure(
-        &sim,
-        &resource("web", &ids(2), "  timeouts {\n    create = \"10m\"\n  }"),
-    );
+    let ws = Workspace::for_resource(&sim, &ids(2), "  timeouts {\n    create = \"10m\"\n  }");
     let child = ws
         .command(&["apply", "-auto-approve", "-no-color"])
         .stdout(std::process::Stdio::piped())
@@ -222,11 +199,7 @@ fn a_terminal_status_during_the_wait_fails_fast_naming_the_instance() {
 #[test]
 fn a_timeout_names_each_instance_not_running_and_its_status() {
     let sim = Sim::start(2, &["--reboot-delay", "60s"]);
-    let mut ws = Workspace::new();
-    ws.configure(
-        &sim,
-        &resource("web", &ids(2), "  timeouts {\n    create = \"2s\"\n  }"),
-    );
+    let ws = Workspace::for_resource(&sim, &ids(2), "  timeouts {\n    create = \"2s\"\n  }");
     let run = ws.tf(&["apply", "-auto-approve"]).failed();
     eprintln!("calls: {}", sim.call_summary(0));
     let text = run.all();
@@ -253,8 +226,7 @@ fn partial_failure_across_batches_keeps_the_successes_and_retries_only_the_rest(
     // narrowed down: the other 49 of that batch are reset, ins-00120 is reported.
     let sim = Sim::start(150, &[]);
     sim.patch("ins-00120", json!({"status": "STOPPED"}));
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(150), ""));
+    let ws = Workspace::for_resource(&sim, &ids(150), "");
     let run = ws.tf(&["apply", "-auto-approve"]).failed();
     eprintln!("calls: {}", sim.call_summary(0));
     assert!(run.all().contains("ins-00120 (STOPPED)"), "{}", run.raw());
@@ -287,8 +259,7 @@ fn a_batch_refused_outright_is_reported_whole_and_the_others_are_kept() {
         json!({"kind": "refuse", "status": 400, "code": "INVALID_PARAMETER",
                      "action": "ResetInstancesPassword", "instance_id": "ins-00120"}),
     );
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(100), ""));
+    let mut ws = Workspace::for_resource(&sim, &ids(100), "");
     ws.apply();
 
     // An update adds 50 instances, in one batch that the API refuses.
@@ -337,8 +308,7 @@ enum Interrupt {
 fn interrupt_during_the_wait(how: Interrupt) {
     use std::os::unix::process::CommandExt;
     let sim = Sim::start(2, &["--reboot-delay", "120s"]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
     let child = ws
         .command(&["apply", "-auto-approve", "-no-color"])
         .process_group(0)

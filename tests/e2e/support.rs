@@ -388,6 +388,14 @@ impl Workspace {
         }
     }
 
+    /// A new workspace configured for `sim` (see [`Workspace::configure`]) with the resource
+    /// `web` on `ids`, plus `extra` lines in its block.
+    pub fn for_resource(sim: &Sim, ids: &[String], extra: &str) -> Workspace {
+        let mut ws = Workspace::new();
+        ws.configure(sim, &resource("web", ids, extra));
+        ws
+    }
+
     /// Replaces the CLI configuration (`TF_CLI_CONFIG_FILE`) of later commands.
     pub fn set_cli_config(&self, text: &str) {
         std::fs::write(self.dir.path().join("cli.tfrc"), text).expect("write cli.tfrc");

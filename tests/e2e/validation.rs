@@ -8,8 +8,7 @@ const ADDR: &str = "zenlayer_instance_password.web";
 #[test]
 fn every_password_rule_violation_fails_the_plan_without_calls_or_echo() {
     let sim = Sim::start(1, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(1), ""));
+    let mut ws = Workspace::for_resource(&sim, &ids(1), "");
     let cases = [
         ("Ab1!xyz", "shorter than 8"),
         ("Abcdefgh1!Abcdefgh", "longer than 16"),
@@ -79,8 +78,7 @@ fn an_unknown_instance_id_fails_the_plan_naming_it() {
 #[test]
 fn empty_ids_and_bad_timeouts_fail_the_plan() {
     let sim = Sim::start(1, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &["".to_string()], ""));
+    let mut ws = Workspace::for_resource(&sim, &["".to_string()], "");
     let run = ws.tf(&["plan"]).failed();
     assert!(run.all().contains("Empty instance id"), "{}", run.all());
 
@@ -104,8 +102,7 @@ fn empty_ids_and_bad_timeouts_fail_the_plan() {
 #[test]
 fn an_insecure_endpoint_and_missing_credentials_are_refused_clearly() {
     let sim = Sim::start(1, &[]);
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(1), ""));
+    let mut ws = Workspace::for_resource(&sim, &ids(1), "");
     let main_tf = std::fs::read_to_string(ws.path().join("main.tf")).expect("main.tf");
     ws.write(&main_tf.replace(&sim.url, "http://console.zenlayer.com"));
     let run = ws.tf(&["plan"]).failed();
@@ -129,8 +126,7 @@ fn a_refused_reset_reports_code_request_id_and_instances() {
         "ins-00002",
         serde_json::json!({"status": "STOPPED", "auto_restart": false}),
     );
-    let mut ws = Workspace::new();
-    ws.configure(&sim, &resource("web", &ids(2), ""));
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
     let run = ws.tf(&["apply", "-auto-approve"]).failed();
     let output = run.all();
 
