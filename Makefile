@@ -1,5 +1,8 @@
 # Shortcuts for the project's scripts; each script installs what it needs.
-.PHONY: demo test bench ci install release docs
+.PHONY: setup demo test bench ci install release docs
+
+setup:    ## prepare plain cargo commands: protoc and the patched tf-provider
+	bash scripts/setup.sh
 
 demo:     ## build, start zenlayer-sim, apply the quickstart, show what happened
 	bash scripts/demo.sh

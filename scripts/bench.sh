@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
 cd "$ROOT"
 
-ensure_protoc
+ensure_build_deps
 ensure_terraform
 ensure_python
 [ -x /usr/bin/time ] || apt_install time

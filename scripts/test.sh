@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
 cd "$ROOT"
 
-ensure_protoc
+ensure_build_deps
 ensure_python
 ensure_gpg
 ensure_terraform

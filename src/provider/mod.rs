@@ -74,6 +74,7 @@ fn optional(attr_type: AttributeType, description: &str) -> Attribute {
         constraint: AttributeConstraint::Optional,
         sensitive: false,
         deprecated: false,
+        write_only: false,
     }
 }
 

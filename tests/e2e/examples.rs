@@ -54,6 +54,15 @@ fn every_example_validates() {
             run.raw()
         );
     }
+    // The write-only example needs Terraform 1.11, and says so to older versions.
+    let ws = workspace_with(&example("write-only"));
+    let run = ws.tf(&["validate"]);
+    if supports_write_only() {
+        assert_eq!(run.code, 0, "examples/write-only:\n{}", run.raw());
+    } else {
+        assert_ne!(run.code, 0);
+        assert!(refuses_for_its_version(&run), "{}", run.raw());
+    }
 }
 
 fn sim_env(ws: &mut Workspace, sim: &Sim) {
@@ -94,6 +103,42 @@ fn the_quickstart_applies() {
     let run = ws.apply();
     assert!(run.stdout.contains("request_ids"), "{}", run.raw());
     assert!(sim.instances().iter().all(|i| i["reset_count"] == 1));
+}
+
+/// Whether Terraform refused the write-only example for being too old: by its
+/// `required_version`, or (1.0 parses first) by not knowing ephemeral variables.
+fn refuses_for_its_version(run: &Run) -> bool {
+    let all = run.all();
+    all.contains("Unsupported Terraform Core version")
+        || all.contains("An argument named \"ephemeral\" is not expected here")
+}
+
+#[test]
+fn the_write_only_example_applies_and_rotates_with_the_version() {
+    let sim = Sim::start(2, &[]);
+    let mut ws = workspace_with(&example("write-only"));
+    sim_env(&mut ws, &sim);
+    ws.set_env(
+        "TF_VAR_instance_ids",
+        &serde_json::to_string(&ids(2)).expect("json"),
+    );
+    ws.set_env("TF_VAR_root_password", "Wonly1!pass");
+    if !supports_write_only() {
+        let run = ws.tf(&["apply", "-auto-approve"]).failed();
+        assert!(refuses_for_its_version(&run), "{}", run.raw());
+        assert!(sim.calls().is_empty());
+        return;
+    }
+    ws.apply();
+    ws.set_env("TF_VAR_root_password", "Second2@pass");
+    ws.tf(&["apply", "-auto-approve", "-var", "password_version=2"])
+        .ok();
+    for id in ids(2) {
+        assert!(sim.password_matches(&id, "Second2@pass"), "{id}");
+        assert_eq!(sim.reset_count(&id), 2, "{id}");
+    }
+    let state = std::fs::read_to_string(ws.path().join("terraform.tfstate")).expect("state");
+    assert!(!state.contains("Wonly1!pass") && !state.contains("Second2@pass"));
 }
 
 #[test]

@@ -15,3 +15,4 @@ mod power;
 mod scale;
 mod secrets;
 mod validation;
+mod write_only;

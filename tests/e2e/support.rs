@@ -54,6 +54,32 @@ pub fn terraform_binary() -> PathBuf {
     panic!("no terraform found: set TF_ACC_TERRAFORM_PATH, or put terraform (or tofu) on PATH; `bash scripts/test.sh` installs Terraform 1.0.3 when none is present");
 }
 
+/// The (major, minor) version of [`terraform_binary`], read once.
+pub fn terraform_version() -> (u32, u32) {
+    static VERSION: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+    *VERSION.get_or_init(|| {
+        let out = Command::new(terraform_binary())
+            .args(["version", "-json"])
+            .env("CHECKPOINT_DISABLE", "1")
+            .output()
+            .expect("terraform version runs");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("terraform version -json");
+        let text = v["terraform_version"]
+            .as_str()
+            .expect("a version")
+            .to_string();
+        let mut parts = text
+            .split('.')
+            .map(|p| p.parse::<u32>().expect("numeric version"));
+        (parts.next().expect("major"), parts.next().expect("minor"))
+    })
+}
+
+/// Whether this Terraform handles write-only arguments (1.11 and later).
+pub fn supports_write_only() -> bool {
+    terraform_version() >= (1, 11)
+}
+
 fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)

@@ -19,13 +19,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::{AttributePath, ClientCapabilities, Diagnostics, Resource};
 
 use crate::api::Context;
 use crate::fleet::{Fleet, ResetRequest};
 use crate::provider::diagnostics::{error_at, root_error, root_warning};
 use crate::provider::Shared;
-use state::{Operation, State};
+use state::{Operation, Problem, State};
 
 /// How long a refresh or a plan-time existence check may take.
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -61,8 +61,12 @@ impl InstancePasswordResource {
 
     /// Adds the plan-time problems of `state` to `diags`; true when there were none.
     fn check(diags: &mut Diagnostics, state: &State) -> bool {
-        let problems = state.problems();
-        for p in &problems {
+        Self::report(diags, &state.problems())
+    }
+
+    /// Adds `problems` to `diags`; true when there were none.
+    fn report(diags: &mut Diagnostics, problems: &[Problem]) -> bool {
+        for p in problems {
             match p.attribute {
                 Some(a) => error_at(
                     diags,
@@ -124,14 +128,21 @@ impl InstancePasswordResource {
     }
 
     /// Resets `ids` and reports into `diags`. Returns the ids reset and the request ids.
+    /// `state` is the planned state; `config` the configuration, the only place that holds
+    /// `password_wo`.
     async fn reset(
         &self,
         diags: &mut Diagnostics,
         state: &State,
+        config: &State,
         ids: &BTreeSet<String>,
         operation: Operation,
     ) -> Option<(BTreeSet<String>, Vec<String>)> {
-        let Value::Value(password) = &state.password else {
+        // The password may have been unknown at plan time: check it again before sending it.
+        if !Self::check(diags, config) {
+            return None;
+        }
+        let Some(password) = state.password_to_send(config) else {
             root_error(
                 diags,
                 "The password is not known",
@@ -139,10 +150,6 @@ impl InstancePasswordResource {
             );
             return None;
         };
-        // The password may have been unknown at plan time: check it again before sending it.
-        if !Self::check(diags, state) {
-            return None;
-        }
         let fleet = self.fleet(diags)?;
         let list: Vec<String> = ids.iter().cloned().collect();
         let timeout = state.timeout(operation);
@@ -191,7 +198,19 @@ impl Resource for InstancePasswordResource {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        Self::check(diags, &config).then_some(())
+        self.validate_with_capabilities(diags, config, ClientCapabilities::default())
+            .await
+    }
+
+    async fn validate_with_capabilities<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        config: Self::State<'a>,
+        capabilities: ClientCapabilities,
+    ) -> Option<()> {
+        let mut problems = config.problems();
+        problems.extend(config.write_only_problem(capabilities.write_only_attributes_allowed));
+        Self::report(diags, &problems).then_some(())
     }
 
     async fn read<'a>(
@@ -291,8 +310,10 @@ impl Resource for InstancePasswordResource {
             return None;
         }
         state.apply_defaults();
-        if state.password_changed_from(&prior_state) {
-            // A new password replaces the resource: the create resets every instance again.
+        let replacing = state.replacing_changes(&prior_state);
+        if !replacing.is_empty() {
+            // A new password (or password_wo_version) replaces the resource: the create resets
+            // every instance again.
             state.id = Value::Unknown;
             state.request_ids = Value::Unknown;
             if let Some(ids) = state.known_ids() {
@@ -300,11 +321,8 @@ impl Resource for InstancePasswordResource {
                     return None;
                 }
             }
-            return Some((
-                state,
-                prior_private_state,
-                vec![AttributePath::new("password")],
-            ));
+            let paths = replacing.into_iter().map(AttributePath::new).collect();
+            return Some((state, prior_private_state, paths));
         }
         state.id = prior_state.id.clone();
         match (state.known_ids(), prior_state.known_ids()) {
@@ -338,7 +356,7 @@ impl Resource for InstancePasswordResource {
         &self,
         diags: &mut Diagnostics,
         planned_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
+        config_state: Self::State<'a>,
         planned_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
@@ -351,7 +369,13 @@ impl Resource for InstancePasswordResource {
             return None;
         };
         let (reset, request_ids) = self
-            .reset(diags, &planned_state, &ids, Operation::Create)
+            .reset(
+                diags,
+                &planned_state,
+                &config_state,
+                &ids,
+                Operation::Create,
+            )
             .await?;
         if reset.is_empty() {
             // Nothing was reset: nothing may be recorded.
@@ -369,7 +393,7 @@ impl Resource for InstancePasswordResource {
         diags: &mut Diagnostics,
         prior_state: Self::State<'a>,
         planned_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
+        config_state: Self::State<'a>,
         planned_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
@@ -391,7 +415,7 @@ impl Resource for InstancePasswordResource {
             return Some((state, planned_private_state));
         }
         let (reset, request_ids) = self
-            .reset(diags, &state, &added, Operation::Update)
+            .reset(diags, &state, &config_state, &added, Operation::Update)
             .await
             .unwrap_or_default();
         let kept: BTreeSet<String> = new.intersection(&old).cloned().chain(reset).collect();
@@ -429,9 +453,12 @@ impl Resource for InstancePasswordResource {
             diags,
             "Instances keep their current password",
             format!(
-                "Destroying zenlayer_instance_password only removes it from state. A password cannot be un-reset, so no API was called: the {n} instance{} keep{} the password they have now.",
-                report::plural(n),
-                if n == 1 { "s" } else { "" }
+                "Destroying zenlayer_instance_password only removes it from state. A password cannot be un-reset, so no API was called: {}.",
+                if n == 1 {
+                    "the 1 instance keeps the password it has now".to_string()
+                } else {
+                    format!("the {n} instances keep the password they have now")
+                }
             ),
         );
         Some(())

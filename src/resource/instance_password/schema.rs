@@ -17,12 +17,13 @@ fn attribute(
         constraint,
         sensitive: false,
         deprecated: false,
+        write_only: false,
     }
 }
 
 /// The resource's schema.
 pub fn schema() -> Schema {
-    use AttributeConstraint::{Computed, OptionalComputed, Required};
+    use AttributeConstraint::{Computed, Optional, OptionalComputed, Required};
     let attributes: HashMap<String, Attribute> = [
         ("id", attribute(AttributeType::String, Computed, "Stable identifier of this resource.")),
         (
@@ -39,10 +40,30 @@ pub fn schema() -> Schema {
                 sensitive: true,
                 ..attribute(
                     AttributeType::String,
-                    Required,
-                    "The new root (Linux) or Administrator (Windows) password: 8 to 16 characters, with at least one lower-case letter, one upper-case letter, one digit and one special character from `!@#$%^+*()`, and no other characters. Checked at plan time. Changing it replaces the resource, which resets every listed instance again. Stored in state as a sensitive value.",
+                    Optional,
+                    "The new root (Linux) or Administrator (Windows) password: 8 to 16 characters, with at least one lower-case letter, one upper-case letter, one digit and one special character from `!@#$%^+*()`, and no other characters. Checked at plan time. Changing it replaces the resource, which resets every listed instance again. Stored in state as a sensitive value: with Terraform or OpenTofu 1.11 and later, prefer `password_wo`. Exactly one of `password` and `password_wo` is required.",
                 )
             },
+        ),
+        (
+            "password_wo",
+            Attribute {
+                sensitive: true,
+                write_only: true,
+                ..attribute(
+                    AttributeType::String,
+                    Optional,
+                    "The new password, write-only: Terraform passes it to the provider and never stores it in the plan or the state, and it accepts ephemeral values. Same rule as `password`, checked at plan time. Needs Terraform or OpenTofu 1.11 or later (older versions refuse it; use `password` there). Changing only this value plans no change: change `password_wo_version` to set it. Exactly one of `password` and `password_wo` is required.",
+                )
+            },
+        ),
+        (
+            "password_wo_version",
+            attribute(
+                AttributeType::String,
+                Optional,
+                "Required with `password_wo`, refused with `password`. Any value (a counter, a date, a secret manager's version id); changing it replaces the resource, which resets every listed instance with the current `password_wo`.",
+            ),
         ),
         (
             "shutdown_before_reset",

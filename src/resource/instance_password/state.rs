@@ -41,6 +41,13 @@ pub struct State {
     /// place where it is serialized.
     #[serde(default, serialize_with = "serialize_password")]
     pub password: Value<Secret>,
+    /// The new password, write-only: read from the configuration, and always written back as
+    /// null, so that it never reaches the plan or the state.
+    #[serde(default, serialize_with = "serialize_as_null")]
+    pub password_wo: Value<Secret>,
+    /// Changing it replaces the resource, which sets `password_wo` again.
+    #[serde(default)]
+    pub password_wo_version: Value<String>,
     /// Stop RUNNING instances first.
     #[serde(default)]
     pub shutdown_before_reset: Value<bool>,
@@ -60,6 +67,11 @@ fn serialize_password<S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     value.as_ref().map(|s| s.expose()).serialize(serializer)
+}
+
+/// Write-only attributes are null in every plan and state Terraform receives.
+fn serialize_as_null<S: Serializer>(_: &Value<Secret>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_none()
 }
 
 /// The operation a timeout bounds.
@@ -164,20 +176,13 @@ impl State {
 
     /// Every problem with the known parts of the configuration.
     pub fn problems(&self) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        if let Value::Value(password) = &self.password {
-            let violations = password_rule::check(password.expose());
-            if !violations.is_empty() {
-                let reasons: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
-                problems.push(Problem {
-                    attribute: None,
-                    summary: "Invalid password for zenlayer_instance_password".into(),
-                    detail: format!(
-                        "The password argument breaks the Zenlayer password rule: {}. The rule: {}. Nothing was sent to the API.",
-                        reasons.join("; "),
-                        password_rule::describe_rule()
-                    ),
-                });
+        let mut problems = self.password_argument_problems();
+        for (argument, value) in [
+            ("password", &self.password),
+            ("password_wo", &self.password_wo),
+        ] {
+            if let Value::Value(password) = value {
+                problems.extend(password_rule_problem(argument, password));
             }
         }
         if let Value::Value(set) = &self.instance_ids {
@@ -225,14 +230,109 @@ impl State {
         problems
     }
 
-    /// Whether the password differs from `prior`'s (an unknown password may differ).
-    pub fn password_changed_from(&self, prior: &State) -> bool {
-        match (&self.password, &prior.password) {
-            (Value::Value(a), Value::Value(b)) => a != b,
-            (Value::Null, Value::Null) => false,
-            _ => true,
+    /// The rules between `password`, `password_wo` and `password_wo_version`. An unknown value
+    /// counts as set. No problem names `password` or `password_wo` as its attribute: Terraform
+    /// would print that source line, which may hold a literal password.
+    fn password_argument_problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |attribute, summary: &str, detail: &str| {
+            problems.push(Problem {
+                attribute,
+                summary: summary.into(),
+                detail: format!("{detail} Nothing was sent to the API."),
+            })
+        };
+        let password = !self.password.is_null();
+        let write_only = !self.password_wo.is_null();
+        let version = !self.password_wo_version.is_null();
+        match (password, write_only) {
+            (true, true) => problem(
+                None,
+                "Conflicting password arguments",
+                "Set only one of password and password_wo: password_wo (Terraform or OpenTofu 1.11 and later) keeps the password out of the plan and the state; password stores it in the state as a sensitive value.",
+            ),
+            (false, false) => problem(
+                None,
+                "Missing password",
+                "Set password_wo (with password_wo_version; Terraform or OpenTofu 1.11 and later), which keeps the password out of the plan and the state, or password.",
+            ),
+            _ => {}
         }
+        if write_only && !version {
+            problem(
+                None,
+                "Missing password_wo_version",
+                "password_wo_version is required with password_wo. Terraform never stores password_wo, so it cannot see it change: give password_wo_version any value (a counter, a date, a secret manager's version id), and change it whenever password_wo changes to set the new password.",
+            );
+        }
+        if password && version && !write_only {
+            problem(
+                Some("password_wo_version"),
+                "password_wo_version needs password_wo",
+                "password_wo_version only goes with password_wo; with password, changing the password itself sets it again. Remove password_wo_version, or move the password to password_wo.",
+            );
+        }
+        problems
     }
+
+    /// The refusal of `password_wo` on a client that would store it: Terraform and OpenTofu
+    /// before 1.11 do not know write-only arguments and keep them in plan and state.
+    pub fn write_only_problem(&self, write_only_allowed: bool) -> Option<Problem> {
+        (!self.password_wo.is_null() && !write_only_allowed).then(|| Problem {
+            attribute: None,
+            summary: "password_wo needs Terraform 1.11 or later".into(),
+            detail: "password_wo is a write-only argument, which needs Terraform 1.11 or later, or OpenTofu 1.11 or later; this version would store its value in the plan and the state. Use password (and no password_wo_version) with this version, or upgrade. Nothing was sent to the API.".into(),
+        })
+    }
+
+    /// The password to send: `password` of this (planned) state, else `password_wo`, which
+    /// only the configuration carries.
+    pub fn password_to_send<'a>(&'a self, config: &'a State) -> Option<&'a Secret> {
+        self.password
+            .as_ref_option()
+            .or_else(|| config.password_wo.as_ref_option())
+    }
+
+    /// The arguments whose change from `prior` replaces the resource: `password`, and
+    /// `password_wo_version` (which stands for `password_wo`). Unknown values may differ.
+    pub fn replacing_changes(&self, prior: &State) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        if differs(&self.password, &prior.password) {
+            changed.push("password");
+        }
+        if differs(&self.password_wo_version, &prior.password_wo_version) {
+            changed.push("password_wo_version");
+        }
+        changed
+    }
+}
+
+/// Whether two values may differ: known and unequal, null against not null, or unknown.
+fn differs<T: PartialEq>(a: &Value<T>, b: &Value<T>) -> bool {
+    match (a, b) {
+        (Value::Value(a), Value::Value(b)) => a != b,
+        (Value::Null, Value::Null) => false,
+        _ => true,
+    }
+}
+
+/// The problem with `password` (the value of `argument`) under the API's rule, if any. The
+/// message says which part of the rule failed, never the value.
+fn password_rule_problem(argument: &str, password: &Secret) -> Option<Problem> {
+    let violations = password_rule::check(password.expose());
+    if violations.is_empty() {
+        return None;
+    }
+    let reasons: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
+    Some(Problem {
+        attribute: None,
+        summary: "Invalid password for zenlayer_instance_password".into(),
+        detail: format!(
+            "The {argument} argument breaks the Zenlayer password rule: {}. The rule: {}. Nothing was sent to the API.",
+            reasons.join("; "),
+            password_rule::describe_rule()
+        ),
+    })
 }
 
 /// A fresh resource id: stable for the life of the resource, unique in practice.
@@ -330,6 +430,102 @@ mod tests {
         assert!(!format!("{s:?}").contains("Good1!pass"));
         let json = serde_json::to_string(&s).expect("serializable");
         assert!(json.contains("Good1!pass"), "state must carry the password");
+    }
+
+    fn summaries(s: &State) -> Vec<String> {
+        s.problems().into_iter().map(|p| p.summary).collect()
+    }
+
+    #[test]
+    fn exactly_one_password_argument_and_the_version_with_password_wo() {
+        let secret = || Value::Value(Secret::new("Good1!pass".into()));
+        let version = || Value::Value("1".to_string());
+        let mut s = State::default();
+        assert_eq!(summaries(&s), vec!["Missing password"]);
+        s.password = secret();
+        assert!(summaries(&s).is_empty());
+        s.password_wo_version = version();
+        assert_eq!(summaries(&s), vec!["password_wo_version needs password_wo"]);
+        s.password_wo = secret();
+        assert_eq!(summaries(&s), vec!["Conflicting password arguments"]);
+        s.password = Value::Null;
+        assert!(summaries(&s).is_empty());
+        s.password_wo_version = Value::Null;
+        assert_eq!(summaries(&s), vec!["Missing password_wo_version"]);
+        // Unknown counts as set.
+        let unknown = State {
+            password: Value::Unknown,
+            password_wo: Value::Unknown,
+            password_wo_version: version(),
+            ..Default::default()
+        };
+        assert!(summaries(&unknown).contains(&"Conflicting password arguments".to_string()));
+    }
+
+    #[test]
+    fn password_wo_follows_the_password_rule_without_quoting_it() {
+        let s = State {
+            password_wo: Value::Value(Secret::new("weakpass".into())),
+            password_wo_version: Value::Value("1".into()),
+            ..Default::default()
+        };
+        let problems = s.problems();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].detail.contains("The password_wo argument"));
+        assert!(!problems[0].detail.contains("weakpass"));
+    }
+
+    #[test]
+    fn password_wo_is_refused_where_write_only_is_not_allowed() {
+        let mut s = with_password("Good1!pass");
+        assert_eq!(
+            s.write_only_problem(false),
+            None,
+            "password is fine anywhere"
+        );
+        s.password_wo = Value::Unknown;
+        let p = s.write_only_problem(false).expect("refused");
+        assert!(p.detail.contains("Terraform 1.11") && p.detail.contains("OpenTofu 1.11"));
+        assert_eq!(s.write_only_problem(true), None);
+    }
+
+    #[test]
+    fn password_wo_is_sent_from_the_configuration_and_never_serialized() {
+        let config = State {
+            password_wo: Value::Value(Secret::new("Wonly1!pass".into())),
+            ..Default::default()
+        };
+        let planned = State::default();
+        let sent = planned.password_to_send(&config).map(Secret::expose);
+        assert_eq!(sent, Some("Wonly1!pass"));
+        let json = serde_json::to_value(&config).expect("serializable");
+        assert_eq!(json["password_wo"], serde_json::Value::Null);
+        let with_password = with_password("Good1!pass");
+        assert_eq!(
+            with_password.password_to_send(&config).map(Secret::expose),
+            Some("Good1!pass"),
+            "password, when set, is what the plan carries"
+        );
+    }
+
+    #[test]
+    fn a_new_password_or_version_replaces() {
+        let prior = State {
+            password_wo_version: Value::Value("1".into()),
+            ..Default::default()
+        };
+        let mut next = prior.clone();
+        assert!(next.replacing_changes(&prior).is_empty());
+        next.password_wo_version = Value::Value("2".into());
+        assert_eq!(next.replacing_changes(&prior), vec!["password_wo_version"]);
+        next.password_wo_version = Value::Unknown;
+        assert_eq!(next.replacing_changes(&prior), vec!["password_wo_version"]);
+        let moved = with_password("Good1!pass");
+        assert_eq!(
+            prior.replacing_changes(&moved),
+            vec!["password", "password_wo_version"],
+            "from password to password_wo"
+        );
     }
 
     #[test]
