@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/setup.sh"
 cd "$ROOT"
 
-ensure_protoc
+ensure_build_deps
 ensure_python
 ensure_terraform
 TF="$TF_ACC_TERRAFORM_PATH"
@@ -40,10 +40,10 @@ export ZENLAYERCLOUD_ACCESS_KEY_ID=sim-access-key ZENLAYERCLOUD_ACCESS_KEY_PASSW
 export TF_VAR_endpoint="$SIM_URL" TF_VAR_root_password='Demo1!pass'
 export TF_VAR_instance_ids='["ins-00001", "ins-00002", "ins-00003"]'
 
-show() {
-  python3 - "$SIM_URL" "$1" <<'PY'
+show() { # show CALLS_SINCE [PASSWORD]
+  python3 - "$SIM_URL" "$1" "${2:-Demo1!pass}" <<'PY'
 import json, sys, urllib.request
-url, since = sys.argv[1], int(sys.argv[2])
+url, since, password = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 get = lambda p: json.load(urllib.request.urlopen(url + p))
 print("API calls received by the simulator:")
 for c in get("/_sim/calls")[since:]:
@@ -52,7 +52,7 @@ for c in get("/_sim/calls")[since:]:
 print("Instances:")
 for i in get("/_sim/instances"):
     req = urllib.request.Request(url + f'/_sim/instances/{i["id"]}/password-check',
-        data=json.dumps({"password": "Demo1!pass"}).encode(), headers={"content-type": "application/json"})
+        data=json.dumps({"password": password}).encode(), headers={"content-type": "application/json"})
     match = json.load(urllib.request.urlopen(req))["matches"]
     print(f'  {i["id"]}  {i["status"]:<8} resets: {i["reset_count"]}  has the new password: {"yes" if match else "no"}')
 PY
@@ -73,6 +73,26 @@ export TF_VAR_instance_ids='["ins-00001", "ins-00002", "ins-00003", "ins-00004"]
 "$TF" apply -auto-approve
 show "$before"
 
-log "state (the password is stored as a sensitive value)"
+log "state (with password, the state keeps it as a sensitive value)"
 "$TF" state show zenlayer_instance_password.quickstart
+if grep -q 'Demo1!pass' terraform.tfstate; then echo "terraform.tfstate holds the password in plain text"; fi
+
+if terraform_supports_write_only "$TF"; then
+  log "password_wo (examples/write-only): the password never stored"
+  mkdir -p "$WORK/write-only" && cp "$ROOT/examples/write-only/main.tf" "$WORK/write-only/"
+  cd "$WORK/write-only"
+  export TF_VAR_instance_ids='["ins-00005"]' TF_VAR_root_password='Demo1!pass'
+  before=$(calls)
+  "$TF" apply -auto-approve
+  show "$before"
+  grep -q 'Demo1!pass' terraform.tfstate && echo "terraform.tfstate holds the password" \
+    || echo "terraform.tfstate does not hold the password (password_wo is null there)"
+  log "a new password: change the variable and bump password_version (replaces, resets again)"
+  export TF_VAR_root_password='Demo2@pass'
+  before=$(calls)
+  "$TF" apply -auto-approve -var password_version=2
+  show "$before" 'Demo2@pass'
+else
+  log "skipping password_wo: it needs Terraform 1.11 or later ($("$TF" version | head -1))"
+fi
 log "done: the working directory is $WORK"
