@@ -5,6 +5,9 @@
 //! Run it with `bash scripts/bench.sh` (or `make bench`), which also fetches the Go provider it
 //! is compared with and a client certificate, and passes them in `BENCH_GO_PROVIDER`,
 //! `BENCH_GO_SOURCE` and `BENCH_CLIENT_CERT`.
+//!
+//! `BENCH_ONLY=plugin` (or `scale`, `refresh`, comma-separated) runs only those sections and
+//! writes `target/bench/BENCHMARKS-partial.md` instead, leaving the committed report alone.
 
 #[path = "../tests/e2e/support.rs"]
 mod support;
@@ -27,6 +30,11 @@ const SIZES: [usize; 5] = [1, 100, 101, 1000, 10_000];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Whether `section` runs: every section, unless `BENCH_ONLY` names some.
+fn wanted(section: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == section))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -381,7 +389,8 @@ fn main() {
 
     // 1. Reset at scale.
     let mut scale = Vec::new();
-    for n in SIZES {
+    let sizes: &[usize] = if wanted("scale") { &SIZES } else { &[] };
+    for &n in sizes {
         let s = reset_at_scale(n, 100, true);
         eprintln!(
             "N={n}: {} resets, provider {:.0} ms, wall {:.0} ms, fixed {:.0} ms",
@@ -412,7 +421,7 @@ fn main() {
         });
         scale.push(s);
     }
-    for n in SIZES {
+    for &n in sizes {
         let (per_round, rounds) = polling_per_round(n);
         eprintln!("N={n}: {per_round} status calls per polling round at most, {rounds} rounds");
         rows.push(Row {
@@ -425,7 +434,10 @@ fn main() {
     }
     // One call per instance, the pattern of Zenlayer's own provider, through the same client.
     let mut one_by_one = Vec::new();
-    for n in [1usize, 100, 1000, 10_000] {
+    for n in [1usize, 100, 1000, 10_000]
+        .into_iter()
+        .filter(|_| wanted("scale"))
+    {
         let s = reset_at_scale(n, 1, false);
         eprintln!(
             "batch 1, N={n}: {} resets, provider {:.0} ms",
@@ -435,28 +447,33 @@ fn main() {
     }
 
     // 2. Refresh at scale.
-    let (checks, refresh) = refresh_at_scale(500);
-    let limit = (1.2 * 500f64 / 10.0).ceil() as usize;
-    eprintln!("500 resources: {checks} existence-check calls, {refresh} refresh calls");
-    rows.push(Row {
-        figure: "Status calls of `terraform plan` (refresh) of 500 one-instance resources".into(),
-        target: format!("≤ 1.2 × ceil(500/10) = {limit}"),
-        measured: refresh.to_string(),
-        ratio: format!("{:.2}", refresh as f64 / 50.0),
-        met: refresh <= limit,
-    });
-    rows.push(Row {
-        figure: "Status calls of the plan-time existence checks of 500 new one-instance resources"
-            .into(),
-        target: format!("≤ {limit}"),
-        measured: checks.to_string(),
-        ratio: format!("{:.2}", checks as f64 / 50.0),
-        met: checks <= limit,
-    });
+    if wanted("refresh") {
+        let (checks, refresh) = refresh_at_scale(500);
+        let limit = (1.2 * 500f64 / 10.0).ceil() as usize;
+        eprintln!("500 resources: {checks} existence-check calls, {refresh} refresh calls");
+        rows.push(Row {
+            figure: "Status calls of `terraform plan` (refresh) of 500 one-instance resources"
+                .into(),
+            target: format!("≤ 1.2 × ceil(500/10) = {limit}"),
+            measured: refresh.to_string(),
+            ratio: format!("{:.2}", refresh as f64 / 50.0),
+            met: refresh <= limit,
+        });
+        rows.push(Row {
+            figure:
+                "Status calls of the plan-time existence checks of 500 new one-instance resources"
+                    .into(),
+            target: format!("≤ {limit}"),
+            measured: checks.to_string(),
+            ratio: format!("{:.2}", checks as f64 / 50.0),
+            met: checks <= limit,
+        });
+    }
 
     // 3. Plugin cost against a Go provider built on terraform-plugin-framework.
     let ours = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-zenlayer"));
     match (std::env::var("BENCH_GO_PROVIDER"), std::env::var("BENCH_CLIENT_CERT")) {
+        _ if !wanted("plugin") => {}
         (Ok(go), Ok(cert_path)) => {
             let go = PathBuf::from(go);
             let go_source = std::env::var("BENCH_GO_SOURCE").unwrap_or_else(|_| "local/workato".into());
@@ -511,8 +528,11 @@ fn main() {
         ),
         ("this provider", "#1f77b4", false, ours_points),
     ]);
-    std::fs::create_dir_all(root().join("benchmarks")).expect("mkdir");
-    std::fs::write(root().join("benchmarks/apply-time.svg"), svg).expect("write chart");
+    let partial = std::env::var_os("BENCH_ONLY").is_some();
+    if !partial {
+        std::fs::create_dir_all(root().join("benchmarks")).expect("mkdir");
+        std::fs::write(root().join("benchmarks/apply-time.svg"), svg).expect("write chart");
+    }
 
     // Report.
     let mut md = String::new();
@@ -581,9 +601,15 @@ fn main() {
             );
         }
     }
-    std::fs::write(root().join("BENCHMARKS.md"), md).expect("write BENCHMARKS.md");
+    let report = if partial {
+        root().join("target/bench/BENCHMARKS-partial.md")
+    } else {
+        root().join("BENCHMARKS.md")
+    };
+    std::fs::write(&report, md).expect("write the report");
     eprintln!(
-        "wrote BENCHMARKS.md and benchmarks/apply-time.svg in {:.0}s",
+        "wrote {} in {:.0}s",
+        report.display(),
         started.elapsed().as_secs_f64()
     );
 }
