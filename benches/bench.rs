@@ -160,7 +160,10 @@ fn reset_at_scale(n: usize, batch: usize, baseline: bool) -> Scale {
         &resource("web", &ids(n), "  wait_for_running = true"),
     );
     let (fixed_ms, calls) = timed_saved_apply(&ws, &sim);
-    assert!(calls.is_empty(), "the baseline apply calls no API: {calls:?}");
+    assert!(
+        calls.is_empty(),
+        "the baseline apply calls no API: {calls:?}"
+    );
     Scale {
         n,
         reset_calls,

@@ -12,4 +12,4 @@ ensure_python
 ensure_gpg
 ensure_terraform
 log "cargo test (Terraform: $TF_ACC_TERRAFORM_PATH)"
-cargo test --lib --bins --tests --quiet -- --test-threads "${TEST_THREADS:-4}" "$@"
+cargo test --workspace --lib --bins --tests --quiet -- --test-threads "${TEST_THREADS:-4}" "$@"

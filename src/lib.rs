@@ -1,23 +1,18 @@
 //! terraform-provider-zenlayer: a Terraform/OpenTofu provider that resets the login password of
-//! Zenlayer virtual machines, plus `zenlayer-sim`, a local stand-in for the Zenlayer VM API.
+//! Zenlayer virtual machines.
 //!
-//! The layers, from the wire up:
-//! - [`api`]: the Zenlayer Cloud API client (signing, envelope, errors, retries, typed actions).
-//!   It knows nothing of Terraform.
-//! - [`fleet`]: operations over many instances (batching, power state, waiting), built on the
-//!   client. It knows nothing of Terraform or HTTP.
-//! - [`provider`] and [`resource`]: the Terraform side, on the `tf-provider` crate. They know
-//!   nothing of HTTP.
-//! - [`sim`]: the simulator, a real HTTP server speaking the API's wire format.
-//! - [`secret`], [`logging`] and [`stop`]: cross-cutting pieces.
+//! The crates, from the wire up:
+//! - `zenlayer-protocol`: the API's facts shared by the client and the simulator.
+//! - `zenlayer-api`: the API client and the operations over many instances (batches, power
+//!   state, waits). It knows nothing of Terraform.
+//! - this crate: the Terraform side, on the `tf-provider` crate. It knows nothing of HTTP.
+//!   [`provider`] is the provider block and its configuration; [`resource`] the resources;
+//!   [`logging`] and [`stop`] how the plugin process logs and stops.
+//! - `zenlayer-sim`: the local simulator, a separate crate the provider does not link.
 
-pub mod api;
-pub mod fleet;
 pub mod logging;
 pub mod provider;
 pub mod resource;
-pub mod secret;
-pub mod sim;
 pub mod stop;
 
 /// The provider's version, as released.

@@ -6,11 +6,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
 
-use crate::api::{
+use zenlayer_api::fleet::FleetSettings;
+use zenlayer_api::Secret;
+use zenlayer_api::{
     ClientConfig, Credentials, Endpoint, RetryPolicy, DEFAULT_ENDPOINT, MAX_IDS_PER_CALL,
 };
-use crate::fleet::FleetSettings;
-use crate::secret::Secret;
 
 /// Environment variable for `access_key_id`.
 pub const ENV_ACCESS_KEY_ID: &str = "ZENLAYERCLOUD_ACCESS_KEY_ID";

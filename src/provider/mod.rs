@@ -15,11 +15,11 @@ use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
 use tokio_util::sync::CancellationToken;
 
-use crate::api::Client;
-use crate::fleet::Fleet;
 use crate::resource::InstancePasswordResource;
 use config::{ProviderConfig, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_PASSWORD, ENV_ENDPOINT};
 use diagnostics::{error_at, root_error};
+use zenlayer_api::fleet::Fleet;
+use zenlayer_api::Client;
 
 /// What the provider shares with its resources.
 #[derive(Debug)]
@@ -104,7 +104,7 @@ pub fn provider_schema() -> Schema {
                 AttributeType::String,
                 &format!(
                     "Base URL of the API; requests go to `{{endpoint}}/api/v2/vm`. Must be `https`, except that `http` is accepted for loopback hosts (a local `zenlayer-sim`). Defaults to the environment variable `{ENV_ENDPOINT}`, else `{}`.",
-                    crate::api::DEFAULT_ENDPOINT
+                    zenlayer_api::DEFAULT_ENDPOINT
                 ),
             ),
         ),
@@ -219,7 +219,7 @@ impl Provider for ZenlayerProvider {
         let client = match Client::new(resolved.client) {
             Ok(c) => Arc::new(c),
             Err(e) => {
-                root_error(diags, "Could not set up the API client", e);
+                root_error(diags, "Could not set up the API client", e.to_string());
                 return None;
             }
         };

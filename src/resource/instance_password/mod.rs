@@ -21,11 +21,11 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, ClientCapabilities, Diagnostics, Resource};
 
-use crate::api::Context;
-use crate::fleet::{Fleet, ResetRequest};
 use crate::provider::diagnostics::{error_at, root_error, root_warning};
 use crate::provider::Shared;
 use state::{Operation, Problem, State};
+use zenlayer_api::fleet::{Fleet, ResetRequest};
+use zenlayer_api::Context;
 
 /// How long a refresh or a plan-time existence check may take.
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -116,7 +116,7 @@ impl InstancePasswordResource {
                 false
             }
             Err(e) => {
-                let hint = e.hint().map(|h| format!("\n{h}")).unwrap_or_default();
+                let hint = report::advice_line(&e);
                 root_error(
                     diags,
                     "Could not check that the instances exist",
@@ -230,7 +230,7 @@ impl Resource for InstancePasswordResource {
         let found = match fleet.statuses().read(&list, &self.read_context()).await {
             Ok(found) => found,
             Err(e) => {
-                let hint = e.hint().map(|h| format!("\n{h}")).unwrap_or_default();
+                let hint = report::advice_line(&e);
                 root_error(
                     diags,
                     "Could not refresh zenlayer_instance_password",

@@ -4,10 +4,10 @@
 use tf_provider::Diagnostics;
 
 use super::state::Operation;
-use crate::api::InstanceStatus;
-use crate::fleet::{Cause, Failure, PowerRule, ResetReport, Stage};
 use crate::provider::diagnostics::{root_error, root_warning};
-use crate::secret::Secret;
+use zenlayer_api::fleet::{Cause, Failure, ResetReport, Stage};
+use zenlayer_api::Secret;
+use zenlayer_api::{ApiError, Category, InstanceStatus, PowerRule};
 
 /// How many instances an error lists before summarising the rest.
 const LISTED: usize = 20;
@@ -24,6 +24,37 @@ pub struct Context<'a> {
     pub shutdown_before_reset: bool,
     /// The timeout in force.
     pub timeout: std::time::Duration,
+}
+
+/// What to change in the configuration (or do) about `error`, when there is an obvious next
+/// step: the API client classifies errors, this layer knows the Terraform arguments.
+pub(super) fn advice(error: &ApiError) -> Option<&'static str> {
+    Some(match error.category() {
+        Category::Authentication => {
+            "Check access_key_id and access_key_password (or ZENLAYERCLOUD_ACCESS_KEY_ID and \
+             ZENLAYERCLOUD_ACCESS_KEY_PASSWORD), and that this machine's clock is correct."
+        }
+        Category::Throttled => {
+            "The API is throttling this account; lower max_concurrency or raise max_retries, \
+             then apply again."
+        }
+        Category::ServerFault => {
+            "The API had a server-side fault; apply again later, and give Zenlayer support the \
+             request id if it persists."
+        }
+        Category::Network => {
+            "Check the network path to the endpoint; raise request_timeout if answers are slow."
+        }
+        Category::Deadline => {
+            "Raise the resource's timeouts, or apply again to finish the remaining work."
+        }
+        Category::Cancelled | Category::Other => return None,
+    })
+}
+
+/// `error`'s advice on a new line, or nothing.
+pub(super) fn advice_line(error: &ApiError) -> String {
+    advice(error).map(|a| format!("\n{a}")).unwrap_or_default()
 }
 
 /// The plural ending for `n` things.
@@ -104,7 +135,7 @@ fn describe(failure: &Failure, cx: &Context<'_>) -> (String, String) {
             )),
         ),
         Cause::Api(error) => {
-            let hint = error.hint().map(|h| format!("\n{h}")).unwrap_or_default();
+            let hint = advice_line(error);
             (
                 format!("{} failed for {n} instance{s}", error.action),
                 redact(format!(
@@ -183,7 +214,7 @@ pub fn add_diagnostics(diags: &mut Diagnostics, report: &ResetReport, cx: &Conte
         let (summary, detail) = describe(failure, cx);
         root_error(diags, summary, format!("{detail}{footer}"));
     }
-    if cx.shutdown_before_reset && report.rule_seen == Some(PowerRule::RequiresRunning) {
+    if cx.shutdown_before_reset && report.rule_seen == Some(PowerRule::Running) {
         root_warning(
             diags,
             "shutdown_before_reset is not needed on this account",
@@ -218,8 +249,8 @@ pub fn add_diagnostics(diags: &mut Diagnostics, report: &ResetReport, cx: &Conte
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ApiError, ErrorKind};
     use std::time::Duration;
+    use zenlayer_api::ErrorKind;
 
     fn refusal() -> ApiError {
         ApiError::new(

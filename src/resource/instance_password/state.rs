@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize, Serializer};
 use tf_provider::value::Value;
 
-use crate::api::password_rule;
-use crate::secret::Secret;
+use zenlayer_api::Secret;
+use zenlayer_protocol::password_rule;
 
 /// Default of `shutdown_before_reset`.
 pub const DEFAULT_SHUTDOWN_BEFORE_RESET: bool = false;

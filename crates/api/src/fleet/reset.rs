@@ -25,11 +25,8 @@ use tokio::time::Instant;
 
 use super::wait::{WaitOutcome, WaitSpec, WaitTarget};
 use super::Fleet;
-use crate::api::{ApiError, Context, ErrorKind, InstanceStatus, Interrupted};
 use crate::secret::Secret;
-
-const NOT_RUNNING: &str = "OPERATION_DENIED_INSTANCE_NOT_RUNNING";
-const NOT_STOPPED: &str = "OPERATION_DENIED_INSTANCE_NOT_STOPPED";
+use crate::{ApiError, Context, ErrorKind, InstanceStatus, Interrupted, PowerRule};
 
 /// How many times one batch's reset is sent after refusals are narrowed down.
 const RESET_ROUNDS: u32 = 3;
@@ -45,15 +42,6 @@ pub struct ResetRequest<'a> {
     pub shutdown_before_reset: bool,
     /// Wait until the instances are RUNNING again.
     pub wait_for_running: bool,
-}
-
-/// The power-state rule the API applied, when a refusal revealed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PowerRule {
-    /// Resets are accepted only on RUNNING instances.
-    RequiresRunning,
-    /// Resets are accepted only on STOPPED instances.
-    RequiresStopped,
 }
 
 /// The step of the operation a failure happened in.
@@ -381,10 +369,9 @@ impl Fleet {
                 }
                 Err(e) => e,
             };
-            let rule = match refusal.code() {
-                Some(NOT_RUNNING) => PowerRule::RequiresRunning,
-                Some(NOT_STOPPED) => PowerRule::RequiresStopped,
-                _ => {
+            let rule = match refusal.code().and_then(PowerRule::from_refusal) {
+                Some(rule) => rule,
+                None => {
                     out.failures
                         .push(Failure::api(Stage::Reset, &pending, refusal));
                     return out;
@@ -407,8 +394,8 @@ impl Fleet {
                 .await;
             wait_failures(Stage::Reset, &seen, &mut out.failures);
             let wanted = match rule {
-                PowerRule::RequiresRunning => InstanceStatus::Running,
-                PowerRule::RequiresStopped => InstanceStatus::Stopped,
+                PowerRule::Running => InstanceStatus::Running,
+                PowerRule::Stopped => InstanceStatus::Stopped,
             };
             let mut next = ids_of(&seen.reached, |s| *s == wanted);
             let blocked: BTreeMap<String, InstanceStatus> = seen
@@ -420,11 +407,9 @@ impl Fleet {
             // Whether anything changed since the refusal (a transition finished, or instances
             // were started); if not, sending the same batch again cannot help.
             let changed = seen.polls > 1
-                || (!blocked.is_empty()
-                    && rule == PowerRule::RequiresRunning
-                    && req.shutdown_before_reset);
+                || (!blocked.is_empty() && rule == PowerRule::Running && req.shutdown_before_reset);
             if !blocked.is_empty() {
-                if rule == PowerRule::RequiresRunning && req.shutdown_before_reset {
+                if rule == PowerRule::Running && req.shutdown_before_reset {
                     // The account wants RUNNING instances: start them, wait, and reset them
                     // running; they are stopped again afterwards if they were stopped before.
                     let ids: Vec<String> = blocked.into_keys().collect();
@@ -441,8 +426,8 @@ impl Fleet {
                         stage: Stage::Reset,
                         instances: blocked.into_iter().map(|(id, s)| (id, Some(s))).collect(),
                         cause: match rule {
-                            PowerRule::RequiresRunning => Cause::NeedsRunning(refusal.clone()),
-                            PowerRule::RequiresStopped => Cause::NeedsStopped(refusal.clone()),
+                            PowerRule::Running => Cause::NeedsRunning(refusal.clone()),
+                            PowerRule::Stopped => Cause::NeedsStopped(refusal.clone()),
                         },
                     });
                 }

@@ -6,11 +6,7 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-/// The signature method, as sent in `X-ZC-Signature-Method` and at the start of `Authorization`.
-pub const ALGORITHM: &str = "ZC2-HMAC-SHA256";
-
-/// The headers covered by the signature, in canonical order.
-pub const SIGNED_HEADERS: &str = "content-type;host";
+pub use zenlayer_protocol::{SIGNATURE_METHOD as ALGORITHM, SIGNED_HEADERS};
 
 /// Everything a signature depends on, besides the key.
 #[derive(Debug, Clone, Copy)]
@@ -68,43 +64,12 @@ pub fn authorization(access_key_id: &str, signature: &str) -> String {
 mod tests {
     use super::*;
 
-    struct Vector {
-        content_type: &'static str,
-        timestamp: u64,
-        key: &'static str,
-        body: &'static str,
-        signature: &'static str,
-    }
-
-    // The three published test vectors; all use host console.zenlayer.com.
-    const VECTORS: [Vector; 3] = [
-        Vector {
-            content_type: "application/json; charset=utf-8",
-            timestamp: 1673361177,
-            key: "Gu5t9xGARNpq86cd98joQYCN3",
-            body: r#"{"pageSize":10,"pageNum":1,"zoneId":"HKG-A"}"#,
-            signature: "efb356c32e55c781e10dc676da59462c22596d82e91c57803666243379555b2f",
-        },
-        Vector {
-            content_type: "application/json",
-            timestamp: 1700000000,
-            key: "ZL-SECRET-PWD-deadbeef-1234",
-            body: "{}",
-            signature: "2b3f42e101002bafea1f414aa9c7fe8a13d52a3fa27d92a3f338b22685ec7884",
-        },
-        Vector {
-            content_type: "application/json",
-            timestamp: 1700000000,
-            key: "SecretExample",
-            body: r#"{"instanceIds":["instanceId1"],"password":"Example~123"}"#,
-            signature: "4adc6d1de56bb05f7ee89983e710b341c7b7f254ed6a2009a377671eae226a04",
-        },
-    ];
+    use zenlayer_protocol::signing_vectors::{self as vectors, Vector, VECTORS};
 
     fn input(v: &Vector) -> SigningInput<'_> {
         SigningInput {
             content_type: v.content_type,
-            host: "console.zenlayer.com",
+            host: vectors::HOST,
             timestamp: v.timestamp,
             body: v.body.as_bytes(),
         }
@@ -120,16 +85,13 @@ mod tests {
     #[test]
     fn reproduces_the_first_vectors_intermediate_values() {
         let v = &VECTORS[0];
-        assert_eq!(
-            sha256_hex(v.body.as_bytes()),
-            "5f714687ba91c606d503467766151206392474accd137ffea6dce2420b67c29a"
-        );
+        assert_eq!(sha256_hex(v.body.as_bytes()), vectors::FIRST_BODY_HASH);
         assert_eq!(
             sha256_hex(canonical_request(&input(v)).as_bytes()),
-            "29396f9dfa0f03820b931e8aa06e20cda197e73285ebd76aceb83f7dede493ee"
+            vectors::FIRST_CANONICAL_REQUEST_HASH
         );
         assert_eq!(
-            authorization("0D9UtpyKYcHxms5v", v.signature),
+            authorization(vectors::FIRST_KEY_ID, v.signature),
             "ZC2-HMAC-SHA256 Credential=0D9UtpyKYcHxms5v, SignedHeaders=content-type;host, \
              Signature=efb356c32e55c781e10dc676da59462c22596d82e91c57803666243379555b2f"
         );

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::status::describe_all;
 use super::Fleet;
-use crate::api::{ApiError, Context, InstanceStatus, Interrupted};
+use crate::{ApiError, Context, InstanceStatus, Interrupted};
 
 /// The state a wait is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub(super) struct WaitSpec {
 }
 
 impl WaitSpec {
-    pub fn new(target: WaitTarget, first_delay: Duration) -> Self {
+    pub(super) fn new(target: WaitTarget, first_delay: Duration) -> Self {
         WaitSpec {
             target,
             first_delay,

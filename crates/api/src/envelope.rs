@@ -7,26 +7,26 @@ use super::error::ErrorKind;
 
 /// A successful answer, unwrapped.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Decoded {
+pub(crate) struct Decoded {
     /// The request id of the answer.
-    pub request_id: String,
+    pub(crate) request_id: String,
     /// The action's fields (`{}` for actions that return nothing).
-    pub response: Value,
+    pub(crate) response: Value,
 }
 
 /// What the transport saw, besides the body.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct AnswerMeta<'a> {
+pub(crate) struct AnswerMeta<'a> {
     /// HTTP status.
-    pub status: u16,
+    pub(crate) status: u16,
     /// The `Content-Type` header, if any.
-    pub content_type: Option<&'a str>,
+    pub(crate) content_type: Option<&'a str>,
     /// Whether `cf-mitigated: challenge` was present (an edge firewall's challenge page).
-    pub firewall_challenge: bool,
+    pub(crate) firewall_challenge: bool,
 }
 
 /// Decodes one answer.
-pub fn decode(meta: AnswerMeta<'_>, body: &[u8]) -> Result<Decoded, ErrorKind> {
+pub(crate) fn decode(meta: AnswerMeta<'_>, body: &[u8]) -> Result<Decoded, ErrorKind> {
     let status = meta.status;
     let json: Value = match serde_json::from_slice(body) {
         Ok(v) => v,

@@ -7,21 +7,45 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
+use zenlayer_protocol::{code, InstanceStatus, PowerRule};
 
-/// Which power state ResetInstancesPassword requires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum PowerRule {
-    /// Only RUNNING instances (the reference's error table); the default.
-    Running,
-    /// Only STOPPED instances (the reference's note); they restart by themselves afterwards.
-    Stopped,
+/// `power_rule` in the settings' JSON: `"running"` or `"stopped"`.
+pub(crate) mod power_rule {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use zenlayer_protocol::PowerRule;
+
+    /// The setting's name of a rule.
+    pub(crate) fn name(rule: PowerRule) -> &'static str {
+        match rule {
+            PowerRule::Running => "running",
+            PowerRule::Stopped => "stopped",
+        }
+    }
+
+    /// The rule a setting names.
+    pub(crate) fn parse(text: &str) -> Result<PowerRule, String> {
+        match text {
+            "running" => Ok(PowerRule::Running),
+            "stopped" => Ok(PowerRule::Stopped),
+            other => Err(format!("{other:?} is not a power rule: running or stopped")),
+        }
+    }
+
+    pub(crate) fn serialize<S: Serializer>(rule: &PowerRule, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(name(*rule))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PowerRule, D::Error> {
+        parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Timing and behaviour settings, changeable at run time through the inspection interface.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Settings {
-    /// The power rule for resets.
+    /// The power rule for resets: RUNNING (the reference's error table, the default) or
+    /// STOPPED (the reference's note; instances then restart by themselves afterwards).
+    #[serde(with = "power_rule")]
     pub power_rule: PowerRule,
     /// REBOOT (or BOOTING, after a reset of a stopped instance) lasts this long.
     #[serde(with = "millis")]
@@ -54,11 +78,11 @@ pub(crate) mod millis {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(d.as_millis() as u64)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         u64::deserialize(d).map(Duration::from_millis)
     }
 }
@@ -149,8 +173,6 @@ pub struct World {
     /// Every API call received.
     pub calls: Vec<CallRecord>,
 }
-
-const TERMINAL_OR_GONE: [&str; 4] = ["CREATE_FAILED", "RELEASING", "RECYCLE", "RECYCLING"];
 
 impl World {
     /// A world with no instances.
@@ -289,62 +311,51 @@ impl World {
         } else {
             Err(Refusal::new(
                 404,
-                "INVALID_INSTANCE_NOT_FOUND",
+                code::INVALID_INSTANCE_NOT_FOUND,
                 format!("Instance not found: {}.", missing.join(", ")),
             ))
         }
     }
 
-    fn require_status(&self, ids: &[String], wanted: &str) -> Result<(), Refusal> {
+    /// Refuses the whole call when an instance is terminal or not in the status `rule` wants.
+    fn require_status(&self, ids: &[String], rule: PowerRule) -> Result<(), Refusal> {
         if let Some(recycled) = ids.iter().find(|id| {
             self.status(id)
-                .is_some_and(|s| TERMINAL_OR_GONE.contains(&s))
+                .is_some_and(|s| InstanceStatus::TERMINAL.contains(&s))
         }) {
             return Err(Refusal::new(
                 403,
-                "OPERATION_DENIED_INSTANCE_RECYCLED",
+                code::OPERATION_DENIED_INSTANCE_RECYCLED,
                 format!("Instance {recycled} is recycled or being released."),
             ));
         }
+        let wanted = rule.required_status();
         let wrong: Vec<String> = ids
             .iter()
             .filter_map(|id| {
                 let s = self.status(id)?;
-                (s != wanted).then(|| format!("{id} ({s})"))
+                (s != wanted.as_str()).then(|| format!("{id} ({s})"))
             })
             .collect();
         if wrong.is_empty() {
             return Ok(());
         }
-        Err(if wanted == "RUNNING" {
-            Refusal::new(
-                403,
-                "OPERATION_DENIED_INSTANCE_NOT_RUNNING",
-                format!(
-                    "Operation denied: instance not running: {}.",
-                    wrong.join(", ")
-                ),
-            )
-        } else {
-            Refusal::new(
-                400,
-                "OPERATION_DENIED_INSTANCE_NOT_STOPPED",
-                format!(
-                    "Operation denied: instance not stopped: {}.",
-                    wrong.join(", ")
-                ),
-            )
-        })
+        let (status, code) = rule.refusal();
+        Err(Refusal::new(
+            status,
+            code,
+            format!(
+                "Operation denied: instance not {}: {}.",
+                power_rule::name(rule),
+                wrong.join(", ")
+            ),
+        ))
     }
 
     /// ResetInstancesPassword: all or nothing for the batch.
     pub fn reset(&mut self, ids: &[String], password: &str) -> Result<(), Refusal> {
         self.require_existing(ids)?;
-        let wanted = match self.settings.power_rule {
-            PowerRule::Running => "RUNNING",
-            PowerRule::Stopped => "STOPPED",
-        };
-        self.require_status(ids, wanted)?;
+        self.require_status(ids, self.settings.power_rule)?;
         let digest = self.digest(password);
         let now = Instant::now();
         let now_ms = self.now_ms();
@@ -375,7 +386,7 @@ impl World {
     /// StopInstances: RUNNING instances go STOPPING, then STOPPED.
     pub fn stop(&mut self, ids: &[String]) -> Result<(), Refusal> {
         self.require_existing(ids)?;
-        self.require_status(ids, "RUNNING")?;
+        self.require_status(ids, PowerRule::Running)?;
         let at = Instant::now() + self.settings.stop_delay;
         for id in ids {
             if let Some(inst) = self.instances.get_mut(id) {
@@ -389,7 +400,7 @@ impl World {
     /// StartInstances: STOPPED instances go BOOTING, then RUNNING.
     pub fn start(&mut self, ids: &[String]) -> Result<(), Refusal> {
         self.require_existing(ids)?;
-        self.require_status(ids, "STOPPED")?;
+        self.require_status(ids, PowerRule::Stopped)?;
         let at = Instant::now() + self.settings.boot_delay;
         for id in ids {
             if let Some(inst) = self.instances.get_mut(id) {

@@ -8,8 +8,7 @@ use reqwest::Url;
 /// The public endpoint, used when none is configured.
 pub const DEFAULT_ENDPOINT: &str = "https://console.zenlayer.com";
 
-/// The path of the VM service under the base URL.
-pub const VM_SERVICE_PATH: &str = "/api/v2/vm";
+use zenlayer_protocol::VM_SERVICE_PATH;
 
 /// A checked endpoint.
 #[derive(Clone, PartialEq, Eq)]

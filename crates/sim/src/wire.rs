@@ -9,17 +9,20 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use zenlayer_protocol::{
+    action, code, header as h, password_rule, API_VERSIONS, MAX_IDS_PER_CALL, MAX_PAGE_SIZE,
+    SERVICE, SIGNATURE_METHOD, SIGNED_HEADERS,
+};
 
 use super::faults::FaultKind;
-use super::world::{CallRecord, Refusal};
+use super::verify::{self, Signed};
+use super::world::{CallRecord, Refusal, World};
 use super::{DropConnection, Sim};
-use crate::api::password_rule;
-use crate::api::signer::{self, SigningInput};
 
-/// API versions the simulator accepts in `X-ZC-Version`.
-const VERSIONS: [&str; 2] = ["2023-03-13", "2026-04-01"];
 /// How far the request timestamp may be from the simulator's clock.
 const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
+/// The page size of the Describe actions when the request gives none.
+const DEFAULT_PAGE_SIZE: u64 = 20;
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -42,66 +45,79 @@ enum Outcome {
     Refused(Refusal),
 }
 
+/// One call as it arrived, and what the fault plan chose for it.
+struct Arrival {
+    seq: u64,
+    request_id: String,
+    fault: Option<FaultKind>,
+    delay: Duration,
+}
+
 /// Handles one API call.
 pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
-    let action = header(&headers, "x-zc-action")
-        .unwrap_or_default()
-        .to_string();
+    let action = header(&headers, h::ACTION).unwrap_or_default().to_string();
     let params: Option<Params> = serde_json::from_slice(&body).ok();
-    let ids = params
-        .as_ref()
-        .and_then(|p| p.instance_ids.clone())
-        .unwrap_or_default();
-
-    // Log the call on arrival, so that calls abandoned by the client are on record too.
-    let (seq, request_id, fault, latency) = {
-        let mut w = sim.lock();
-        let seq = w.calls.len() as u64 + 1;
-        let request_id = format!("T{seq:06}{:08X}", fastrand::u32(..));
-        let fault = sim.faults().pick(&action, &ids);
-        let at_ms = w.now_ms();
-        let latency = w.settings.latency;
-        w.calls.push(CallRecord {
-            seq,
-            at_ms,
-            done_ms: None,
-            action: action.clone(),
-            instance_ids: ids.clone(),
-            force_shutdown: params.as_ref().and_then(|p| p.force_shutdown),
-            status: None,
-            code: None,
-            request_id: request_id.clone(),
-            fault: fault.as_ref().map(FaultKind::name),
-        });
-        (seq, request_id, fault, latency)
-    };
-
-    let mut delay = latency;
-    if let Some(FaultKind::Latency { delay: extra }) = &fault {
-        delay += *extra;
-    }
-    if !delay.is_zero() {
+    let arrival = record_arrival(&sim, &action, params.as_ref());
+    if !arrival.delay.is_zero() {
         // If the client gives up meanwhile, the connection closes and this future is dropped:
         // the call is never processed, as with a request lost before it reached the API.
-        tokio::time::sleep(delay).await;
+        tokio::time::sleep(arrival.delay).await;
     }
-
     let process = || {
         let outcome = match authenticate(&sim, &headers, &body) {
             Err(refusal) => Outcome::Refused(refusal),
             Ok(()) => dispatch(&sim, &action, params, &body),
         };
-        envelope(outcome, &request_id)
+        envelope(outcome, &arrival.request_id)
     };
-    let response = match fault {
+    let response = match arrival.fault.clone() {
         Some(FaultKind::Latency { .. }) | None => process(),
         Some(FaultKind::DropAfterProcessing) => {
             let _ = process();
             dropped()
         }
-        Some(fault) => inject(fault, &request_id),
+        Some(fault) => inject(fault, &arrival.request_id),
     };
+    record_answer(&sim, arrival.seq, &response);
+    response
+}
 
+/// Logs the call on arrival, so that calls abandoned by the client are on record too.
+fn record_arrival(sim: &Sim, action: &str, params: Option<&Params>) -> Arrival {
+    let ids = params
+        .and_then(|p| p.instance_ids.clone())
+        .unwrap_or_default();
+    let mut w = sim.lock();
+    let seq = w.calls.len() as u64 + 1;
+    let request_id = format!("T{seq:06}{:08X}", fastrand::u32(..));
+    let fault = sim.faults().pick(action, &ids);
+    let mut delay = w.settings.latency;
+    if let Some(FaultKind::Latency { delay: extra }) = &fault {
+        delay += *extra;
+    }
+    let at_ms = w.now_ms();
+    w.calls.push(CallRecord {
+        seq,
+        at_ms,
+        done_ms: None,
+        action: action.to_string(),
+        instance_ids: ids,
+        force_shutdown: params.and_then(|p| p.force_shutdown),
+        status: None,
+        code: None,
+        request_id: request_id.clone(),
+        fault: fault.as_ref().map(FaultKind::name),
+    });
+    Arrival {
+        seq,
+        request_id,
+        fault,
+        delay,
+    }
+}
+
+/// Completes the call's record with what was answered (nothing, for a dropped connection).
+fn record_answer(sim: &Sim, seq: u64, response: &Response) {
     let mut w = sim.lock();
     let done_ms = w.now_ms();
     if let Some(record) = w.calls.iter_mut().find(|c| c.seq == seq) {
@@ -114,7 +130,6 @@ pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Byt
                 .map(|c| c.0.to_string());
         }
     }
-    response
 }
 
 /// The error code of an answer, for the call log.
@@ -125,57 +140,24 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+fn missing(name: &str) -> Refusal {
+    Refusal::new(
+        400,
+        code::MISSING_PARAMETER,
+        format!("Missing header {name}."),
+    )
+}
+
+fn signature_failure(message: &str) -> Refusal {
+    Refusal::new(401, "SIGNATURE_FAILURE", message)
+}
+
+/// The checks the API makes before looking at the action: headers, clock, signature.
 fn authenticate(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
-    let missing =
-        |name: &str| Refusal::new(400, "MISSING_PARAMETER", format!("Missing header {name}."));
-    let action = header(headers, "x-zc-action").ok_or_else(|| missing("X-ZC-Action"))?;
-    if action.is_empty() {
-        return Err(missing("X-ZC-Action"));
-    }
-    let version = header(headers, "x-zc-version").ok_or_else(|| missing("X-ZC-Version"))?;
-    if !VERSIONS.contains(&version) {
-        return Err(Refusal::new(
-            400,
-            "INVALID_PARAMETER",
-            format!("Unsupported X-ZC-Version {version}."),
-        ));
-    }
-    if let Some(service) = header(headers, "x-zc-service") {
-        if service != "vm" {
-            return Err(Refusal::new(
-                400,
-                "INVALID_PARAMETER",
-                format!("Unknown service {service}."),
-            ));
-        }
-    }
-    let method =
-        header(headers, "x-zc-signature-method").ok_or_else(|| missing("X-ZC-Signature-Method"))?;
-    if method != signer::ALGORITHM {
-        return Err(Refusal::new(
-            401,
-            "SIGNATURE_FAILURE",
-            format!("Unsupported signature method {method}."),
-        ));
-    }
-    let timestamp: u64 = header(headers, "x-zc-timestamp")
-        .ok_or_else(|| missing("X-ZC-Timestamp"))?
-        .parse()
-        .map_err(|_| Refusal::new(400, "INVALID_PARAMETER", "X-ZC-Timestamp is not a number."))?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    if now.abs_diff(timestamp) > MAX_SKEW.as_secs() {
-        return Err(Refusal::new(
-            401,
-            "REQUEST_EXPIRED",
-            "X-ZC-Timestamp is too far from the server's clock.",
-        ));
-    }
+    let timestamp = check_headers(headers)?;
     let authorization = header(headers, "authorization").ok_or_else(|| missing("Authorization"))?;
-    let (credential, signed_headers, signature) = parse_authorization(authorization)
-        .ok_or_else(|| Refusal::new(401, "SIGNATURE_FAILURE", "Malformed Authorization header."))?;
+    let (credential, signed_headers, signature) = verify::parse_authorization(authorization)
+        .ok_or_else(|| signature_failure("Malformed Authorization header."))?;
     let creds = sim.credentials();
     if credential != creds.access_key_id {
         return Err(Refusal::new(
@@ -184,89 +166,92 @@ fn authenticate(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Result<(), Refus
             "The access key id is not known.",
         ));
     }
-    if signed_headers != signer::SIGNED_HEADERS {
-        return Err(Refusal::new(
-            401,
-            "SIGNATURE_FAILURE",
+    if signed_headers != SIGNED_HEADERS {
+        return Err(signature_failure(
             "SignedHeaders must be content-type;host.",
         ));
     }
-    let expected = signer::signature(
-        creds.access_key_password.expose(),
-        &SigningInput {
-            content_type: header(headers, "content-type").unwrap_or_default(),
-            host: header(headers, "host").unwrap_or_default(),
-            timestamp,
-            body,
-        },
-    );
-    if expected != signature {
-        return Err(Refusal::new(
-            401,
-            "SIGNATURE_FAILURE",
-            "The request signature does not match.",
-        ));
+    let signed = Signed {
+        content_type: header(headers, "content-type").unwrap_or_default(),
+        host: header(headers, "host").unwrap_or_default(),
+        timestamp,
+        body,
+    };
+    if verify::expected_signature(&creds.access_key_password, &signed) != signature {
+        return Err(signature_failure("The request signature does not match."));
     }
     Ok(())
 }
 
-fn parse_authorization(value: &str) -> Option<(&str, &str, &str)> {
-    let rest = value.strip_prefix(signer::ALGORITHM)?.trim_start();
-    let mut credential = None;
-    let mut signed = None;
-    let mut signature = None;
-    for part in rest.split(',') {
-        let (k, v) = part.trim().split_once('=')?;
-        match k {
-            "Credential" => credential = Some(v),
-            "SignedHeaders" => signed = Some(v),
-            "Signature" => signature = Some(v),
-            _ => return None,
-        }
+/// Checks the X-ZC headers and the clock; returns the timestamp as received.
+fn check_headers(headers: &HeaderMap) -> Result<&str, Refusal> {
+    let action = header(headers, h::ACTION).ok_or_else(|| missing("X-ZC-Action"))?;
+    if action.is_empty() {
+        return Err(missing("X-ZC-Action"));
     }
-    Some((credential?, signed?, signature?))
+    let version = header(headers, h::VERSION).ok_or_else(|| missing("X-ZC-Version"))?;
+    if !API_VERSIONS.contains(&version) {
+        return Err(Refusal::new(
+            400,
+            code::INVALID_PARAMETER,
+            format!("Unsupported X-ZC-Version {version}."),
+        ));
+    }
+    if let Some(service) = header(headers, h::SERVICE).filter(|s| *s != SERVICE) {
+        return Err(Refusal::new(
+            400,
+            code::INVALID_PARAMETER,
+            format!("Unknown service {service}."),
+        ));
+    }
+    let method =
+        header(headers, h::SIGNATURE_METHOD).ok_or_else(|| missing("X-ZC-Signature-Method"))?;
+    if method != SIGNATURE_METHOD {
+        return Err(signature_failure(&format!(
+            "Unsupported signature method {method}."
+        )));
+    }
+    let timestamp = header(headers, h::TIMESTAMP).ok_or_else(|| missing("X-ZC-Timestamp"))?;
+    let seconds: u64 = timestamp.parse().map_err(|_| {
+        Refusal::new(
+            400,
+            code::INVALID_PARAMETER,
+            "X-ZC-Timestamp is not a number.",
+        )
+    })?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if now.abs_diff(seconds) > MAX_SKEW.as_secs() {
+        return Err(Refusal::new(
+            401,
+            "REQUEST_EXPIRED",
+            "X-ZC-Timestamp is too far from the server's clock.",
+        ));
+    }
+    Ok(timestamp)
 }
 
-fn dispatch(sim: &Sim, action: &str, params: Option<Params>, body: &[u8]) -> Outcome {
+fn dispatch(sim: &Sim, action_name: &str, params: Option<Params>, body: &[u8]) -> Outcome {
     let Some(p) = params else {
         let detail = if serde_json::from_slice::<Value>(body).is_ok() {
             "The request body has fields of the wrong type."
         } else {
             "The request body is not JSON."
         };
-        return Outcome::Refused(Refusal::new(400, "INVALID_PARAMETER", detail));
-    };
-    let ids_required = || -> Result<Vec<String>, Refusal> {
-        let ids = p
-            .instance_ids
-            .clone()
-            .ok_or_else(|| Refusal::new(400, "MISSING_PARAMETER", "instanceIds is required."))?;
-        check_ids(&ids)?;
-        Ok(ids)
+        return Outcome::Refused(Refusal::new(400, code::INVALID_PARAMETER, detail));
     };
     let mut w = sim.lock();
     w.advance();
-    let result = match action {
-        "ResetInstancesPassword" => ids_required().and_then(|ids| {
-            let password = p
-                .password
-                .as_deref()
-                .ok_or_else(|| Refusal::new(400, "MISSING_PARAMETER", "password is required."))?;
-            if !password_rule::check(password).is_empty() {
-                return Err(Refusal::new(
-                    400,
-                    "INVALID_PARAMETER",
-                    format!(
-                        "password does not meet the rule: {}.",
-                        password_rule::describe_rule()
-                    ),
-                ));
-            }
-            w.reset(&ids, password).map(|()| json!({}))
-        }),
-        "StopInstances" => ids_required().and_then(|ids| w.stop(&ids).map(|()| json!({}))),
-        "StartInstances" => ids_required().and_then(|ids| w.start(&ids).map(|()| json!({}))),
-        "DescribeInstancesStatus" | "DescribeInstances" => describe(&w, action, &p),
+    let done = |()| json!({});
+    let result = match action_name {
+        action::RESET_INSTANCES_PASSWORD => reset(&mut w, &p).map(done),
+        action::STOP_INSTANCES => required_ids(&p).and_then(|ids| w.stop(&ids)).map(done),
+        action::START_INSTANCES => required_ids(&p).and_then(|ids| w.start(&ids)).map(done),
+        action::DESCRIBE_INSTANCES_STATUS | action::DESCRIBE_INSTANCES => {
+            describe(&w, action_name, &p)
+        }
         other => Err(Refusal::new(
             400,
             "INVALID_ACTION",
@@ -279,20 +264,48 @@ fn dispatch(sim: &Sim, action: &str, params: Option<Params>, body: &[u8]) -> Out
     }
 }
 
+fn reset(w: &mut World, p: &Params) -> Result<(), Refusal> {
+    let ids = required_ids(p)?;
+    let password = p
+        .password
+        .as_deref()
+        .ok_or_else(|| Refusal::new(400, code::MISSING_PARAMETER, "password is required."))?;
+    if !password_rule::check(password).is_empty() {
+        return Err(Refusal::new(
+            400,
+            code::INVALID_PARAMETER,
+            format!(
+                "password does not meet the rule: {}.",
+                password_rule::describe_rule()
+            ),
+        ));
+    }
+    w.reset(&ids, password)
+}
+
+fn required_ids(p: &Params) -> Result<Vec<String>, Refusal> {
+    let ids = p
+        .instance_ids
+        .clone()
+        .ok_or_else(|| Refusal::new(400, code::MISSING_PARAMETER, "instanceIds is required."))?;
+    check_ids(&ids)?;
+    Ok(ids)
+}
+
 fn check_ids(ids: &[String]) -> Result<(), Refusal> {
     if ids.is_empty() {
         return Err(Refusal::new(
             400,
-            "MISSING_PARAMETER",
+            code::MISSING_PARAMETER,
             "instanceIds must not be empty.",
         ));
     }
-    if ids.len() > 100 {
+    if ids.len() > MAX_IDS_PER_CALL {
         return Err(Refusal::new(
             400,
-            "INVALID_PARAMETER",
+            code::INVALID_PARAMETER,
             format!(
-                "instanceIds has {} items; at most 100 are allowed.",
+                "instanceIds has {} items; at most {MAX_IDS_PER_CALL} are allowed.",
                 ids.len()
             ),
         ));
@@ -300,23 +313,23 @@ fn check_ids(ids: &[String]) -> Result<(), Refusal> {
     Ok(())
 }
 
-fn describe(w: &super::world::World, action: &str, p: &Params) -> Result<Value, Refusal> {
+fn describe(w: &World, action_name: &str, p: &Params) -> Result<Value, Refusal> {
     if let Some(ids) = &p.instance_ids {
-        if ids.len() > 100 {
+        if ids.len() > MAX_IDS_PER_CALL {
             return Err(Refusal::new(
                 400,
-                "INVALID_PARAMETER",
-                "instanceIds has more than 100 items.",
+                code::INVALID_PARAMETER,
+                format!("instanceIds has more than {MAX_IDS_PER_CALL} items."),
             ));
         }
     }
-    let page_size = p.page_size.unwrap_or(20);
+    let page_size = p.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
     let page_num = p.page_num.unwrap_or(1);
-    if !(1..=1000).contains(&page_size) || page_num < 1 {
+    if !(1..=MAX_PAGE_SIZE as u64).contains(&page_size) || page_num < 1 {
         return Err(Refusal::new(
             400,
-            "INVALID_PARAMETER",
-            "pageSize must be 1 to 1000 and pageNum at least 1.",
+            code::INVALID_PARAMETER,
+            format!("pageSize must be 1 to {MAX_PAGE_SIZE} and pageNum at least 1."),
         ));
     }
     let rows = w.list(p.instance_ids.as_deref());
@@ -326,7 +339,7 @@ fn describe(w: &super::world::World, action: &str, p: &Params) -> Result<Value, 
         .skip(((page_num - 1) * page_size) as usize)
         .take(page_size as usize)
         .map(|(id, status)| {
-            if action == "DescribeInstances" {
+            if action_name == action::DESCRIBE_INSTANCES {
                 json!({
                     "instanceId": id, "instanceName": format!("sim-{id}"),
                     "instanceStatus": status, "zoneId": "SIM-A",
@@ -379,7 +392,7 @@ fn inject(fault: FaultKind, request_id: &str) -> Response {
     match fault {
         FaultKind::Latency { .. } => unreachable!("latency is not an answer"),
         FaultKind::Throttle { retry_after } => {
-            let mut r = refusal(429, "REQUEST_LIMIT_EXCEEDED", "Request limit exceeded.", request_id);
+            let mut r = refusal(429, code::REQUEST_LIMIT_EXCEEDED, "Request limit exceeded.", request_id);
             if let Some(s) = retry_after {
                 if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
                     r.headers_mut().insert("retry-after", v);
@@ -400,7 +413,7 @@ fn inject(fault: FaultKind, request_id: &str) -> Response {
         FaultKind::BadGateway => html(StatusCode::BAD_GATEWAY, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
         FaultKind::Html403 => {
             let mut r = html(StatusCode::FORBIDDEN, "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>challenge</body></html>");
-            r.headers_mut().insert("cf-mitigated", HeaderValue::from_static("challenge"));
+            r.headers_mut().insert(h::FIREWALL_MITIGATED, HeaderValue::from_static("challenge"));
             r
         }
         FaultKind::Status451 => html(StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS, "<html><body>Unavailable For Legal Reasons</body></html>"),
@@ -411,21 +424,5 @@ fn inject(fault: FaultKind, request_id: &str) -> Response {
         )
             .into_response(),
         FaultKind::NonJson200 => (StatusCode::OK, [("content-type", "text/plain")], "OK").into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn authorization_headers_parse() {
-        let (c, s, sig) = parse_authorization(
-            "ZC2-HMAC-SHA256 Credential=AK, SignedHeaders=content-type;host, Signature=abc",
-        )
-        .expect("well formed");
-        assert_eq!((c, s, sig), ("AK", "content-type;host", "abc"));
-        assert!(parse_authorization("Bearer x").is_none());
-        assert!(parse_authorization("ZC2-HMAC-SHA256 Credential=AK").is_none());
     }
 }

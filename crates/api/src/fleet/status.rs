@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::FleetSettings;
-use crate::api::{ApiError, Client, Context, ErrorKind, InstanceStatus};
+use crate::{ApiError, Client, Context, ErrorKind, InstanceStatus};
 
 /// Statuses by instance id; an id that does not exist is absent.
 pub type Statuses = HashMap<String, InstanceStatus>;
@@ -191,34 +191,15 @@ pub(super) async fn describe_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ClientConfig, Credentials, Endpoint, RetryPolicy};
-    use crate::secret::Secret;
-    use crate::sim::world::Settings;
-    use crate::sim::{bind_loopback, Sim};
+    use crate::testing::{self, calls_of};
+    use zenlayer_protocol::action::DESCRIBE_INSTANCES_STATUS;
+    use zenlayer_sim::world::Settings;
+    use zenlayer_sim::Sim;
 
     /// A status reader on a real client talking to an in-process simulator.
-    async fn reader_on_sim(instances: usize) -> (Arc<StatusReader>, Sim) {
-        let creds = Credentials {
-            access_key_id: "k".into(),
-            access_key_password: Secret::new("p".into()),
-        };
-        let sim = Sim::new(creds.clone(), Settings::default());
-        for n in 1..=instances {
-            sim.lock().upsert(&format!("i{n}"), "RUNNING", true);
-        }
-        let listener = bind_loopback("127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(sim.clone().serve(listener));
-        let client = Client::new(ClientConfig {
-            endpoint: Endpoint::parse(&url).expect("loopback endpoint"),
-            credentials: creds,
-            request_timeout: Duration::from_secs(5),
-            retry: RetryPolicy::default(),
-            max_concurrency: 4,
-        })
-        .expect("client");
+    fn reader_on_sim(instances: usize) -> (Arc<StatusReader>, Sim) {
+        let sim = testing::sim(instances, Settings::default());
+        let client = testing::client(&sim, testing::client_config(3, 4));
         let reader = StatusReader::new(
             Arc::new(client),
             FleetSettings::default(),
@@ -227,18 +208,9 @@ mod tests {
         (Arc::new(reader), sim)
     }
 
-    fn reads(sim: &Sim) -> Vec<Vec<String>> {
-        sim.lock()
-            .calls
-            .iter()
-            .filter(|c| c.action == "DescribeInstancesStatus")
-            .map(|c| c.instance_ids.clone())
-            .collect()
-    }
-
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn reads_that_arrive_together_share_one_call() {
-        let (reader, sim) = reader_on_sim(30).await;
+        let (reader, sim) = reader_on_sim(30);
         let ctx = Context::with_timeout(Duration::from_secs(10), CancellationToken::new());
         let tasks: Vec<_> = (1..=10)
             .map(|n| {
@@ -259,7 +231,7 @@ mod tests {
             );
             assert_eq!(got.get(&format!("i{n}")), Some(&InstanceStatus::Running));
         }
-        let calls = reads(&sim);
+        let calls = calls_of(&sim, DESCRIBE_INSTANCES_STATUS);
         assert_eq!(calls.len(), 1, "{calls:?}");
         assert_eq!(calls[0].len(), 11, "ten ids and the missing one, once");
 
@@ -273,17 +245,20 @@ mod tests {
         for task in tasks {
             task.await.expect("joined").expect("read");
         }
-        assert_eq!(reads(&sim).len(), 2);
+        assert_eq!(calls_of(&sim, DESCRIBE_INSTANCES_STATUS).len(), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn more_than_a_call_s_worth_of_ids_is_split_at_one_hundred() {
-        let (reader, sim) = reader_on_sim(250).await;
+        let (reader, sim) = reader_on_sim(250);
         let ctx = Context::with_timeout(Duration::from_secs(10), CancellationToken::new());
-        let ids: Vec<String> = (1..=250).map(|n| format!("i{n}")).collect();
+        let ids = testing::ids(250);
         let got = reader.read(&ids, &ctx).await.expect("read");
         assert_eq!(got.len(), 250);
-        let mut sizes: Vec<usize> = reads(&sim).iter().map(Vec::len).collect();
+        let mut sizes: Vec<usize> = calls_of(&sim, DESCRIBE_INSTANCES_STATUS)
+            .iter()
+            .map(Vec::len)
+            .collect();
         sizes.sort();
         assert_eq!(sizes, vec![50, 100, 100]);
     }

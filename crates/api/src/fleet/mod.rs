@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{Client, MAX_IDS_PER_CALL};
+use crate::{Client, MAX_IDS_PER_CALL};
 
-pub use reset::{Cause, Failure, PowerRule, ResetReport, ResetRequest, Stage};
-pub use status::StatusReader;
+pub use reset::{Cause, Failure, ResetReport, ResetRequest, Stage};
+pub use status::{StatusReader, Statuses};
 pub use wait::{WaitOutcome, WaitTarget};
 
 /// Tuning of the fleet operations.

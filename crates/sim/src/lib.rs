@@ -1,35 +1,60 @@
 //! `zenlayer-sim`: a local stand-in for the Zenlayer VM API, for demos, tests, and dry runs.
 //!
 //! - [`world`]: instances and their moving statuses, the power rule, the call log.
-//! - [`wire`]: `POST /api/v2/vm` in the API's wire format, with signature verification.
+//! - `wire`: `POST /api/v2/vm` in the API's wire format, with signature verification
+//!   (`verify`, the simulator's own implementation, written apart from the client's).
 //! - [`faults`]: latency, throttling, 5xx, dropped connections, bodies that are not JSON.
-//! - [`inspect`]: `/_sim/...`, the inspection interface for tests.
+//! - `inspect`: `/_sim/...`, the inspection interface for tests.
+//! - [`cli`]: the `zenlayer-sim` command.
 //!
 //! The server runs on hyper directly (with an axum router for the routes) so that a fault can
-//! close a connection without answering.
+//! close a connection without answering. [`Sim::handle_in_process`] answers a request without
+//! a socket, for tests that run the client against the simulator on a paused clock.
 
+pub mod cli;
 pub mod faults;
 mod inspect;
+mod verify;
 mod wire;
 pub mod world;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::body::Body;
 use axum::routing::post;
 use axum::Router;
+use bytes::Bytes;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
+use zenlayer_protocol::VM_SERVICE_PATH;
 
-use crate::api::Credentials;
 use faults::FaultPlan;
 use world::{Settings, World};
 
 /// Marks a response that must not be sent: the connection is closed instead.
 #[derive(Clone, Copy)]
 pub(crate) struct DropConnection;
+
+/// The access key the simulator accepts.
+#[derive(Clone)]
+pub struct SimCredentials {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The access key password (the HMAC key).
+    pub access_key_password: String,
+}
+
+impl std::fmt::Debug for SimCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
 
 /// The simulator's shared state.
 #[derive(Clone)]
@@ -40,12 +65,12 @@ pub struct Sim {
 struct Inner {
     world: Mutex<World>,
     faults: Mutex<FaultPlan>,
-    credentials: Credentials,
+    credentials: SimCredentials,
 }
 
 impl Sim {
     /// A simulator that accepts `credentials`, with `settings`.
-    pub fn new(credentials: Credentials, settings: Settings) -> Self {
+    pub fn new(credentials: SimCredentials, settings: Settings) -> Self {
         Sim {
             inner: Arc::new(Inner {
                 world: Mutex::new(World::new(settings)),
@@ -66,15 +91,38 @@ impl Sim {
         self.inner.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn credentials(&self) -> &Credentials {
+    fn credentials(&self) -> &SimCredentials {
         &self.inner.credentials
     }
 
     fn router(&self) -> Router {
         Router::new()
-            .route("/api/v2/vm", post(wire::handle))
+            .route(VM_SERVICE_PATH, post(wire::handle))
             .merge(inspect::routes())
             .with_state(self.clone())
+    }
+
+    /// Answers one request without a network: `None` when the simulator would close the
+    /// connection without answering (a dropped-connection fault).
+    pub async fn handle_in_process(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Option<http::Response<Bytes>> {
+        let response = match self.router().oneshot(request.map(Body::from)).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        if response.extensions().get::<DropConnection>().is_some() {
+            return None;
+        }
+        let (parts, body) = response.into_parts();
+        // The simulator's bodies are in memory: collecting them cannot fail.
+        let bytes = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        Some(http::Response::from_parts(parts, bytes))
     }
 
     /// Serves on `listener` until the process ends.

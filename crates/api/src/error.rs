@@ -1,10 +1,14 @@
-//! [`ApiError`]: what went wrong with one API call, in terms a person can act on.
+//! [`ApiError`]: what went wrong with one API call, in terms a person can act on. The advice on
+//! what to change in a Terraform configuration is the provider's business; this module only
+//! classifies ([`ApiError::category`]).
 
-use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use zenlayer_protocol::code;
 
 /// The failure of one API call (after any retries).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{action} {kind}{}", attempts_note(*.attempts))]
 pub struct ApiError {
     /// The action that was called, e.g. `ResetInstancesPassword`.
     pub action: &'static str,
@@ -14,11 +18,16 @@ pub struct ApiError {
     pub attempts: u32,
 }
 
-/// The kinds of failure, from "the API said no" to "nothing came back".
-#[derive(Debug, Clone, PartialEq)]
+/// The kinds of failure, from "the API said no" to "nothing came back". Each reads after the
+/// action's name: "ResetInstancesPassword was refused: …".
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ErrorKind {
     /// The API answered with an error code (a non-2xx status with the flat error body, or an
     /// error-shaped body under any status).
+    #[error(
+        "was refused: HTTP {status}, code {code}, message \"{message}\", request id {}",
+        or_none(.request_id)
+    )]
     Refused {
         /// HTTP status.
         status: u16,
@@ -31,6 +40,10 @@ pub enum ErrorKind {
     },
     /// An answer came back but it is not a Zenlayer API response (HTML from a firewall, truncated
     /// JSON, an unknown envelope).
+    #[error(
+        "got an answer that is not a Zenlayer API response: HTTP {status}, {detail}, request id {}",
+        or_none(.request_id)
+    )]
     BadResponse {
         /// HTTP status.
         status: u16,
@@ -40,21 +53,63 @@ pub enum ErrorKind {
         detail: String,
     },
     /// No answer: the connection failed or the request timed out.
+    #[error("got no answer{}: {detail}; no request id, as no response arrived", if *.timed_out { " in time" } else { "" })]
     Transport {
         /// Whether the per-request timeout expired.
         timed_out: bool,
         /// What the HTTP stack reported.
         detail: String,
     },
-    /// The operation's deadline (the resource's `timeouts`) passed.
+    /// The operation's deadline passed.
+    #[error("was not completed before the operation's deadline")]
     DeadlineExceeded,
-    /// Terraform asked the provider to stop.
+    /// The operation was asked to stop.
+    #[error("was interrupted: Terraform asked the provider to stop")]
     Cancelled,
     /// The client refused to send a request that breaks the API's limits (a bug guard).
+    #[error("was not sent: {detail}")]
     InvalidRequest {
         /// Why.
         detail: String,
     },
+    /// The provider failed on its own side (a bug): for example a shared read that ended
+    /// without answering.
+    #[error("failed inside the provider: {detail}")]
+    Internal {
+        /// What failed.
+        detail: String,
+    },
+}
+
+/// What kind of trouble an error is, for whoever turns it into advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// The credentials or the signature were refused.
+    Authentication,
+    /// The API throttled the account.
+    Throttled,
+    /// The API (or a proxy in front of it) had a server-side fault.
+    ServerFault,
+    /// No answer arrived.
+    Network,
+    /// The operation's deadline passed.
+    Deadline,
+    /// The operation was asked to stop.
+    Cancelled,
+    /// Anything else: the message says it all.
+    Other,
+}
+
+fn or_none(request_id: &Option<String>) -> &str {
+    request_id.as_deref().unwrap_or("(none given)")
+}
+
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
 }
 
 impl ApiError {
@@ -100,15 +155,7 @@ impl ApiError {
     pub fn is_transient(&self) -> bool {
         match &self.kind {
             ErrorKind::Refused { status, code, .. } => {
-                *status == 429
-                    || *status >= 500
-                    || matches!(
-                        code.as_str(),
-                        "REQUEST_LIMIT_EXCEEDED"
-                            | "SERVICE_TEMPORARY_UNAVAILABLE"
-                            | "INTERNAL_SERVER_ERROR"
-                            | "REQUEST_TIMED_OUT"
-                    )
+                *status == 429 || *status >= 500 || code::TRANSIENT.contains(&code.as_str())
             }
             // A 5xx from a proxy, or a 2xx whose body was cut or garbled on the way: the next
             // attempt may well get a proper answer. Other 4xx (a firewall's challenge page, a
@@ -117,128 +164,44 @@ impl ApiError {
             ErrorKind::Transport { .. } => true,
             ErrorKind::DeadlineExceeded
             | ErrorKind::Cancelled
-            | ErrorKind::InvalidRequest { .. } => false,
+            | ErrorKind::InvalidRequest { .. }
+            | ErrorKind::Internal { .. } => false,
         }
     }
 
-    /// Whether the API refused because of credentials or signature.
-    pub fn is_authentication(&self) -> bool {
-        matches!(self.status(), Some(401))
+    /// The kind of trouble, for advice.
+    pub fn category(&self) -> Category {
+        let authentication = matches!(self.status(), Some(401))
             || self.code().is_some_and(|c| {
                 c.contains("SIGNATURE") || c.contains("ACCESS_KEY") || c.contains("AUTH")
-            })
-    }
-
-    /// A short hint for the person reading the error, when there is an obvious next step.
-    pub fn hint(&self) -> Option<&'static str> {
-        if self.is_authentication() {
-            return Some(
-                "Check access_key_id and access_key_password (or ZENLAYERCLOUD_ACCESS_KEY_ID and \
-                 ZENLAYERCLOUD_ACCESS_KEY_PASSWORD), and that this machine's clock is correct.",
-            );
-        }
+            });
         match &self.kind {
-            ErrorKind::Refused { status: 429, .. } => Some(
-                "The API is throttling this account; lower max_concurrency or raise max_retries, \
-                 then apply again.",
-            ),
+            _ if authentication => Category::Authentication,
+            ErrorKind::Refused { status: 429, .. } => Category::Throttled,
+            ErrorKind::Refused { code, .. } if code == code::REQUEST_LIMIT_EXCEEDED => {
+                Category::Throttled
+            }
             ErrorKind::Refused { status, .. } | ErrorKind::BadResponse { status, .. }
                 if *status >= 500 =>
             {
-                Some("The API had a server-side fault; apply again later, and give Zenlayer support the request id if it persists.")
+                Category::ServerFault
             }
-            ErrorKind::Transport { .. } => Some(
-                "Check the network path to the endpoint; raise request_timeout if answers are slow.",
-            ),
-            ErrorKind::DeadlineExceeded => {
-                Some("Raise the resource's timeouts, or apply again to finish the remaining work.")
-            }
-            _ => None,
+            ErrorKind::Transport { .. } => Category::Network,
+            ErrorKind::DeadlineExceeded => Category::Deadline,
+            ErrorKind::Cancelled => Category::Cancelled,
+            _ => Category::Other,
         }
     }
 }
-
-fn plural(n: u32) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let action = self.action;
-        match &self.kind {
-            ErrorKind::Refused {
-                status,
-                code,
-                message,
-                request_id,
-            } => write!(
-                f,
-                "{action} was refused: HTTP {status}, code {code}, message \"{message}\", request id {}",
-                request_id.as_deref().unwrap_or("(none given)")
-            )?,
-            ErrorKind::BadResponse {
-                status,
-                request_id,
-                detail,
-            } => write!(
-                f,
-                "{action} got an answer that is not a Zenlayer API response: HTTP {status}, {detail}, request id {}",
-                request_id.as_deref().unwrap_or("(none given)")
-            )?,
-            ErrorKind::Transport { timed_out, detail } => {
-                if *timed_out {
-                    write!(f, "{action} got no answer in time ({detail}); no request id, as no response arrived")?
-                } else {
-                    write!(f, "{action} got no answer: {detail}; no request id, as no response arrived")?
-                }
-            }
-            ErrorKind::DeadlineExceeded => {
-                write!(f, "{action} was not completed before the operation's timeout")?
-            }
-            ErrorKind::Cancelled => write!(f, "{action} was interrupted: Terraform asked the provider to stop")?,
-            ErrorKind::InvalidRequest { detail } => write!(f, "{action} was not sent: {detail}")?,
-        }
-        if self.attempts > 1 {
-            write!(
-                f,
-                " (after {} attempt{})",
-                self.attempts,
-                plural(self.attempts)
-            )?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ApiError {}
 
 /// A delay the server asked for with `Retry-After` (seconds, or an HTTP date).
-pub(crate) fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let when = httpdate_to_system_time(value)?;
+    let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// Parses an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`.
-fn httpdate_to_system_time(value: &str) -> Option<std::time::SystemTime> {
-    // humantime understands RFC 3339; rewrite the fixed-width HTTP date into that form.
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
-        return None;
-    };
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = MONTHS.iter().position(|m| m == month)? + 1;
-    let rfc3339 = format!("{year}-{month:02}-{:0>2}T{time}Z", day);
-    humantime::parse_rfc3339(&rfc3339).ok()
 }
 
 #[cfg(test)]
@@ -263,15 +226,16 @@ mod tests {
         e.attempts = 3;
         let s = e.to_string();
         for part in [
-            "ResetInstancesPassword",
+            "ResetInstancesPassword was refused",
             "HTTP 403",
             "OPERATION_DENIED_INSTANCE_NOT_RUNNING",
             "\"m\"",
-            "T1",
-            "after 3 attempts",
+            "request id T1",
+            "(after 3 attempts)",
         ] {
             assert!(s.contains(part), "{part} missing from {s}");
         }
+        assert!(!refused(400, "X").to_string().contains("attempt"));
     }
 
     #[test]
@@ -290,24 +254,40 @@ mod tests {
             },
         );
         assert!(t.is_transient());
-        let html = ApiError::new(
-            "X",
-            ErrorKind::BadResponse {
-                status: 403,
-                request_id: None,
-                detail: "d".into(),
-            },
+        let bad = |status| {
+            ApiError::new(
+                "X",
+                ErrorKind::BadResponse {
+                    status,
+                    request_id: None,
+                    detail: "d".into(),
+                },
+            )
+        };
+        assert!(!bad(403).is_transient());
+        assert!(bad(200).is_transient());
+        assert!(bad(502).is_transient());
+        let internal = ApiError::new("X", ErrorKind::Internal { detail: "d".into() });
+        assert!(!internal.is_transient());
+    }
+
+    #[test]
+    fn categories_say_what_kind_of_trouble() {
+        assert_eq!(refused(401, "X").category(), Category::Authentication);
+        assert_eq!(
+            refused(403, "SIGNATURE_FAILURE").category(),
+            Category::Authentication
         );
-        assert!(!html.is_transient());
-        let garbled = ApiError::new(
-            "X",
-            ErrorKind::BadResponse {
-                status: 200,
-                request_id: None,
-                detail: "d".into(),
-            },
+        assert_eq!(refused(429, "X").category(), Category::Throttled);
+        assert_eq!(refused(503, "X").category(), Category::ServerFault);
+        assert_eq!(
+            refused(400, "INVALID_PARAMETER").category(),
+            Category::Other
         );
-        assert!(garbled.is_transient());
+        assert_eq!(
+            ApiError::new("X", ErrorKind::DeadlineExceeded).category(),
+            Category::Deadline
+        );
     }
 
     #[test]

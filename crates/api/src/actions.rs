@@ -1,87 +1,26 @@
 //! The typed actions of the VM service this provider uses. Each takes at most
 //! [`MAX_IDS_PER_CALL`] instance ids; batching larger sets is the caller's job.
 
-use std::fmt;
-
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use zenlayer_protocol::{action, InstanceStatus, MAX_IDS_PER_CALL};
 use zeroize::Zeroizing;
 
-use super::client::{Answer, Client};
-use super::context::Context;
-use super::error::{ApiError, ErrorKind};
+use crate::client::{Answer, Client};
+use crate::context::Context;
+use crate::error::{ApiError, ErrorKind};
 use crate::secret::Secret;
 
-/// The API's limit on instance ids in one call.
-pub const MAX_IDS_PER_CALL: usize = 100;
-
-/// Page size used for DescribeInstancesStatus (the API's default is 20, its maximum 1000).
-const STATUS_PAGE_SIZE: usize = 100;
-
-/// The power/lifecycle status of an instance.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum InstanceStatus {
-    /// Up and usable.
-    Running,
-    /// Powered off.
-    Stopped,
-    /// Restarting (after a reboot or a password reset).
-    Reboot,
-    /// Starting.
-    Booting,
-    /// Shutting down.
-    Stopping,
-    /// Any other documented or undocumented value, kept verbatim.
-    Other(String),
-}
-
-impl InstanceStatus {
-    /// Parses the API's status string.
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "RUNNING" => InstanceStatus::Running,
-            "STOPPED" => InstanceStatus::Stopped,
-            "REBOOT" => InstanceStatus::Reboot,
-            "BOOTING" => InstanceStatus::Booting,
-            "STOPPING" => InstanceStatus::Stopping,
-            other => InstanceStatus::Other(other.to_string()),
-        }
-    }
-
-    /// The API's spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstanceStatus::Running => "RUNNING",
-            InstanceStatus::Stopped => "STOPPED",
-            InstanceStatus::Reboot => "REBOOT",
-            InstanceStatus::Booting => "BOOTING",
-            InstanceStatus::Stopping => "STOPPING",
-            InstanceStatus::Other(s) => s,
-        }
-    }
-
-    /// A status the instance will not come back from by itself: waiting for RUNNING is futile.
-    pub fn is_terminal(&self) -> bool {
-        matches!(
-            self.as_str(),
-            "CREATE_FAILED" | "RELEASING" | "RECYCLE" | "RECYCLING"
-        )
-    }
-}
-
-impl fmt::Display for InstanceStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Page size used for DescribeInstancesStatus: one page holds a whole batch of ids.
+const STATUS_PAGE_SIZE: usize = MAX_IDS_PER_CALL;
 
 /// One row of DescribeInstancesStatus.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusEntry {
+pub(crate) struct StatusEntry {
     /// The instance.
-    pub instance_id: String,
+    pub(crate) instance_id: String,
     /// Its status.
-    pub status: InstanceStatus,
+    pub(crate) status: InstanceStatus,
 }
 
 #[derive(Serialize)]
@@ -162,13 +101,13 @@ fn json_body<T: Serialize>(action: &'static str, body: &T) -> Result<Bytes, ApiE
 impl Client {
     /// ResetInstancesPassword: sets the login password of up to 100 instances. Returns the
     /// request id. The API answers before the work is done (the instances restart afterwards).
-    pub async fn reset_instances_password(
+    pub(crate) async fn reset_instances_password(
         &self,
         ids: &[String],
         password: &Secret,
         ctx: &Context,
     ) -> Result<String, ApiError> {
-        const ACTION: &str = "ResetInstancesPassword";
+        const ACTION: &str = action::RESET_INSTANCES_PASSWORD;
         check_batch(ACTION, ids)?;
         // The body holds the password: build it in a buffer that is zeroized when the last
         // reference (including any retry's) is dropped. The capacity covers the worst-case
@@ -198,12 +137,12 @@ impl Client {
 
     /// DescribeInstancesStatus for up to 100 ids, following pages. Unknown ids are simply
     /// absent from the result.
-    pub async fn describe_instances_status(
+    pub(crate) async fn describe_instances_status(
         &self,
         ids: &[String],
         ctx: &Context,
     ) -> Result<Vec<StatusEntry>, ApiError> {
-        const ACTION: &str = "DescribeInstancesStatus";
+        const ACTION: &str = action::DESCRIBE_INSTANCES_STATUS;
         check_batch(ACTION, ids)?;
         let mut entries = Vec::with_capacity(ids.len());
         // Bounded: with at most 100 ids and 100 per page there is one page; the loop only
@@ -232,13 +171,13 @@ impl Client {
     }
 
     /// StopInstances. `force` false asks for a graceful shutdown.
-    pub async fn stop_instances(
+    pub(crate) async fn stop_instances(
         &self,
         ids: &[String],
         force: bool,
         ctx: &Context,
     ) -> Result<String, ApiError> {
-        const ACTION: &str = "StopInstances";
+        const ACTION: &str = action::STOP_INSTANCES;
         check_batch(ACTION, ids)?;
         let body = json_body(
             ACTION,
@@ -252,8 +191,12 @@ impl Client {
     }
 
     /// StartInstances.
-    pub async fn start_instances(&self, ids: &[String], ctx: &Context) -> Result<String, ApiError> {
-        const ACTION: &str = "StartInstances";
+    pub(crate) async fn start_instances(
+        &self,
+        ids: &[String],
+        ctx: &Context,
+    ) -> Result<String, ApiError> {
+        const ACTION: &str = action::START_INSTANCES;
         check_batch(ACTION, ids)?;
         let body = json_body(ACTION, &IdsBody { instance_ids: ids })?;
         let answer: Answer<Empty> = self.call(ACTION, body, ids.len(), ctx).await?;
@@ -264,20 +207,6 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statuses_parse_and_classify() {
-        assert_eq!(InstanceStatus::parse("RUNNING"), InstanceStatus::Running);
-        assert_eq!(InstanceStatus::parse("RECYCLE").as_str(), "RECYCLE");
-        for terminal in ["CREATE_FAILED", "RELEASING", "RECYCLE", "RECYCLING"] {
-            assert!(InstanceStatus::parse(terminal).is_terminal());
-        }
-        for live in [
-            "RUNNING", "STOPPED", "REBOOT", "BOOTING", "STOPPING", "PENDING",
-        ] {
-            assert!(!InstanceStatus::parse(live).is_terminal());
-        }
-    }
 
     #[test]
     fn batches_outside_the_limit_are_not_sent() {

@@ -1,0 +1,354 @@
+//! [`Client`]: sends signed calls to the VM service, decodes the envelope, and retries
+//! transient failures within the concurrency limit. The one module that builds HTTP requests.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST, RETRY_AFTER};
+use http::HeaderMap;
+use serde::de::DeserializeOwned;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::time::Instant;
+use zenlayer_protocol::{header, API_VERSION, CONTENT_TYPE_JSON, SERVICE, SIGNATURE_METHOD};
+
+use crate::context::Context;
+use crate::endpoint::Endpoint;
+use crate::envelope::{self, AnswerMeta, Decoded};
+use crate::error::{parse_retry_after, ApiError, ErrorKind};
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+use crate::signer::{self, SigningInput};
+use crate::transport::{HttpTransport, Transport, TransportSetupError};
+
+/// Access key credentials.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// The access key id (not secret; it names the key).
+    pub access_key_id: String,
+    /// The access key password: the HMAC key.
+    pub access_key_password: Secret,
+}
+
+/// Everything the client needs.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Where to send calls.
+    pub endpoint: Endpoint,
+    /// Who signs them.
+    pub credentials: Credentials,
+    /// The longest one HTTP exchange may take.
+    pub request_timeout: Duration,
+    /// How transient failures are retried.
+    pub retry: RetryPolicy,
+    /// At most this many calls are in flight at once, across all operations of this client.
+    pub max_concurrency: usize,
+}
+
+/// A successful call: the decoded response and its request id.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer<T> {
+    /// The request id the API gave.
+    pub(crate) request_id: String,
+    /// The action's response fields.
+    pub(crate) value: T,
+}
+
+/// The Zenlayer VM API client. Cheap to share behind an `Arc`.
+pub struct Client {
+    transport: Arc<dyn Transport>,
+    config: ClientConfig,
+    permits: Semaphore,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.config.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One failed attempt, with what the retry loop needs to know.
+struct AttemptFailure {
+    kind: ErrorKind,
+    retry_after: Option<Duration>,
+}
+
+impl From<ErrorKind> for AttemptFailure {
+    fn from(kind: ErrorKind) -> Self {
+        AttemptFailure {
+            kind,
+            retry_after: None,
+        }
+    }
+}
+
+impl Client {
+    /// A client over HTTPS. Fails only if the TLS stack cannot be set up.
+    pub fn new(config: ClientConfig) -> Result<Self, TransportSetupError> {
+        let transport = HttpTransport::new(config.request_timeout.min(Duration::from_secs(10)))?;
+        Ok(Self::with_transport(config, Arc::new(transport)))
+    }
+
+    /// A client over any transport (tests answer in-process).
+    pub fn with_transport(config: ClientConfig, transport: Arc<dyn Transport>) -> Self {
+        let permits = Semaphore::new(config.max_concurrency.max(1));
+        Client {
+            transport,
+            config,
+            permits,
+        }
+    }
+
+    /// The endpoint calls go to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.config.endpoint
+    }
+
+    /// Calls `action` with the JSON `body`, retrying transient failures within the policy and
+    /// the context's deadline. `instance_count` is only for the logs.
+    ///
+    /// Retrying is safe for every action this client sends, even when a failed attempt may have
+    /// reached the API: the describe actions only read; ResetInstancesPassword sent again sets
+    /// the same password on the same instances, so the result is the same (at worst the
+    /// instance restarts once more, or the API refuses because it is still restarting, which
+    /// the fleet layer narrows down and waits out); StopInstances and StartInstances sent again
+    /// ask for the state already asked for.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        action: &'static str,
+        body: Bytes,
+        instance_count: usize,
+        ctx: &Context,
+    ) -> Result<Answer<T>, ApiError> {
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let failure = match self
+                .attempt(action, &body, instance_count, attempt, ctx)
+                .await
+            {
+                Ok(decoded) => return typed(action, decoded, attempt),
+                Err(f) => f,
+            };
+            let error = ApiError {
+                action,
+                kind: failure.kind,
+                attempts: attempt,
+            };
+            if !error.is_transient() || attempt > self.config.retry.max_retries {
+                return Err(error);
+            }
+            let delay = self.config.retry.delay(attempt, failure.retry_after);
+            if delay >= ctx.remaining() {
+                // Waiting would overrun the operation's deadline: report the last failure.
+                return Err(error);
+            }
+            tracing::info!(
+                action,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                error = %error,
+                "transient failure; retrying"
+            );
+            if ctx.sleep(delay).await.is_err() {
+                return Err(error);
+            }
+        }
+    }
+
+    /// One signed HTTP exchange, within the concurrency limit and the context.
+    async fn attempt(
+        &self,
+        action: &'static str,
+        body: &Bytes,
+        instance_count: usize,
+        attempt: u32,
+        ctx: &Context,
+    ) -> Result<Decoded, AttemptFailure> {
+        if ctx.cancelled() {
+            return Err(ErrorKind::Cancelled.into());
+        }
+        // Waiting for a slot is what keeps a large apply within the API's rate limit.
+        let _permit = self.permit(ctx).await?;
+        let timeout = self.config.request_timeout.min(ctx.remaining());
+        if timeout.is_zero() {
+            return Err(ErrorKind::DeadlineExceeded.into());
+        }
+        let started = Instant::now();
+        let outcome = self
+            .exchange(self.signed_request(action, body), timeout)
+            .await
+            .map_err(AttemptFailure::from)
+            .and_then(interpret);
+        log_attempt(action, instance_count, attempt, started, &outcome);
+        outcome.map(|(_, decoded)| decoded)
+    }
+
+    /// A slot among `max_concurrency`, unless the context ends first.
+    async fn permit(&self, ctx: &Context) -> Result<SemaphorePermit<'_>, AttemptFailure> {
+        tokio::select! {
+            p = self.permits.acquire() => p.map_err(|_| ErrorKind::Cancelled.into()),
+            _ = ctx.cancel.cancelled() => Err(ErrorKind::Cancelled.into()),
+            _ = tokio::time::sleep_until(ctx.deadline) => Err(ErrorKind::DeadlineExceeded.into()),
+        }
+    }
+
+    /// The request for `action`, signed now.
+    fn signed_request(&self, action: &'static str, body: &Bytes) -> http::Request<Bytes> {
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let endpoint = &self.config.endpoint;
+        let credentials = &self.config.credentials;
+        let signature = signer::signature(
+            credentials.access_key_password.expose(),
+            &SigningInput {
+                content_type: CONTENT_TYPE_JSON,
+                host: endpoint.host(),
+                timestamp,
+                body,
+            },
+        );
+        let headers = [
+            (CONTENT_TYPE.as_str(), CONTENT_TYPE_JSON.to_string()),
+            (HOST.as_str(), endpoint.host().to_string()),
+            (header::ACTION, action.to_string()),
+            (header::VERSION, API_VERSION.to_string()),
+            (header::SERVICE, SERVICE.to_string()),
+            (header::TIMESTAMP, timestamp.to_string()),
+            (header::SIGNATURE_METHOD, SIGNATURE_METHOD.to_string()),
+            (
+                header::REQUEST_CLIENT,
+                concat!("terraform-provider-zenlayer ", env!("CARGO_PKG_VERSION")).to_string(),
+            ),
+            (
+                AUTHORIZATION.as_str(),
+                signer::authorization(&credentials.access_key_id, &signature),
+            ),
+        ];
+        let mut builder = http::Request::post(endpoint.service_url().as_str());
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        // Every name and value above is a valid header; building cannot fail.
+        builder.body(body.clone()).unwrap_or_default()
+    }
+
+    /// Sends `request`, giving up after `timeout`.
+    async fn exchange(
+        &self,
+        request: http::Request<Bytes>,
+        timeout: Duration,
+    ) -> Result<http::Response<Bytes>, ErrorKind> {
+        match tokio::time::timeout(timeout, self.transport.send(request)).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(e)) => Err(ErrorKind::Transport {
+                timed_out: false,
+                detail: e.to_string(),
+            }),
+            Err(_) => Err(ErrorKind::Transport {
+                timed_out: true,
+                detail: format!(
+                    "no complete answer within {}",
+                    humantime::format_duration(timeout)
+                ),
+            }),
+        }
+    }
+}
+
+/// Decodes an answer's envelope (returned with the HTTP status); a failure carries the
+/// server's `Retry-After`, if any.
+fn interpret(response: http::Response<Bytes>) -> Result<(u16, Decoded), AttemptFailure> {
+    let headers = response.headers();
+    let status = response.status().as_u16();
+    let meta = AnswerMeta {
+        status,
+        content_type: header_str(headers, CONTENT_TYPE.as_str()),
+        firewall_challenge: header_str(headers, header::FIREWALL_MITIGATED)
+            .is_some_and(|v| v.eq_ignore_ascii_case("challenge")),
+    };
+    match envelope::decode(meta, response.body()) {
+        Ok(decoded) => Ok((status, decoded)),
+        Err(kind) => Err(AttemptFailure {
+            kind,
+            retry_after: header_str(headers, RETRY_AFTER.as_str())
+                .and_then(|v| parse_retry_after(v, SystemTime::now())),
+        }),
+    }
+}
+
+/// The action's fields of a decoded answer, typed.
+fn typed<T: DeserializeOwned>(
+    action: &'static str,
+    decoded: Decoded,
+    attempts: u32,
+) -> Result<Answer<T>, ApiError> {
+    match serde_json::from_value::<T>(decoded.response) {
+        Ok(value) => Ok(Answer {
+            request_id: decoded.request_id,
+            value,
+        }),
+        Err(e) => Err(ApiError {
+            action,
+            kind: ErrorKind::BadResponse {
+                status: 200,
+                request_id: Some(decoded.request_id),
+                detail: format!("the response fields are not as documented: {e}"),
+            },
+            attempts,
+        }),
+    }
+}
+
+/// One DEBUG line per attempt: what was called, for how many instances, and what came back.
+fn log_attempt(
+    action: &'static str,
+    instances: usize,
+    attempt: u32,
+    started: Instant,
+    outcome: &Result<(u16, Decoded), AttemptFailure>,
+) {
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match outcome {
+        Ok((status, d)) => tracing::debug!(
+            action,
+            instances,
+            attempt,
+            status,
+            request_id = %d.request_id,
+            elapsed_ms,
+            "API call"
+        ),
+        Err(f) => {
+            let error = ApiError::new(action, f.kind.clone());
+            match error.status() {
+                Some(status) => tracing::debug!(
+                    action,
+                    instances,
+                    attempt,
+                    status,
+                    request_id = error.request_id().unwrap_or("-"),
+                    elapsed_ms,
+                    outcome = "error",
+                    "API call"
+                ),
+                None => tracing::debug!(
+                    action,
+                    instances,
+                    attempt,
+                    elapsed_ms,
+                    outcome = "no answer",
+                    "API call"
+                ),
+            }
+        }
+    }
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}

@@ -1,0 +1,123 @@
+//! The `zenlayer-sim` command: runs the simulator on loopback, prints its base URL as the first
+//! line on stdout, then serves until interrupted.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Parser;
+use zenlayer_protocol::PowerRule;
+
+use crate::world::{power_rule, Settings};
+use crate::{bind_loopback, Sim, SimCredentials};
+
+/// A local stand-in for the Zenlayer VM API (ResetInstancesPassword, DescribeInstancesStatus,
+/// DescribeInstances, StopInstances, StartInstances), with an inspection interface under /_sim/.
+#[derive(Parser, Debug)]
+#[command(name = "zenlayer-sim", version)]
+struct Args {
+    /// Address to listen on (loopback only); port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Access key id the simulator accepts.
+    #[arg(
+        long,
+        env = "ZENLAYER_SIM_ACCESS_KEY_ID",
+        default_value = "sim-access-key"
+    )]
+    access_key_id: String,
+    /// Access key password the simulator accepts (prefer the environment variable).
+    #[arg(
+        long,
+        env = "ZENLAYER_SIM_ACCESS_KEY_PASSWORD",
+        default_value = "sim-access-key-password",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    access_key_password: String,
+    /// Number of RUNNING instances to create, named PREFIX00001, PREFIX00002, ...
+    #[arg(long, default_value_t = 3)]
+    instances: usize,
+    /// Prefix of the created instance ids.
+    #[arg(long, default_value = "ins-")]
+    prefix: String,
+    /// Which power state ResetInstancesPassword requires: running or stopped.
+    #[arg(long, value_parser = power_rule::parse, default_value = "running")]
+    power_rule: PowerRule,
+    /// How long REBOOT lasts after a reset (e.g. 2s, 300ms, 0s).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
+    reboot_delay: Duration,
+    /// How long BOOTING lasts after StartInstances.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
+    boot_delay: Duration,
+    /// How long STOPPING lasts after StopInstances.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
+    stop_delay: Duration,
+    /// Latency added to every API call.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    latency: Duration,
+    /// Worker threads of the server's runtime.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+}
+
+/// Runs the command with the process's arguments.
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zenlayer-sim: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    let listener = bind_loopback(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr().context("no local address")?;
+    let sim = Sim::new(
+        SimCredentials {
+            access_key_id: args.access_key_id.clone(),
+            access_key_password: args.access_key_password,
+        },
+        Settings {
+            power_rule: args.power_rule,
+            reboot_delay: args.reboot_delay,
+            boot_delay: args.boot_delay,
+            stop_delay: args.stop_delay,
+            latency: args.latency,
+        },
+    );
+    {
+        let mut world = sim.lock();
+        for n in 1..=args.instances {
+            world.upsert(&format!("{}{n:05}", args.prefix), "RUNNING", true);
+        }
+    }
+    // The first line on stdout is the base URL; tools read it to find the port.
+    println!("http://{addr}");
+    eprintln!(
+        "zenlayer-sim: {} instances, power rule {}, access key id {}; inspection at http://{addr}/_sim/instances",
+        args.instances,
+        power_rule::name(args.power_rule),
+        args.access_key_id
+    );
+    tokio::select! {
+        r = sim.serve(listener) => r.context("serving failed")?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
