@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::status::describe_all;
+use super::status::{describe_all, Statuses};
 use super::Fleet;
 use crate::{ApiError, Context, InstanceStatus, Interrupted};
 
@@ -78,6 +78,96 @@ pub struct WaitOutcome {
     pub polls: u32,
 }
 
+/// One instance still being waited for.
+struct Track {
+    last: Option<InstanceStatus>,
+    left_stopped: bool,
+}
+
+/// The instances still waited for, and how each ended so far.
+struct Tracker {
+    spec: WaitSpec,
+    started: Instant,
+    remaining: BTreeMap<String, Track>,
+    out: WaitOutcome,
+}
+
+impl Tracker {
+    fn new(ids: &[String], spec: WaitSpec) -> Self {
+        let remaining = ids
+            .iter()
+            .map(|id| {
+                let track = Track {
+                    last: None,
+                    left_stopped: false,
+                };
+                (id.clone(), track)
+            })
+            .collect();
+        Tracker {
+            spec,
+            started: Instant::now(),
+            remaining,
+            out: WaitOutcome::default(),
+        }
+    }
+
+    fn ids(&self) -> Vec<String> {
+        self.remaining.keys().cloned().collect()
+    }
+
+    /// Takes one round of statuses: instances that reached the target, turned terminal or
+    /// missing, or stayed STOPPED too long are settled; the others keep being waited for.
+    fn observe(&mut self, statuses: &Statuses) {
+        self.out.polls += 1;
+        for id in self.ids() {
+            let Some(status) = statuses.get(&id) else {
+                self.remaining.remove(&id);
+                self.out.missing.insert(id);
+                continue;
+            };
+            let Some(track) = self.remaining.get_mut(&id) else {
+                continue;
+            };
+            track.left_stopped |= *status != InstanceStatus::Stopped;
+            track.last = Some(status.clone());
+            let stayed_stopped = *status == InstanceStatus::Stopped
+                && !track.left_stopped
+                && self
+                    .spec
+                    .give_up_if_stopped_after
+                    .is_some_and(|g| self.started.elapsed() >= g);
+            if self.spec.target.reached(status) {
+                self.remaining.remove(&id);
+                self.out.reached.insert(id, status.clone());
+            } else if status.is_terminal() {
+                self.remaining.remove(&id);
+                self.out.terminal.insert(id, status.clone());
+            } else if stayed_stopped {
+                self.remaining.remove(&id);
+                self.out.stayed_stopped.insert(id);
+            }
+        }
+    }
+
+    /// The outcome, with the instances still pending and their last status.
+    fn finish(mut self, ctx: &Context) -> WaitOutcome {
+        if self.out.interrupted.is_none()
+            && self.out.error.is_none()
+            && !self.remaining.is_empty()
+            && ctx.expired()
+        {
+            self.out.interrupted = Some(Interrupted::Deadline);
+        }
+        self.out.pending = self
+            .remaining
+            .into_iter()
+            .map(|(id, t)| (id, t.last))
+            .collect();
+        self.out
+    }
+}
+
 impl Fleet {
     /// Polls `ids` until each reaches `spec.target`, turns out terminal or missing, or the wait
     /// ends (deadline, `spec.until`, stop request, or a failed status call).
@@ -87,96 +177,46 @@ impl Fleet {
         spec: WaitSpec,
         ctx: &Context,
     ) -> WaitOutcome {
-        struct Track {
-            last: Option<InstanceStatus>,
-            left_stopped: bool,
-        }
-        let mut out = WaitOutcome::default();
-        let mut remaining: BTreeMap<String, Track> = ids
-            .iter()
-            .map(|id| {
-                (
-                    id.clone(),
-                    Track {
-                        last: None,
-                        left_stopped: false,
-                    },
-                )
-            })
-            .collect();
-        let started = Instant::now();
+        let mut tracker = Tracker::new(ids, spec);
         let end = spec.until.map_or(ctx.deadline, |u| u.min(ctx.deadline));
         let mut interval = self.settings.poll_interval;
         let mut delay = spec.first_delay;
-
-        while !remaining.is_empty() {
-            if !delay.is_zero() {
-                let wake = (Instant::now() + delay).min(end);
-                tokio::select! {
-                    _ = ctx.cancel.cancelled() => {
-                        out.interrupted = Some(Interrupted::Cancelled);
-                        break;
-                    }
-                    _ = tokio::time::sleep_until(wake) => {}
-                }
-                if ctx.expired() {
-                    out.interrupted = Some(Interrupted::Deadline);
+        while !tracker.remaining.is_empty() {
+            if let Err(why) = pause(delay, end, ctx).await {
+                tracker.out.interrupted = Some(why);
+                break;
+            }
+            let keys = tracker.ids();
+            match describe_all(&self.client, &keys, self.settings.batch_size, ctx).await {
+                Ok(statuses) => tracker.observe(&statuses),
+                Err(e) => {
+                    tracker.out.error = Some(e);
                     break;
                 }
             }
-            let keys: Vec<String> = remaining.keys().cloned().collect();
-            let statuses =
-                match describe_all(&self.client, &keys, self.settings.batch_size, ctx).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        out.error = Some(e);
-                        break;
-                    }
-                };
-            out.polls += 1;
-            for id in keys {
-                let Some(track) = remaining.get_mut(&id) else {
-                    continue;
-                };
-                let Some(status) = statuses.get(&id) else {
-                    remaining.remove(&id);
-                    out.missing.insert(id);
-                    continue;
-                };
-                if *status != InstanceStatus::Stopped {
-                    track.left_stopped = true;
-                }
-                track.last = Some(status.clone());
-                if spec.target.reached(status) {
-                    remaining.remove(&id);
-                    out.reached.insert(id, status.clone());
-                } else if status.is_terminal() {
-                    remaining.remove(&id);
-                    out.terminal.insert(id, status.clone());
-                } else if *status == InstanceStatus::Stopped
-                    && !track.left_stopped
-                    && spec
-                        .give_up_if_stopped_after
-                        .is_some_and(|g| started.elapsed() >= g)
-                {
-                    remaining.remove(&id);
-                    out.stayed_stopped.insert(id);
-                }
-            }
-            if remaining.is_empty() || Instant::now() >= end {
+            if tracker.remaining.is_empty() || Instant::now() >= end {
                 break;
             }
             delay = interval;
             interval = interval.mul_f64(1.5).min(self.settings.max_poll_interval);
         }
-        if out.interrupted.is_none()
-            && out.error.is_none()
-            && !remaining.is_empty()
-            && ctx.expired()
-        {
-            out.interrupted = Some(Interrupted::Deadline);
-        }
-        out.pending = remaining.into_iter().map(|(id, t)| (id, t.last)).collect();
-        out
+        tracker.finish(ctx)
     }
+}
+
+/// Waits `delay` (cut at `end`) before the next poll; fails on a stop request, or when the
+/// context's deadline has passed.
+async fn pause(delay: Duration, end: Instant, ctx: &Context) -> Result<(), Interrupted> {
+    if delay.is_zero() {
+        return Ok(());
+    }
+    let wake = (Instant::now() + delay).min(end);
+    tokio::select! {
+        _ = ctx.cancel.cancelled() => return Err(Interrupted::Cancelled),
+        _ = tokio::time::sleep_until(wake) => {}
+    }
+    if ctx.expired() {
+        return Err(Interrupted::Deadline);
+    }
+    Ok(())
 }

@@ -1,0 +1,172 @@
+//! One batch's reset, narrowing down refusals that are about power state.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::{wait_failures, Cause, Failure, ResetReport, ResetRequest, Stage};
+use crate::fleet::wait::{WaitSpec, WaitTarget};
+use crate::fleet::Fleet;
+use crate::{ApiError, Context, InstanceStatus, PowerRule};
+
+/// How many times one batch's reset is sent after refusals are narrowed down.
+const RESET_ROUNDS: u32 = 3;
+
+/// What one batch's reset did; merged into the operation's report.
+#[derive(Default)]
+pub(super) struct BatchOutcome {
+    report: ResetReport,
+}
+
+impl BatchOutcome {
+    /// Adds this batch's results to `report`.
+    pub(super) fn merge_into(self, report: &mut ResetReport) {
+        let part = self.report;
+        report.reset.extend(part.reset);
+        report.request_ids.extend(part.request_ids);
+        report.failures.extend(part.failures);
+        report.started.extend(part.started);
+        if part.rule_seen.is_some() {
+            report.rule_seen = part.rule_seen;
+        }
+    }
+}
+
+/// Where a refused batch stands after one status read.
+struct Narrowed {
+    /// Instances in the status the rule wants: to be sent again.
+    ready: Vec<String>,
+    /// Instances in another (settled) status.
+    blocked: BTreeMap<String, InstanceStatus>,
+    /// Whether anything moved since the refusal (a transition finished): if not, sending the
+    /// same instances again cannot help.
+    moved: bool,
+}
+
+impl Fleet {
+    /// Resets one batch. A power-state refusal is narrowed down and the batch sent again, at
+    /// most [`RESET_ROUNDS`] times in all; any other refusal fails the batch.
+    pub(super) async fn reset_batch(
+        &self,
+        ids: &[String],
+        req: ResetRequest<'_>,
+        ctx: &Context,
+    ) -> BatchOutcome {
+        let mut out = BatchOutcome::default();
+        let report = &mut out.report;
+        let mut pending: Vec<String> = ids.to_vec();
+        for round in 1..=RESET_ROUNDS {
+            // Retrying a reset is safe: the same password sent again leaves the same result.
+            let refusal = match self
+                .client
+                .reset_instances_password(&pending, req.password, ctx)
+                .await
+            {
+                Ok(request_id) => {
+                    report.reset.extend(pending);
+                    report.request_ids.push(request_id);
+                    break;
+                }
+                Err(e) => e,
+            };
+            let rule = match refusal.code().and_then(PowerRule::from_refusal) {
+                Some(rule) if round < RESET_ROUNDS => rule,
+                found => {
+                    report.rule_seen = found.or(report.rule_seen);
+                    report
+                        .failures
+                        .push(Failure::api(Stage::Reset, &pending, refusal));
+                    break;
+                }
+            };
+            report.rule_seen = Some(rule);
+            let narrowed = self.narrow(&pending, rule, ctx, report).await;
+            let mut next = narrowed.ready;
+            let mut moved = narrowed.moved;
+            if !narrowed.blocked.is_empty() {
+                if rule == PowerRule::Running && req.shutdown_before_reset {
+                    // The account wants RUNNING instances: start them and reset them running;
+                    // they are stopped again afterwards if they were stopped before.
+                    next.extend(self.start_for_reset(narrowed.blocked, ctx, report).await);
+                    moved = true;
+                } else {
+                    report
+                        .failures
+                        .push(power_refusal(narrowed.blocked, rule, refusal.clone()));
+                }
+            }
+            next.sort();
+            if next.is_empty() {
+                break;
+            }
+            if next == pending && !moved {
+                // Every instance is already as the API asks, yet it refused: narrowing down
+                // cannot help, so report the refusal as it is.
+                report
+                    .failures
+                    .push(Failure::api(Stage::Reset, &pending, refusal));
+                break;
+            }
+            pending = next;
+        }
+        out
+    }
+
+    /// Reads the refused instances' status, letting transitions finish, and sorts them by the
+    /// rule's wanted status.
+    async fn narrow(
+        &self,
+        pending: &[String],
+        rule: PowerRule,
+        ctx: &Context,
+        report: &mut ResetReport,
+    ) -> Narrowed {
+        let seen = self
+            .wait_for(
+                pending,
+                WaitSpec::new(WaitTarget::Settled, Duration::ZERO),
+                ctx,
+            )
+            .await;
+        report.failures.extend(wait_failures(Stage::Reset, &seen));
+        let wanted = rule.required_status();
+        let (ready, blocked): (BTreeMap<_, _>, BTreeMap<_, _>) =
+            seen.reached.into_iter().partition(|(_, s)| *s == wanted);
+        Narrowed {
+            ready: ready.into_keys().collect(),
+            blocked,
+            moved: seen.polls > 1,
+        }
+    }
+
+    /// Starts `blocked` instances and waits for RUNNING; returns those that got there.
+    async fn start_for_reset(
+        &self,
+        blocked: BTreeMap<String, InstanceStatus>,
+        ctx: &Context,
+        report: &mut ResetReport,
+    ) -> Vec<String> {
+        let ids: Vec<String> = blocked.into_keys().collect();
+        let started = self.start_all(&ids, ctx, report).await;
+        report.started.extend(started.iter().cloned());
+        let spec = WaitSpec::new(WaitTarget::Running, self.settings.poll_interval);
+        let up = self.wait_for(&started, spec, ctx).await;
+        report.failures.extend(wait_failures(Stage::Start, &up));
+        up.reached.into_keys().collect()
+    }
+}
+
+/// The failure of instances the API will not reset in the status they are in.
+fn power_refusal(
+    blocked: BTreeMap<String, InstanceStatus>,
+    rule: PowerRule,
+    refusal: ApiError,
+) -> Failure {
+    Failure {
+        stage: Stage::Reset,
+        instances: blocked.into_iter().map(|(id, s)| (id, Some(s))).collect(),
+        cause: match rule {
+            PowerRule::Running => Cause::NeedsRunning(refusal),
+            PowerRule::Stopped => Cause::NeedsStopped(refusal),
+        },
+    }
+}

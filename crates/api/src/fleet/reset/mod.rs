@@ -1,0 +1,202 @@
+//! The password reset over a set of instances, with its power-state handling.
+//!
+//! The API's reference disagrees with itself about the power state a reset needs: one part says
+//! instances must be stopped (and restart by themselves afterwards), another that only RUNNING
+//! instances are accepted. This module copes with both, in three phases:
+//!
+//! 1. [`power`]: with `shutdown_before_reset`, RUNNING instances are stopped gracefully and
+//!    waited for; instances already STOPPED are remembered.
+//! 2. [`batch`]: the resets, batch by batch. A refusal is narrowed down with one status read:
+//!    instances in a transition are waited for and retried, the others are reported with their
+//!    status and the rule the API applied (or, with `shutdown_before_reset` under the running
+//!    rule, started and reset running).
+//! 3. [`power`] again: every instance is brought back to the power state it had. Those the
+//!    platform does not restart within the grace period are started; instances that were
+//!    STOPPED before are stopped again if the platform started them; then the wait for RUNNING.
+//!
+//! The report says exactly which instances were reset; failures never hide other batches'
+//! successes.
+
+mod batch;
+mod power;
+
+use std::collections::BTreeSet;
+
+use futures::future::join_all;
+
+use super::wait::WaitOutcome;
+use super::Fleet;
+use crate::secret::Secret;
+use crate::{ApiError, Context, ErrorKind, InstanceStatus, Interrupted, PowerRule};
+
+/// What to reset, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct ResetRequest<'a> {
+    /// The instances, without duplicates.
+    pub instance_ids: &'a [String],
+    /// The new password.
+    pub password: &'a Secret,
+    /// Stop RUNNING instances first (gracefully) and bring them back afterwards.
+    pub shutdown_before_reset: bool,
+    /// Wait until the instances are RUNNING again.
+    pub wait_for_running: bool,
+}
+
+/// The step of the operation a failure happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading the instances' status before stopping them.
+    Inspect,
+    /// StopInstances before the reset.
+    Stop,
+    /// Waiting for STOPPED before the reset.
+    WaitStopped,
+    /// ResetInstancesPassword.
+    Reset,
+    /// StartInstances for instances the platform did not restart.
+    Start,
+    /// Waiting for RUNNING after the reset.
+    WaitRunning,
+    /// Stopping again instances that were STOPPED before the operation.
+    Restore,
+}
+
+/// Why a set of instances failed.
+#[derive(Debug, Clone)]
+pub enum Cause {
+    /// An API call failed.
+    Api(ApiError),
+    /// The API resets only STOPPED instances, and these were not stopped.
+    NeedsStopped(ApiError),
+    /// The API resets only RUNNING instances, and these were not running.
+    NeedsRunning(ApiError),
+    /// The instances are in a status they do not come back from.
+    Terminal,
+    /// The instances no longer exist.
+    NotFound,
+    /// The operation's timeout passed while waiting for them.
+    TimedOut,
+    /// Terraform asked the provider to stop.
+    Cancelled,
+}
+
+/// Instances that could not be taken through a step, with their last known status.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The step.
+    pub stage: Stage,
+    /// The instances and their last known status.
+    pub instances: Vec<(String, Option<InstanceStatus>)>,
+    /// Why.
+    pub cause: Cause,
+}
+
+/// What a reset did.
+#[derive(Debug, Default, Clone)]
+pub struct ResetReport {
+    /// Instances whose reset the API accepted. Only these may be recorded as reset.
+    pub reset: BTreeSet<String>,
+    /// Request ids of the accepted ResetInstancesPassword calls, in batch order.
+    pub request_ids: Vec<String>,
+    /// Everything that went wrong.
+    pub failures: Vec<Failure>,
+    /// The power rule a refusal revealed, if any.
+    pub rule_seen: Option<PowerRule>,
+    /// Instances this operation stopped before the reset.
+    pub stopped: BTreeSet<String>,
+    /// Instances this operation started (not restarted by the platform, or started so that
+    /// the API would accept the reset).
+    pub started: BTreeSet<String>,
+    /// Instances that were STOPPED before and were stopped again after the platform started them.
+    pub stopped_again: BTreeSet<String>,
+    /// Instances that stayed STOPPED after the reset and were not waited for (without
+    /// `shutdown_before_reset`, the provider does not start instances itself).
+    pub not_restarted: BTreeSet<String>,
+}
+
+impl Failure {
+    fn new(stage: Stage, ids: &[String], cause: Cause) -> Self {
+        Failure {
+            stage,
+            instances: ids.iter().map(|id| (id.clone(), None)).collect(),
+            cause,
+        }
+    }
+
+    /// The failure of an API call of `stage` for `ids`: cancellation and the deadline are
+    /// causes of their own.
+    fn api(stage: Stage, ids: &[String], error: ApiError) -> Self {
+        let cause = match error.kind {
+            ErrorKind::Cancelled => Cause::Cancelled,
+            ErrorKind::DeadlineExceeded => Cause::TimedOut,
+            _ => Cause::Api(error),
+        };
+        Failure::new(stage, ids, cause)
+    }
+}
+
+/// The failures of the instances a wait did not bring to its target.
+fn wait_failures(stage: Stage, outcome: &WaitOutcome) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    if !outcome.terminal.is_empty() {
+        failures.push(Failure {
+            stage,
+            instances: with_status(outcome.terminal.iter()),
+            cause: Cause::Terminal,
+        });
+    }
+    if !outcome.missing.is_empty() {
+        let missing: Vec<String> = outcome.missing.iter().cloned().collect();
+        failures.push(Failure::new(stage, &missing, Cause::NotFound));
+    }
+    if !outcome.pending.is_empty() {
+        let cause = match (&outcome.error, outcome.interrupted) {
+            (Some(e), _) => Cause::Api(e.clone()),
+            (None, Some(Interrupted::Cancelled)) => Cause::Cancelled,
+            (None, _) => Cause::TimedOut,
+        };
+        failures.push(Failure {
+            stage,
+            instances: outcome
+                .pending
+                .iter()
+                .map(|(id, s)| (id.clone(), s.clone()))
+                .collect(),
+            cause,
+        });
+    }
+    failures
+}
+
+fn with_status<'a>(
+    entries: impl Iterator<Item = (&'a String, &'a InstanceStatus)>,
+) -> Vec<(String, Option<InstanceStatus>)> {
+    entries
+        .map(|(id, s)| (id.clone(), Some(s.clone())))
+        .collect()
+}
+
+impl Fleet {
+    /// Resets the password of `req.instance_ids`, handling power state as described in the
+    /// module documentation, within `ctx`.
+    pub async fn reset_passwords(&self, req: ResetRequest<'_>, ctx: &Context) -> ResetReport {
+        let mut report = ResetReport::default();
+        let prepared = if req.shutdown_before_reset {
+            self.power_down(req.instance_ids, ctx, &mut report).await
+        } else {
+            power::Prepared::as_they_are(req.instance_ids)
+        };
+        let batches = self
+            .batches(&prepared.candidates)
+            .map(|batch| self.reset_batch(batch, req, ctx));
+        for outcome in join_all(batches).await {
+            outcome.merge_into(&mut report);
+        }
+        self.bring_back(req, &prepared.was_stopped, ctx, &mut report)
+            .await;
+        report
+    }
+}
+
+#[cfg(test)]
+mod tests;

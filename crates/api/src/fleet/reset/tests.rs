@@ -1,0 +1,408 @@
+//! The power-state matrix, against the simulator in-process on tokio's paused clock: both of the
+//! API's rules, with and without `shutdown_before_reset`, with instances stopped before, in a
+//! transition, in a terminal status, and a batch refused outright. Each test checks the report
+//! and what reached the simulator.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+use zenlayer_protocol::{action, code, PowerRule};
+use zenlayer_sim::faults::FaultRule;
+use zenlayer_sim::world::Settings;
+use zenlayer_sim::Sim;
+
+use super::{Cause, ResetReport, ResetRequest, Stage};
+use crate::fleet::FleetSettings;
+use crate::testing::{self, calls, calls_of, ids};
+use crate::{Context, Secret};
+
+const PASSWORD: &str = "Good1!pass";
+
+fn fleet_settings() -> FleetSettings {
+    FleetSettings {
+        poll_interval: Duration::from_secs(1),
+        max_poll_interval: Duration::from_secs(5),
+        restart_grace: Duration::from_secs(30),
+        ..FleetSettings::default()
+    }
+}
+
+fn sim(n: usize, rule: PowerRule) -> Sim {
+    testing::sim(
+        n,
+        Settings {
+            power_rule: rule,
+            ..Settings::default()
+        },
+    )
+}
+
+/// Resets `targets` on `sim` within `timeout`, optionally stopping them first.
+async fn reset_within(sim: &Sim, targets: &[String], shutdown: bool, ctx: &Context) -> ResetReport {
+    let fleet = testing::fleet(sim, fleet_settings());
+    let password = Secret::new(PASSWORD.into());
+    let request = ResetRequest {
+        instance_ids: targets,
+        password: &password,
+        shutdown_before_reset: shutdown,
+        wait_for_running: true,
+    };
+    fleet.reset_passwords(request, ctx).await
+}
+
+async fn reset(sim: &Sim, targets: &[String], shutdown: bool) -> ResetReport {
+    let ctx = Context::with_timeout(Duration::from_secs(1200), CancellationToken::new());
+    reset_within(sim, targets, shutdown, &ctx).await
+}
+
+fn status(sim: &Sim, id: &str) -> String {
+    let mut world = sim.lock();
+    world.advance();
+    world.status(id).expect("instance exists").to_string()
+}
+
+fn has_password(sim: &Sim, id: &str) -> bool {
+    sim.lock()
+        .password_matches(id, PASSWORD)
+        .expect("instance exists")
+}
+
+fn set_status(sim: &Sim, id: &str, status: &str, auto_restart: bool) {
+    assert!(sim.lock().modify(id, Some(status), Some(auto_restart)));
+}
+
+/// `Action(n) -> CODE` for each call, for assertions on the sequence.
+fn writes(sim: &Sim) -> Vec<String> {
+    calls(sim)
+        .iter()
+        .filter(|c| c.action != action::DESCRIBE_INSTANCES_STATUS)
+        .map(|c| match &c.code {
+            Some(code) => format!("{}({}) -> {code}", c.action, c.instance_ids.len()),
+            None => format!("{}({})", c.action, c.instance_ids.len()),
+        })
+        .collect()
+}
+
+fn reset_set(report: &ResetReport) -> Vec<String> {
+    report.reset.iter().cloned().collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn running_rule_resets_running_instances_in_place() {
+    let sim = sim(2, PowerRule::Running);
+    let report = reset(&sim, &ids(2), false).await;
+    assert_eq!(writes(&sim), vec!["ResetInstancesPassword(2)"]);
+    assert_eq!(reset_set(&report), ids(2));
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    for id in ids(2) {
+        assert!(has_password(&sim, &id));
+        assert_eq!(status(&sim, &id), "RUNNING", "waited for");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn running_rule_narrows_a_refusal_to_the_stopped_instance() {
+    let sim = sim(3, PowerRule::Running);
+    set_status(&sim, "i2", "STOPPED", false);
+    let report = reset(&sim, &ids(3), false).await;
+    assert_eq!(
+        writes(&sim),
+        vec![
+            "ResetInstancesPassword(3) -> OPERATION_DENIED_INSTANCE_NOT_RUNNING",
+            "ResetInstancesPassword(2)"
+        ]
+    );
+    assert_eq!(reset_set(&report), vec!["i1", "i3"]);
+    assert_eq!(report.rule_seen, Some(PowerRule::Running));
+    let [failure] = report.failures.as_slice() else {
+        panic!("one failure: {:?}", report.failures)
+    };
+    assert!(matches!(failure.cause, Cause::NeedsRunning(_)));
+    assert_eq!(
+        failure.instances,
+        vec![("i2".into(), Some(crate::InstanceStatus::Stopped))]
+    );
+    assert!(!has_password(&sim, "i2"));
+    assert_eq!(status(&sim, "i2"), "STOPPED", "never started unasked");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_transition_is_waited_out_and_the_batch_sent_again() {
+    let sim = sim(2, PowerRule::Running);
+    // i1 is rebooting (a reset of its own, two seconds long) when the operation starts.
+    sim.lock()
+        .reset(&["i1".to_string()], "Other1!pw")
+        .expect("running");
+    let report = reset(&sim, &ids(2), false).await;
+    assert_eq!(
+        writes(&sim),
+        vec![
+            "ResetInstancesPassword(2) -> OPERATION_DENIED_INSTANCE_NOT_RUNNING",
+            "ResetInstancesPassword(2)"
+        ]
+    );
+    assert_eq!(reset_set(&report), ids(2));
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert!(has_password(&sim, "i1"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_terminal_instance_fails_its_batch_outright() {
+    let sim = sim(2, PowerRule::Running);
+    set_status(&sim, "i2", "RELEASING", false);
+    let report = reset(&sim, &ids(2), false).await;
+    assert_eq!(
+        writes(&sim),
+        vec!["ResetInstancesPassword(2) -> OPERATION_DENIED_INSTANCE_RECYCLED"]
+    );
+    assert!(report.reset.is_empty());
+    let [failure] = report.failures.as_slice() else {
+        panic!("{:?}", report.failures)
+    };
+    assert!(
+        matches!(&failure.cause, Cause::Api(e) if e.code() == Some(code::OPERATION_DENIED_INSTANCE_RECYCLED))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn running_rule_with_shutdown_starts_them_again_and_resets_them_running() {
+    let sim = sim(2, PowerRule::Running);
+    let report = reset(&sim, &ids(2), true).await;
+    assert_eq!(
+        writes(&sim),
+        vec![
+            "StopInstances(2)",
+            "ResetInstancesPassword(2) -> OPERATION_DENIED_INSTANCE_NOT_RUNNING",
+            "StartInstances(2)",
+            "ResetInstancesPassword(2)"
+        ]
+    );
+    assert_eq!(calls_stop_force(&sim), Some(false), "graceful");
+    assert_eq!(reset_set(&report), ids(2));
+    assert_eq!(report.rule_seen, Some(PowerRule::Running));
+    assert_eq!(report.started.len(), 2);
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    for id in ids(2) {
+        assert_eq!(status(&sim, &id), "RUNNING");
+    }
+}
+
+/// `forceShutdown` of the first StopInstances call.
+fn calls_stop_force(sim: &Sim) -> Option<bool> {
+    calls(sim)
+        .iter()
+        .find(|c| c.action == action::STOP_INSTANCES)
+        .and_then(|c| c.force_shutdown)
+}
+
+#[tokio::test(start_paused = true)]
+async fn running_rule_with_shutdown_leaves_a_stopped_instance_stopped() {
+    let sim = sim(2, PowerRule::Running);
+    set_status(&sim, "i2", "STOPPED", true);
+    let report = reset(&sim, &ids(2), true).await;
+    assert_eq!(reset_set(&report), ids(2));
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert!(report.stopped_again.contains("i2"), "{report:?}");
+    assert_eq!(status(&sim, "i1"), "RUNNING");
+    assert_eq!(status(&sim, "i2"), "STOPPED", "as the user had it");
+    assert!(has_password(&sim, "i2"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopped_rule_without_shutdown_reports_every_running_instance() {
+    let sim = sim(2, PowerRule::Stopped);
+    let report = reset(&sim, &ids(2), false).await;
+    assert_eq!(
+        writes(&sim),
+        vec!["ResetInstancesPassword(2) -> OPERATION_DENIED_INSTANCE_NOT_STOPPED"]
+    );
+    assert!(report.reset.is_empty());
+    assert_eq!(report.rule_seen, Some(PowerRule::Stopped));
+    let [failure] = report.failures.as_slice() else {
+        panic!("{:?}", report.failures)
+    };
+    assert!(matches!(failure.cause, Cause::NeedsStopped(_)));
+    assert_eq!(failure.instances.len(), 2);
+    assert_eq!(calls_of(&sim, action::STOP_INSTANCES).len(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopped_rule_with_shutdown_stops_resets_and_lets_the_platform_restart() {
+    let sim = sim(3, PowerRule::Stopped);
+    let report = reset(&sim, &ids(3), true).await;
+    assert_eq!(
+        writes(&sim),
+        vec!["StopInstances(3)", "ResetInstancesPassword(3)"]
+    );
+    assert_eq!(calls_stop_force(&sim), Some(false), "graceful");
+    assert_eq!(reset_set(&report), ids(3));
+    assert_eq!(report.stopped.len(), 3);
+    assert!(report.started.is_empty());
+    for id in ids(3) {
+        assert_eq!(status(&sim, &id), "RUNNING");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopped_rule_with_shutdown_starts_what_the_platform_does_not() {
+    let sim = sim(2, PowerRule::Stopped);
+    assert!(sim.lock().modify("i2", None, Some(false)));
+    let report = reset(&sim, &ids(2), true).await;
+    assert_eq!(
+        calls_of(&sim, action::START_INSTANCES),
+        vec![vec!["i2".to_string()]]
+    );
+    assert_eq!(
+        report.started.iter().cloned().collect::<Vec<_>>(),
+        vec!["i2"]
+    );
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(status(&sim, "i2"), "RUNNING");
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopped_rule_with_shutdown_stops_again_what_was_stopped_before() {
+    let sim = sim(2, PowerRule::Stopped);
+    set_status(&sim, "i2", "STOPPED", true);
+    let report = reset(&sim, &ids(2), true).await;
+    assert_eq!(
+        calls_of(&sim, action::STOP_INSTANCES),
+        vec![vec!["i1".to_string()], vec!["i2".to_string()]],
+        "i1 before the reset; i2 after the platform restarted it"
+    );
+    assert!(report.stopped_again.contains("i2"));
+    assert_eq!(status(&sim, "i2"), "STOPPED");
+    assert_eq!(status(&sim, "i1"), "RUNNING");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_instance_left_stopped_without_shutdown_is_not_waited_for_past_the_grace() {
+    let sim = sim(2, PowerRule::Stopped);
+    for id in ids(2) {
+        set_status(&sim, &id, "STOPPED", id == "i1");
+    }
+    let report = reset(&sim, &ids(2), false).await;
+    assert_eq!(reset_set(&report), ids(2));
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(
+        report.not_restarted.iter().cloned().collect::<Vec<_>>(),
+        vec!["i2"]
+    );
+    assert_eq!(calls_of(&sim, action::START_INSTANCES).len(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_batch_refused_outright_fails_alone() {
+    let sim = sim(4, PowerRule::Running);
+    let rule: FaultRule = serde_json::from_value(json!({
+        "kind": "refuse", "status": 400, "code": code::INVALID_PARAMETER,
+        "action": action::RESET_INSTANCES_PASSWORD, "instance_id": "i4"
+    }))
+    .expect("rule");
+    sim.faults().add([rule]);
+    let fleet = testing::fleet(
+        &sim,
+        FleetSettings {
+            batch_size: 2,
+            ..fleet_settings()
+        },
+    );
+    let password = Secret::new(PASSWORD.into());
+    let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
+    let report = fleet
+        .reset_passwords(
+            ResetRequest {
+                instance_ids: &ids(4),
+                password: &password,
+                shutdown_before_reset: false,
+                wait_for_running: true,
+            },
+            &ctx,
+        )
+        .await;
+    assert_eq!(reset_set(&report), vec!["i1", "i2"]);
+    let [failure] = report.failures.as_slice() else {
+        panic!("{:?}", report.failures)
+    };
+    assert_eq!(failure.stage, Stage::Reset);
+    assert_eq!(failure.instances.len(), 2);
+    assert!(matches!(&failure.cause, Cause::Api(e) if e.code() == Some(code::INVALID_PARAMETER)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_terminal_status_during_the_wait_fails_fast() {
+    let sim = sim(2, PowerRule::Running);
+    let watcher = sim.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(watcher.lock().modify("i2", Some("RECYCLE"), None));
+    });
+    let started = tokio::time::Instant::now();
+    let report = reset(&sim, &ids(2), false).await;
+    assert_eq!(
+        reset_set(&report),
+        ids(2),
+        "the resets themselves succeeded"
+    );
+    let [failure] = report.failures.as_slice() else {
+        panic!("{:?}", report.failures)
+    };
+    assert_eq!(failure.stage, Stage::WaitRunning);
+    assert!(matches!(failure.cause, Cause::Terminal));
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "no wait for the timeout"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_ends_the_wait_with_each_last_status() {
+    let sim = testing::sim(
+        2,
+        Settings {
+            reboot_delay: Duration::from_secs(600),
+            ..Settings::default()
+        },
+    );
+    let ctx = Context::with_timeout(Duration::from_secs(10), CancellationToken::new());
+    let report = reset_within(&sim, &ids(2), false, &ctx).await;
+    assert_eq!(reset_set(&report), ids(2));
+    let [failure] = report.failures.as_slice() else {
+        panic!("{:?}", report.failures)
+    };
+    assert!(matches!(failure.cause, Cause::TimedOut));
+    assert_eq!(
+        failure.instances,
+        ids(2)
+            .into_iter()
+            .map(|id| (id, Some(crate::InstanceStatus::Reboot)))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_request_ends_the_wait_and_keeps_what_was_done() {
+    let sim = testing::sim(
+        2,
+        Settings {
+            reboot_delay: Duration::from_secs(600),
+            ..Settings::default()
+        },
+    );
+    let cancel = CancellationToken::new();
+    let ctx = Context::with_timeout(Duration::from_secs(1200), cancel.clone());
+    let stopper = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        stopper.cancel();
+    });
+    let started = tokio::time::Instant::now();
+    let report = reset_within(&sim, &ids(2), false, &ctx).await;
+    assert_eq!(reset_set(&report), ids(2));
+    let [failure] = report.failures.as_slice() else {
+        panic!("{:?}", report.failures)
+    };
+    assert!(matches!(failure.cause, Cause::Cancelled));
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
