@@ -1,90 +1,289 @@
-//! The provider-wide stop signal.
+//! How the plugin process stops, the way Go providers do under go-plugin.
 //!
-//! Terraform interrupts a run (Ctrl-C, or a pipeline being cancelled) in two ways: it sends the
-//! provider the `StopProvider` RPC, and a terminal's Ctrl-C also delivers SIGINT to the whole
-//! process group. Either fires [`token`], which ends every wait promptly; in-flight API calls
-//! are allowed to finish so that the state reflects what was really done.
-//!
-//! `tf-provider` handles `StopProvider` itself and does not tell the provider. Its gRPC server
-//! does trace every request in a span that carries the request's URI, so [`StopRequestLayer`]
-//! watches for the span of `/tfplugin6.Provider/StopProvider`.
+//! - Terraform interrupts a run (Ctrl-C, or a pipeline being cancelled) by sending the
+//!   `StopProvider` RPC. `tf-provider` answers it without telling the provider, but its gRPC
+//!   server traces every request in a span that carries the request's URI: [`StopWatcher`]
+//!   fires [`Stop::token`] when it sees the span of `StopProvider`, which ends every wait at
+//!   once (in-flight API calls finish, so that the state reflects what was really done).
+//! - SIGINT is ignored: a terminal's Ctrl-C reaches the whole process group, and Terraform
+//!   handles it for the provider (with `StopProvider`).
+//! - SIGTERM stops the process: waits end, the provider RPCs in progress finish (each reports
+//!   what was done), and the process exits. [`StopWatcher`] counts those RPCs by their spans.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
 use tracing::Subscriber;
-use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::layer::{self, Layer};
+use tracing_subscriber::registry::LookupSpan;
 
-static STOP: OnceLock<CancellationToken> = OnceLock::new();
-
-/// The token fired when the provider must stop.
-pub fn token() -> CancellationToken {
-    STOP.get_or_init(CancellationToken::new).clone()
-}
-
-/// Fires [`token`] on SIGINT or SIGTERM. Must be called inside the Tokio runtime.
-pub fn watch_signals() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        for kind in [SignalKind::interrupt(), SignalKind::terminate()] {
-            if let Ok(mut stream) = signal(kind) {
-                tokio::spawn(async move {
-                    while stream.recv().await.is_some() {
-                        tracing::warn!(
-                            signal = kind.as_raw_value(),
-                            "signal received; stopping operations in progress"
-                        );
-                        token().cancel();
-                    }
-                });
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    tokio::spawn(async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            token().cancel();
-        }
-    });
-}
-
-/// A tracing layer that fires [`token`] when the gRPC server opens the span of a
-/// `StopProvider` request.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct StopRequestLayer;
-
+/// The gRPC path of Terraform's provider service.
+const PROVIDER_SERVICE: &str = "/tfplugin6.Provider/";
 /// The gRPC method Terraform calls to interrupt a provider.
 const STOP_METHOD: &str = "/tfplugin6.Provider/StopProvider";
+/// After the last provider RPC ended, the time given to the gRPC server to send its answer.
+const FLUSH: Duration = Duration::from_millis(100);
+
+/// Why the provider is stopping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// Terraform sent `StopProvider` (the user pressed Ctrl-C, or the run was cancelled).
+    StopProvider,
+    /// The process received SIGTERM.
+    Terminated,
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StopReason::StopProvider => "Terraform asked the provider to stop",
+            StopReason::Terminated => "the provider process received SIGTERM",
+        })
+    }
+}
+
+/// The provider-wide stop signal, and the provider RPCs in progress.
+#[derive(Clone, Default)]
+pub struct Stop {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    token: CancellationToken,
+    /// 0 while running, else the [`StopReason`] as 1 + its index.
+    reason: AtomicU8,
+    in_flight: AtomicUsize,
+    idle: Notify,
+    /// The longest one API call may take, which bounds how long SIGTERM waits for RPCs.
+    call_bound_ms: AtomicU64,
+}
+
+impl fmt::Debug for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stop")
+            .field("reason", &self.reason())
+            .field("in_flight", &self.in_flight())
+            .finish()
+    }
+}
+
+impl Stop {
+    /// A stop signal that has not fired, with no RPC in progress.
+    pub fn new() -> Self {
+        let stop = Stop::default();
+        stop.set_call_bound(Duration::from_secs(30));
+        stop
+    }
+
+    /// The token every operation's context watches.
+    pub fn token(&self) -> CancellationToken {
+        self.inner.token.clone()
+    }
+
+    /// Why the provider is stopping, once it is.
+    pub fn reason(&self) -> Option<StopReason> {
+        match self.inner.reason.load(Ordering::SeqCst) {
+            1 => Some(StopReason::StopProvider),
+            2 => Some(StopReason::Terminated),
+            _ => None,
+        }
+    }
+
+    /// Fires the stop signal (the first reason is kept).
+    pub fn fire(&self, reason: StopReason) {
+        let code = match reason {
+            StopReason::StopProvider => 1,
+            StopReason::Terminated => 2,
+        };
+        let _ = self
+            .inner
+            .reason
+            .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
+        tracing::warn!(reason = %reason, "stopping operations in progress");
+        self.inner.token.cancel();
+    }
+
+    /// Provider RPCs in progress.
+    pub fn in_flight(&self) -> usize {
+        self.inner.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Bounds how long SIGTERM waits for RPCs: one API call's timeout (the waits themselves end
+    /// at once).
+    pub fn set_call_bound(&self, bound: Duration) {
+        self.inner
+            .call_bound_ms
+            .store(bound.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// The watcher to install in the global tracing subscriber.
+    pub fn watcher(&self) -> StopWatcher {
+        StopWatcher { stop: self.clone() }
+    }
+
+    /// Ignores SIGINT, as go-plugin providers do: Terraform handles Ctrl-C for the provider.
+    pub fn ignore_interrupts(&self) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut interrupts = signal(SignalKind::interrupt())?;
+            tokio::spawn(async move {
+                while interrupts.recv().await.is_some() {
+                    tracing::debug!("SIGINT ignored: Terraform stops the provider itself");
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Resolves once SIGTERM arrived and the provider RPCs in progress have ended (or one API
+    /// call's time has passed): the process may then exit.
+    pub fn terminated(&self) -> std::io::Result<impl std::future::Future<Output = ()> + 'static> {
+        #[cfg(unix)]
+        let mut terms = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let stop = self.clone();
+        Ok(async move {
+            #[cfg(unix)]
+            terms.recv().await;
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+            stop.fire(StopReason::Terminated);
+            let bound =
+                Duration::from_millis(stop.inner.call_bound_ms.load(Ordering::SeqCst)) + FLUSH;
+            if tokio::time::timeout(bound, stop.drained()).await.is_err() {
+                tracing::warn!(
+                    in_flight = stop.in_flight(),
+                    "provider calls still running after SIGTERM; exiting anyway"
+                );
+            }
+            tokio::time::sleep(FLUSH).await;
+        })
+    }
+
+    /// Resolves when no provider RPC is in progress.
+    async fn drained(&self) {
+        loop {
+            let idle = self.inner.idle.notified();
+            if self.in_flight() == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+
+    fn rpc_started(&self) {
+        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn rpc_ended(&self) {
+        if self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.inner.idle.notify_waiters();
+        }
+    }
+}
+
+/// A tracing layer over the gRPC server's request spans: fires the stop on `StopProvider`, and
+/// counts the other provider RPCs while their spans are open (a span closes once its answer
+/// has been sent).
+#[derive(Debug, Clone)]
+pub struct StopWatcher {
+    stop: Stop,
+}
+
+/// Marks a span counted as a provider RPC in progress.
+struct Counted;
 
 struct UriVisitor {
-    is_stop: bool,
+    uri: Option<String>,
 }
 
 impl Visit for UriVisitor {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "uri" && format!("{value:?}").ends_with(STOP_METHOD) {
-            self.is_stop = true;
+        if field.name() == "uri" {
+            self.uri = Some(format!("{value:?}"));
         }
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "uri" && value.ends_with(STOP_METHOD) {
-            self.is_stop = true;
+        if field.name() == "uri" {
+            self.uri = Some(value.to_string());
         }
     }
 }
 
-impl<S: Subscriber> Layer<S> for StopRequestLayer {
-    fn on_new_span(&self, attrs: &Attributes<'_>, _id: &Id, _ctx: Context<'_, S>) {
-        let mut visitor = UriVisitor { is_stop: false };
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StopWatcher {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: layer::Context<'_, S>) {
+        let mut visitor = UriVisitor { uri: None };
         attrs.record(&mut visitor);
-        if visitor.is_stop {
-            tracing::warn!("Terraform asked the provider to stop; stopping operations in progress");
-            token().cancel();
+        let Some(uri) = visitor.uri else {
+            return;
+        };
+        if uri.ends_with(STOP_METHOD) {
+            self.stop.fire(StopReason::StopProvider);
+        } else if uri.contains(PROVIDER_SERVICE) {
+            if let Some(span) = ctx.span(id) {
+                span.extensions_mut().insert(Counted);
+                self.stop.rpc_started();
+            }
         }
+    }
+
+    fn on_close(&self, id: Id, ctx: layer::Context<'_, S>) {
+        if ctx
+            .span(&id)
+            .is_some_and(|span| span.extensions().get::<Counted>().is_some())
+        {
+            self.stop.rpc_ended();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    fn request_span(uri: &str) -> tracing::Span {
+        tracing::debug_span!(target: "tower_http::trace::make_span", "request", uri = %uri)
+    }
+
+    #[test]
+    fn counts_provider_rpcs_and_fires_on_stop_provider() {
+        let stop = Stop::new();
+        let subscriber = tracing_subscriber::registry().with(stop.watcher());
+        tracing::subscriber::with_default(subscriber, || {
+            let apply = request_span("http://[::1]:1/tfplugin6.Provider/ApplyResourceChange");
+            let stdio = request_span("http://[::1]:1/plugin.GRPCStdio/StreamStdio");
+            assert_eq!(
+                stop.in_flight(),
+                1,
+                "the stdio stream is not a provider RPC"
+            );
+            assert_eq!(stop.reason(), None);
+            let _stop_rpc = request_span("http://[::1]:1/tfplugin6.Provider/StopProvider");
+            assert_eq!(stop.reason(), Some(StopReason::StopProvider));
+            assert!(stop.token().is_cancelled());
+            drop(apply);
+            drop(stdio);
+            assert_eq!(stop.in_flight(), 0);
+        });
+    }
+
+    #[test]
+    fn the_first_reason_is_kept() {
+        let stop = Stop::new();
+        stop.fire(StopReason::Terminated);
+        stop.fire(StopReason::StopProvider);
+        assert_eq!(stop.reason(), Some(StopReason::Terminated));
+        assert!(stop
+            .reason()
+            .is_some_and(|r| r.to_string().contains("SIGTERM")));
     }
 }

@@ -1,9 +1,14 @@
 //! `terraform-provider-zenlayer`: the plugin binary Terraform starts.
 
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
 use std::process::ExitCode;
+use std::time::Duration;
 
+use anyhow::Context as _;
 use zenlayer::provider::ZenlayerProvider;
-use zenlayer::{logging, stop, VERSION};
+use zenlayer::stop::Stop;
+use zenlayer::{logging, VERSION};
 
 /// The handshake cookie Terraform sets for its plugins.
 const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -25,21 +30,40 @@ fn usage() -> String {
     )
 }
 
+/// What the command line asks for, when it is run by hand.
+enum Invocation {
+    Serve,
+    Version,
+    Help,
+    Unknown(String),
+}
+
+fn invocation(args: &[String]) -> Invocation {
+    match args.first().map(String::as_str) {
+        None => Invocation::Serve,
+        Some("--version" | "-v" | "version") => Invocation::Version,
+        Some("--help" | "-h" | "help") => Invocation::Help,
+        Some(other) => Invocation::Unknown(other.to_string()),
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args
-        .iter()
-        .any(|a| a == "--version" || a == "-v" || a == "version")
-    {
-        println!("terraform-provider-zenlayer {VERSION}");
-        return ExitCode::SUCCESS;
-    }
-    if args
-        .iter()
-        .any(|a| a == "--help" || a == "-h" || a == "help")
-    {
-        print!("{}", usage());
-        return ExitCode::SUCCESS;
+    match invocation(&args) {
+        Invocation::Version => {
+            println!("terraform-provider-zenlayer {VERSION}");
+            return ExitCode::SUCCESS;
+        }
+        Invocation::Help => {
+            print!("{}", usage());
+            return ExitCode::SUCCESS;
+        }
+        Invocation::Unknown(option) => {
+            eprint!("{}", usage());
+            eprintln!("\nError: unknown option {option:?}.");
+            return ExitCode::from(2);
+        }
+        Invocation::Serve => {}
     }
     if std::env::var(MAGIC_COOKIE_KEY).ok().as_deref() != Some(MAGIC_COOKIE_VALUE) {
         eprint!("{}", usage());
@@ -48,37 +72,73 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(1);
     }
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("terraform-provider-zenlayer: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
+/// Serves Terraform until it shuts the plugin down, or until SIGTERM.
+fn run() -> anyhow::Result<()> {
     // Before any thread exists: keep Rust backtraces out of diagnostics and take
     // PLUGIN_LOG_FILE away from tf-provider (see logging::prepare_environment).
     // SAFETY: single-threaded at this point; nothing reads the environment concurrently.
-    let log_file = unsafe { logging::prepare_environment() };
-    let log_file = log_file.and_then(|path| std::fs::File::create(path).ok());
+    let log_path = unsafe { logging::prepare_environment() };
+    let log_file = log_path.and_then(open_log_file);
     let level = logging::level_from_env(
         std::env::var("TF_LOG_PROVIDER").ok().as_deref(),
         std::env::var("TF_LOG").ok().as_deref(),
     );
-    logging::init(level, log_file);
-
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let stop = Stop::new();
+    // The stop watcher is how the provider learns of StopProvider: without it, Ctrl-C would
+    // not end a wait, so failing to install it is fatal.
+    logging::install(level, log_file, stop.watcher())
+        .context("cannot install the log and stop-request watcher")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
+        .context("cannot start the runtime")?;
+    let served = runtime.block_on(serve(stop));
+    // Whatever is still running (an idle connection, the stdio stream) ends with the process.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    served
+}
+
+async fn serve(stop: Stop) -> anyhow::Result<()> {
+    stop.ignore_interrupts()
+        .context("cannot install the SIGINT handler")?;
+    let terminated = stop
+        .terminated()
+        .context("cannot install the SIGTERM handler")?;
+    tokio::select! {
+        served = tf_provider::serve("zenlayer", ZenlayerProvider::new(stop.clone())) => served,
+        () = terminated => Ok(()),
+    }
+}
+
+/// Opens `PLUGIN_LOG_FILE` for appending (a plan's lines stay when the apply starts a new
+/// plugin process). A failure is said on stderr, where Terraform shows it, and logging to the
+/// file is skipped.
+fn open_log_file(path: OsString) -> Option<File> {
+    match OpenOptions::new().create(true).append(true).open(&path) {
+        Ok(file) => Some(file),
         Err(e) => {
-            eprintln!("terraform-provider-zenlayer: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = runtime.block_on(async {
-        stop::watch_signals();
-        tf_provider::serve("zenlayer", ZenlayerProvider::new(stop::token())).await
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("terraform-provider-zenlayer: {e}");
-            ExitCode::FAILURE
+            eprintln!(
+                "{}",
+                logging::format_line(
+                    &tracing::Level::WARN,
+                    "zenlayer",
+                    &format!(
+                        "cannot open PLUGIN_LOG_FILE {}: {e}; logging to stderr only",
+                        std::path::Path::new(&path).display()
+                    ),
+                    serde_json::Map::new(),
+                )
+            );
+            None
         }
     }
 }

@@ -13,9 +13,9 @@ use tf_provider::schema::{
 };
 use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
-use tokio_util::sync::CancellationToken;
 
 use crate::resource::InstancePasswordResource;
+use crate::stop::Stop;
 use config::{ProviderConfig, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_PASSWORD, ENV_ENDPOINT};
 use diagnostics::{error_at, root_error};
 use zenlayer_api::fleet::Fleet;
@@ -25,12 +25,12 @@ use zenlayer_api::Client;
 #[derive(Debug)]
 pub struct Shared {
     fleet: RwLock<Option<Arc<Fleet>>>,
-    stop: CancellationToken,
+    stop: Stop,
 }
 
 impl Shared {
     /// State for a provider whose operations stop when `stop` fires.
-    pub fn new(stop: CancellationToken) -> Self {
+    pub fn new(stop: Stop) -> Self {
         Shared {
             fleet: RwLock::new(None),
             stop,
@@ -43,8 +43,8 @@ impl Shared {
     }
 
     /// The stop signal.
-    pub fn stop(&self) -> CancellationToken {
-        self.stop.clone()
+    pub fn stop(&self) -> &Stop {
+        &self.stop
     }
 
     fn set_fleet(&self, fleet: Arc<Fleet>) {
@@ -60,7 +60,7 @@ pub struct ZenlayerProvider {
 
 impl ZenlayerProvider {
     /// A provider whose operations stop when `stop` fires.
-    pub fn new(stop: CancellationToken) -> Self {
+    pub fn new(stop: Stop) -> Self {
         ZenlayerProvider {
             shared: Arc::new(Shared::new(stop)),
         }
@@ -216,6 +216,9 @@ impl Provider for ZenlayerProvider {
             batch_size = resolved.fleet.batch_size,
             "provider configured"
         );
+        self.shared
+            .stop()
+            .set_call_bound(resolved.client.request_timeout);
         let client = match Client::new(resolved.client) {
             Ok(c) => Arc::new(c),
             Err(e) => {
@@ -226,7 +229,7 @@ impl Provider for ZenlayerProvider {
         self.shared.set_fleet(Arc::new(Fleet::new(
             client,
             resolved.fleet,
-            self.shared.stop(),
+            self.shared.stop().token(),
         )));
         Some(())
     }

@@ -12,6 +12,7 @@ mod examples;
 mod faults;
 mod lifecycle;
 mod power;
+mod process;
 mod scale;
 mod secrets;
 mod validation;

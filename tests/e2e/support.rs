@@ -2,7 +2,7 @@
 //! directory whose CLI configuration points `zenlayer/zenlayer` at the freshly built provider
 //! (`dev_overrides`), and the real `terraform` CLI.
 
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -64,7 +64,7 @@ pub enum ErrorKind {
     #[error("was not completed before the operation's deadline")]
     DeadlineExceeded,
     /// The operation was asked to stop.
-    #[error("was interrupted: Terraform asked the provider to stop")]
+    #[error("was interrupted by a stop request")]
     Cancelled,
     /// The client refused to send a request that breaks the API's limits (a bug guard).
     #[error("was not sent: {detail}")]

@@ -43,7 +43,7 @@ impl InstancePasswordResource {
     }
 
     fn read_context(&self) -> Context {
-        Context::with_timeout(READ_TIMEOUT, self.shared.stop())
+        Context::with_timeout(READ_TIMEOUT, self.shared.stop().token())
     }
 
     /// The configured fleet, or an error saying the provider is not configured.
@@ -153,7 +153,7 @@ impl InstancePasswordResource {
         let fleet = self.fleet(diags)?;
         let list: Vec<String> = ids.iter().cloned().collect();
         let timeout = state.timeout(operation);
-        let ctx = Context::with_timeout(timeout, self.shared.stop());
+        let ctx = Context::with_timeout(timeout, self.shared.stop().token());
         let request = ResetRequest {
             instance_ids: &list,
             password,
@@ -175,12 +175,13 @@ impl InstancePasswordResource {
         report::add_diagnostics(
             diags,
             &report,
-            &report::Context {
+            &report::ReportInput {
                 operation,
                 requested: list.len(),
                 password,
                 shutdown_before_reset: state.shutdown_before_reset(),
                 timeout,
+                stop_reason: self.shared.stop().reason(),
             },
         );
         Some((report.reset, report.request_ids))

@@ -5,6 +5,7 @@ use tf_provider::Diagnostics;
 
 use super::state::Operation;
 use crate::provider::diagnostics::{root_error, root_warning};
+use crate::stop::StopReason;
 use zenlayer_api::fleet::{Cause, Failure, ResetReport, Stage};
 use zenlayer_api::Secret;
 use zenlayer_api::{ApiError, Category, InstanceStatus, PowerRule};
@@ -12,8 +13,17 @@ use zenlayer_api::{ApiError, Category, InstanceStatus, PowerRule};
 /// How many instances an error lists before summarising the rest.
 const LISTED: usize = 20;
 
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// What the report is about.
-pub struct Context<'a> {
+pub(super) struct ReportInput<'a> {
     /// Create or update.
     pub operation: Operation,
     /// How many instances were to be reset.
@@ -24,6 +34,8 @@ pub struct Context<'a> {
     pub shutdown_before_reset: bool,
     /// The timeout in force.
     pub timeout: std::time::Duration,
+    /// Why the provider is stopping, if it is.
+    pub stop_reason: Option<StopReason>,
 }
 
 /// What to change in the configuration (or do) about `error`, when there is an obvious next
@@ -67,7 +79,7 @@ pub(super) fn plural(n: usize) -> &'static str {
 }
 
 /// `ins-1 (STOPPED), ins-2, ... and 3 more`
-pub fn list_instances(instances: &[(String, Option<InstanceStatus>)]) -> String {
+pub(super) fn list_instances(instances: &[(String, Option<InstanceStatus>)]) -> String {
     let mut parts: Vec<String> = instances
         .iter()
         .take(LISTED)
@@ -109,7 +121,7 @@ fn timeout_name(op: Operation) -> &'static str {
     }
 }
 
-fn describe(failure: &Failure, cx: &Context<'_>) -> (String, String) {
+fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
     let n = failure.instances.len();
     let s = plural(n);
     let list = list_instances(&failure.instances);
@@ -179,7 +191,9 @@ fn describe(failure: &Failure, cx: &Context<'_>) -> (String, String) {
         Cause::Cancelled => (
             format!("Interrupted with {n} instance{s} not done"),
             format!(
-                "Terraform asked the provider to stop ({}). Instances: {list}.\nApply again to finish.",
+                "{} ({}). Instances: {list}.\nApply again to finish.",
+                cx.stop_reason
+                    .map_or("The operation was interrupted".to_string(), |r| capitalized(&r.to_string())),
                 stage_text(failure.stage)
             ),
         ),
@@ -187,7 +201,7 @@ fn describe(failure: &Failure, cx: &Context<'_>) -> (String, String) {
 }
 
 /// Adds the report's errors and warnings to `diags`.
-pub fn add_diagnostics(diags: &mut Diagnostics, report: &ResetReport, cx: &Context<'_>) {
+pub(super) fn add_diagnostics(diags: &mut Diagnostics, report: &ResetReport, cx: &ReportInput<'_>) {
     let done = report.reset.len();
     let footer = match (cx.operation, report.failures.is_empty(), done) {
         (_, true, _) => String::new(),
@@ -277,12 +291,13 @@ mod tests {
             ..Default::default()
         };
         let mut diags = Diagnostics::default();
-        let cx = Context {
+        let cx = ReportInput {
             operation: Operation::Create,
             requested: 2,
             password: &password,
             shutdown_before_reset: false,
             timeout: Duration::from_secs(60),
+            stop_reason: None,
         };
         add_diagnostics(&mut diags, &report, &cx);
         assert_eq!(diags.errors.len(), 1);
