@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use serde_json::Value;
 use support::*;
 
 /// The provider's default concurrency (max_concurrency).
@@ -94,7 +93,7 @@ fn ideal_ms(n: usize, batch: usize) -> f64 {
 
 /// Plans to a file, then applies that saved plan; returns the apply's wall time in ms and the
 /// API calls the apply made (the plan's refresh is not counted).
-fn timed_saved_apply(ws: &Workspace, sim: &Sim) -> (f64, Vec<Value>) {
+fn timed_saved_apply(ws: &Workspace, sim: &Sim) -> (f64, Vec<SimCall>) {
     ws.tf(&["plan", "-out=tfplan"]).ok();
     let before = sim.calls().len();
     let ms = timed_apply(ws);
@@ -139,7 +138,7 @@ fn reset_at_scale(n: usize, batch: usize, baseline: bool) -> Scale {
     let (wall_ms, calls) = timed_saved_apply(&ws, &sim);
     let reset_calls = calls
         .iter()
-        .filter(|c| c["action"] == "ResetInstancesPassword")
+        .filter(|c| c.action == "ResetInstancesPassword")
         .count();
     let provider_ms = provider_elapsed_ms(&std::fs::read_to_string(&log).unwrap_or_default())
         .expect("the provider logged its apply") as f64;
@@ -196,22 +195,22 @@ fn polling_per_round(n: usize) -> (usize, usize) {
     let calls = sim.calls();
     let last_reset = calls
         .iter()
-        .rposition(|c| c["action"] == "ResetInstancesPassword")
+        .rposition(|c| c.action == "ResetInstancesPassword")
         .expect("resets");
     // Rounds are separated by the polling interval (100ms or more); the calls of one round are
     // sent together, back to back under the concurrency limit.
     let mut rounds: Vec<usize> = Vec::new();
     let mut last_end: Option<u64> = None;
     for c in &calls[last_reset + 1..] {
-        if c["action"] != "DescribeInstancesStatus" {
+        if c.action != "DescribeInstancesStatus" {
             continue;
         }
-        let at = c["at_ms"].as_u64().unwrap_or(0);
+        let at = c.at_ms;
         match last_end {
             Some(end) if at <= end + 30 => *rounds.last_mut().expect("a round") += 1,
             _ => rounds.push(1),
         }
-        last_end = Some(c["done_ms"].as_u64().unwrap_or(at));
+        last_end = Some(c.done_ms.unwrap_or(at));
     }
     (rounds.iter().copied().max().unwrap_or(0), rounds.len())
 }
@@ -243,7 +242,7 @@ fn refresh_at_scale(n: usize) -> (usize, usize) {
     ws.tf(&["plan"]).ok();
     let refresh = sim.calls()[before..]
         .iter()
-        .filter(|c| c["action"] == "DescribeInstancesStatus")
+        .filter(|c| c.action == "DescribeInstancesStatus")
         .count();
     (checks, refresh)
 }

@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use crate::support::*;
 
 fn example(path: &str) -> PathBuf {
@@ -102,7 +100,7 @@ fn the_quickstart_applies() {
     );
     let run = ws.apply();
     assert!(run.stdout.contains("request_ids"), "{}", run.raw());
-    assert!(sim.instances().iter().all(|i| i["reset_count"] == 1));
+    assert!(sim.instances().iter().all(|i| i.reset_count == 1));
 }
 
 /// Whether Terraform refused the write-only example for being too old: by its
@@ -157,7 +155,7 @@ fn the_fleet_example_resets_a_large_fleet_in_few_calls() {
         "{}",
         run.raw()
     );
-    assert!(sim.instances().iter().all(|i| i["reset_count"] == 1));
+    assert!(sim.instances().iter().all(|i| i.reset_count == 1));
     let resets = sim.calls_of("ResetInstancesPassword").len();
     assert!(
         resets <= 16,
@@ -176,5 +174,5 @@ fn the_fleet_example_resets_a_large_fleet_in_few_calls() {
     ws.apply();
     let resets = sim.calls_of("ResetInstancesPassword");
     assert_eq!(resets.len(), before + 1);
-    assert_eq!(resets[before]["instance_ids"], json!(["ins-extra"]));
+    assert_eq!(resets[before].instance_ids, vec!["ins-extra"]);
 }

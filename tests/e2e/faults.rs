@@ -10,7 +10,7 @@ const ADDR: &str = "zenlayer_instance_password.web";
 
 /// Applies 3 instances with `fault` on ResetInstancesPassword; expects success with exactly
 /// one accepted reset per instance. Returns the reset calls.
-fn survives(fault: Value, provider_args: &str) -> Vec<Value> {
+fn survives(fault: Value, provider_args: &str) -> Vec<SimCall> {
     let sim = Sim::start(3, &[]);
     let mut fault = fault;
     fault["action"] = json!("ResetInstancesPassword");
@@ -25,13 +25,13 @@ fn survives(fault: Value, provider_args: &str) -> Vec<Value> {
     }
     assert_eq!(ws.state_ids(ADDR), ids(3));
     let resets = sim.calls_of("ResetInstancesPassword");
-    let accepted: Vec<&Value> = resets
+    let accepted: Vec<&SimCall> = resets
         .iter()
-        .filter(|c| c["status"] == 200 && c["fault"].is_null())
+        .filter(|c| c.status == Some(200) && c.fault.is_none())
         .collect();
     assert_eq!(accepted.len(), 1);
     let request_ids = ws.resource(ADDR).expect("in state")["request_ids"].clone();
-    assert_eq!(request_ids, json!([accepted[0]["request_id"]]));
+    assert_eq!(request_ids, json!([accepted[0].request_id]));
     resets
 }
 
@@ -41,16 +41,9 @@ fn a_throttling_burst_is_ridden_out() {
         json!({"kind": "throttle", "count": 3}),
         FAST_PROVIDER_SETTINGS,
     );
-    let codes: Vec<Value> = resets.iter().map(|c| c["code"].clone()).collect();
-    assert_eq!(
-        codes,
-        vec![
-            json!("REQUEST_LIMIT_EXCEEDED"),
-            json!("REQUEST_LIMIT_EXCEEDED"),
-            json!("REQUEST_LIMIT_EXCEEDED"),
-            Value::Null
-        ]
-    );
+    let codes: Vec<Option<&str>> = resets.iter().map(|c| c.code.as_deref()).collect();
+    let throttled = Some("REQUEST_LIMIT_EXCEEDED");
+    assert_eq!(codes, vec![throttled, throttled, throttled, None]);
 }
 
 #[test]
@@ -59,7 +52,7 @@ fn retry_after_is_honoured() {
         json!({"kind": "throttle", "count": 1, "retry_after": 1}),
         FAST_PROVIDER_SETTINGS,
     );
-    let gap = resets[1]["at_ms"].as_u64().unwrap_or(0) - resets[0]["at_ms"].as_u64().unwrap_or(0);
+    let gap = resets[1].at_ms - resets[0].at_ms;
     // The base delay is 20ms; only Retry-After explains a wait of a second.
     assert!(gap >= 1000, "retried after {gap}ms");
 }
@@ -79,10 +72,7 @@ fn server_faults_are_retried() {
 #[test]
 fn dropped_connections_are_retried() {
     let resets = survives(json!({"kind": "drop", "count": 2}), FAST_PROVIDER_SETTINGS);
-    assert!(
-        resets[0]["status"].is_null(),
-        "the first call got no answer"
-    );
+    assert!(resets[0].status.is_none(), "the first call got no answer");
 }
 
 #[test]
@@ -96,7 +86,7 @@ fn answers_slower_than_the_request_timeout_are_retried() {
         &settings,
     );
     assert!(
-        resets[0]["status"].is_null(),
+        resets[0].status.is_none(),
         "the slow call was abandoned, not processed"
     );
 }
@@ -152,7 +142,7 @@ fn fails_clearly(fault: Value, expected: &[&str]) -> Run {
         );
     }
     assert!(ws.resource(ADDR).is_none(), "nothing claimed in state");
-    assert!(sim.instances().iter().all(|i| i["reset_count"] == 0));
+    assert!(sim.instances().iter().all(|i| i.reset_count == 0));
     run
 }
 
@@ -232,11 +222,12 @@ fn wrong_credentials_fail_the_plan_with_advice() {
 
 #[test]
 fn a_fault_mix_never_leaves_state_claiming_an_unreset_password() {
-    // Random faults on every action at a combined rate of about 40%, with three retries so that
-    // some applies fail. After each apply, every instance state lists must have the password
-    // state holds.
+    // Random faults on every action at a combined rate of about 40%, ridden out with five
+    // retries; every other round, the batch holding ins-00150 also meets six server faults in
+    // a row, one more than the retries, so that the apply fails part-way. After each apply,
+    // every instance state lists must have the password state holds.
     let sim = Sim::start(250, &[]);
-    sim.fault(json!([
+    let mix = json!([
         {"kind": "throttle", "rate": 0.08},
         {"kind": "server_error", "status": 503, "code": "SERVICE_TEMPORARY_UNAVAILABLE", "rate": 0.08},
         {"kind": "drop", "rate": 0.08},
@@ -245,25 +236,35 @@ fn a_fault_mix_never_leaves_state_claiming_an_unreset_password() {
         {"kind": "non_json200", "rate": 0.04},
         {"kind": "bad_gateway", "rate": 0.04},
         {"kind": "drop_after_processing", "rate": 0.04}
-    ]));
+    ]);
     let settings = r#"
   poll_interval        = "50ms"
   restart_grace_period = "1s"
   retry_base_delay     = "10ms"
   request_timeout      = "1s"
-  max_retries          = 3
+  max_retries          = 5
 "#;
     let mut ws = Workspace::new();
     ws.configure_with(&sim, settings, &resource("web", &ids(250), ""));
     let (mut succeeded, mut failed_clearly, mut lost) = (0, 0, 0);
     let applies = 10;
     for round in 0..applies {
+        sim.clear_faults();
+        if round % 2 == 1 {
+            // First, so that it wins over the random rules.
+            sim.fault(
+                json!({"kind": "server_error", "action": "ResetInstancesPassword",
+                             "instance_id": "ins-00150", "count": 6}),
+            );
+        }
+        sim.fault(mix.clone());
         // A new password each round: each apply replaces the resource and resets everything.
         let password = format!("Round{round}!pw");
         ws.set_env("TF_VAR_root_password", &password);
         let run = ws.tf(&["apply", "-auto-approve"]);
         if run.code == 0 {
             succeeded += 1;
+            assert_eq!(ws.state_ids(ADDR).len(), 250);
         } else {
             let text = run.all();
             assert!(text.contains("Error:"), "{}", run.raw());
@@ -273,21 +274,22 @@ fn a_fault_mix_never_leaves_state_claiming_an_unreset_password() {
         let Some(values) = ws.resource(ADDR) else {
             continue;
         };
-        let in_state = values["password"].as_str().unwrap_or_default().to_string();
+        let in_state = values["password"]
+            .as_str()
+            .expect("a password in state")
+            .to_string();
         for id in ws.state_ids(ADDR) {
             if !sim.password_matches(&id, &in_state) {
                 lost += 1;
             }
         }
-        if run.code == 0 {
-            assert_eq!(ws.state_ids(ADDR).len(), 250);
-        }
     }
-    let faults: usize = sim.calls().iter().filter(|c| !c["fault"].is_null()).count();
+    let faults = sim.calls().iter().filter(|c| c.fault.is_some()).count();
     eprintln!(
         "fault mix: {applies} applies, {succeeded} succeeded, {failed_clearly} failed clearly, {lost} lost; {} calls, {faults} with an injected fault",
         sim.calls().len()
     );
-    assert_eq!(lost, 0);
-    assert_eq!(succeeded + failed_clearly, applies);
+    assert_eq!(lost, 0, "state claims passwords that are not set");
+    assert!(succeeded >= 1, "no apply got through the faults");
+    assert!(failed_clearly >= 1, "no apply failed");
 }

@@ -14,7 +14,7 @@ fn create_resets_every_instance_once_and_records_it() {
 
     let resets = sim.calls_of("ResetInstancesPassword");
     assert_eq!(resets.len(), 1);
-    assert_eq!(resets[0]["instance_ids"].as_array().map(Vec::len), Some(3));
+    assert_eq!(Some(resets[0].instance_ids.len()), Some(3));
     for id in ids(3) {
         assert_eq!(sim.reset_count(&id), 1, "{id}");
         assert!(
@@ -31,7 +31,7 @@ fn create_resets_every_instance_once_and_records_it() {
     assert_eq!(ws.state_ids(ADDR), ids(3));
     assert_eq!(
         values["request_ids"],
-        Value::from(vec![resets[0]["request_id"].clone()])
+        Value::from(vec![resets[0].request_id.clone()])
     );
     assert!(values["id"]
         .as_str()
@@ -47,13 +47,10 @@ fn two_hundred_fifty_instances_take_exactly_three_reset_calls() {
     ws.apply();
 
     let resets = sim.calls_of("ResetInstancesPassword");
-    let mut sizes: Vec<usize> = resets
-        .iter()
-        .map(|c| c["instance_ids"].as_array().map_or(0, Vec::len))
-        .collect();
+    let mut sizes: Vec<usize> = resets.iter().map(|c| c.instance_ids.len()).collect();
     sizes.sort();
     assert_eq!(sizes, vec![50, 100, 100]);
-    assert!(sim.instances().iter().all(|i| i["reset_count"] == 1));
+    assert!(sim.instances().iter().all(|i| i.reset_count == 1));
     assert_eq!(ws.state_ids(ADDR).len(), 250);
     let request_ids = ws.resource(ADDR).expect("in state")["request_ids"].clone();
     assert_eq!(request_ids.as_array().map(Vec::len), Some(3));
@@ -61,7 +58,7 @@ fn two_hundred_fifty_instances_take_exactly_three_reset_calls() {
     assert!(sim
         .calls_of("DescribeInstancesStatus")
         .iter()
-        .all(|c| c["instance_ids"].as_array().map_or(0, Vec::len) <= 100));
+        .all(|c| c.instance_ids.len() <= 100));
 }
 
 #[test]
@@ -97,7 +94,7 @@ fn adding_an_instance_updates_in_place_and_resets_only_it() {
 
     let resets = sim.calls_of("ResetInstancesPassword");
     assert_eq!(resets.len(), 2);
-    assert_eq!(resets[1]["instance_ids"], serde_json::json!(["ins-00003"]));
+    assert_eq!(resets[1].instance_ids, vec!["ins-00003"]);
     assert_eq!(sim.reset_count("ins-00001"), 1);
     assert_eq!(sim.reset_count("ins-00003"), 1);
     let values = ws.resource(ADDR).expect("in state");
@@ -105,7 +102,7 @@ fn adding_an_instance_updates_in_place_and_resets_only_it() {
     assert_eq!(ws.state_ids(ADDR), ids(3));
     assert_eq!(
         values["request_ids"],
-        serde_json::json!([resets[1]["request_id"]])
+        serde_json::json!([resets[1].request_id])
     );
 }
 

@@ -43,14 +43,17 @@ fn running_rule_with_shutdown_copes_and_says_the_shutdown_is_not_needed() {
     eprintln!("calls: {}", sim.call_summary(0));
     let stops = sim.calls_of("StopInstances");
     assert_eq!(stops.len(), 1);
-    assert_eq!(stops[0]["force_shutdown"], false, "a graceful shutdown");
+    assert_eq!(stops[0].force_shutdown, Some(false), "a graceful shutdown");
     let resets = sim.calls_of("ResetInstancesPassword");
     assert_eq!(
         resets.len(),
         2,
         "refused while stopped, then accepted while running"
     );
-    assert_eq!(resets[0]["code"], "OPERATION_DENIED_INSTANCE_NOT_RUNNING");
+    assert_eq!(
+        resets[0].code.as_deref(),
+        Some("OPERATION_DENIED_INSTANCE_NOT_RUNNING")
+    );
     assert_eq!(count(&sim, "StartInstances"), 1);
     assert!(
         run.all()
@@ -76,7 +79,7 @@ fn stopped_rule_without_shutdown_fails_suggesting_it_and_records_nothing() {
     for part in [
         "OPERATION_DENIED_INSTANCE_NOT_STOPPED",
         "HTTP 400",
-        refused["request_id"].as_str().unwrap_or("?"),
+        refused.request_id.as_str(),
         "only on STOPPED instances",
         "Set shutdown_before_reset = true",
         "ins-00001 (RUNNING), ins-00002 (RUNNING)",
@@ -105,7 +108,7 @@ fn stopped_rule_with_shutdown_stops_resets_and_brings_back() {
     eprintln!("calls: {}", sim.call_summary(0));
     let stops = sim.calls_of("StopInstances");
     assert_eq!(stops.len(), 1);
-    assert_eq!(stops[0]["force_shutdown"], false);
+    assert_eq!(stops[0].force_shutdown, Some(false));
     assert_eq!(count(&sim, "ResetInstancesPassword"), 1);
     assert_eq!(
         count(&sim, "StartInstances"),
@@ -129,7 +132,7 @@ fn an_instance_the_platform_does_not_restart_is_started() {
     eprintln!("calls: {}", sim.call_summary(0));
     let starts = sim.calls_of("StartInstances");
     assert_eq!(starts.len(), 1);
-    assert_eq!(starts[0]["instance_ids"], json!(["ins-00002"]));
+    assert_eq!(starts[0].instance_ids, vec!["ins-00002"]);
     all_running(&sim, &ids(2));
     assert_eq!(ws.state_ids(ADDR), ids(2));
 }
@@ -246,8 +249,8 @@ fn partial_failure_across_batches_keeps_the_successes_and_retries_only_the_rest(
     ws.apply();
     let resets = sim.calls_of("ResetInstancesPassword");
     assert_eq!(resets.len(), before + 1);
-    assert_eq!(resets[before]["instance_ids"], json!(["ins-00120"]));
-    assert!(sim.instances().iter().all(|i| i["reset_count"] == 1));
+    assert_eq!(resets[before].instance_ids, vec!["ins-00120"]);
+    assert!(sim.instances().iter().all(|i| i.reset_count == 1));
     assert_eq!(ws.state_ids(ADDR).len(), 150);
 }
 
@@ -282,16 +285,13 @@ fn a_batch_refused_outright_is_reported_whole_and_the_others_are_kept() {
     assert!(!ws.tainted(ADDR), "a failed update does not taint");
 
     // Once the API accepts again, the next apply resets exactly the 50 missing instances.
-    reqwest::blocking::Client::new()
-        .delete(format!("{}/_sim/faults", sim.url))
-        .send()
-        .expect("faults cleared");
+    sim.clear_faults();
     let before = sim.calls_of("ResetInstancesPassword").len();
     ws.apply();
     let resets = &sim.calls_of("ResetInstancesPassword")[before..];
     assert_eq!(resets.len(), 1);
-    assert_eq!(resets[0]["instance_ids"].as_array().map(Vec::len), Some(50));
-    assert!(sim.instances().iter().all(|i| i["reset_count"] == 1));
+    assert_eq!(Some(resets[0].instance_ids.len()), Some(50));
+    assert!(sim.instances().iter().all(|i| i.reset_count == 1));
     assert_eq!(ws.state_ids(ADDR), ids(150));
 }
 
@@ -324,10 +324,10 @@ fn interrupt_during_the_wait(how: Interrupt) {
             let calls = sim.calls();
             let reset = calls
                 .iter()
-                .position(|c| c["action"] == "ResetInstancesPassword")?;
+                .position(|c| c.action == "ResetInstancesPassword")?;
             calls[reset..]
                 .iter()
-                .any(|c| c["action"] == "DescribeInstancesStatus")
+                .any(|c| c.action == "DescribeInstancesStatus")
                 .then_some(())
         },
     );

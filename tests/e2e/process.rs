@@ -164,10 +164,10 @@ fn apply_in_its_wait(sim: &Sim) -> (Workspace, Child) {
             let calls = sim.calls();
             let reset = calls
                 .iter()
-                .position(|c| c["action"] == "ResetInstancesPassword")?;
+                .position(|c| c.action == "ResetInstancesPassword")?;
             calls[reset..]
                 .iter()
-                .any(|c| c["action"] == "DescribeInstancesStatus")
+                .any(|c| c.action == "DescribeInstancesStatus")
                 .then_some(())
         },
     );

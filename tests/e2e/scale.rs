@@ -1,15 +1,13 @@
 //! Scale: bounded concurrency of batched calls, and coalesced status reads across resources.
 
-use serde_json::Value;
-
 use crate::support::*;
 
 /// The largest number of calls of `action` whose [arrival, answer] intervals overlap.
-fn max_in_flight(calls: &[Value], action: &str) -> usize {
+fn max_in_flight(calls: &[SimCall], action: &str) -> usize {
     let mut edges: Vec<(u64, i32)> = Vec::new();
-    for c in calls.iter().filter(|c| c["action"] == action) {
-        let start = c["at_ms"].as_u64().unwrap_or(0);
-        let end = c["done_ms"].as_u64().unwrap_or(start);
+    for c in calls.iter().filter(|c| c.action == action) {
+        let start = c.at_ms;
+        let end = c.done_ms.unwrap_or(start);
         edges.push((start, 1));
         edges.push((end, -1));
     }
@@ -35,14 +33,12 @@ fn batched_calls_never_exceed_max_concurrency() {
     );
     ws.apply();
     let calls = sim.calls();
-    let resets: Vec<&Value> = calls
+    let resets: Vec<&SimCall> = calls
         .iter()
-        .filter(|c| c["action"] == "ResetInstancesPassword")
+        .filter(|c| c.action == "ResetInstancesPassword")
         .collect();
     assert_eq!(resets.len(), 10);
-    assert!(resets
-        .iter()
-        .all(|c| c["instance_ids"].as_array().map_or(0, Vec::len) == 100));
+    assert!(resets.iter().all(|c| c.instance_ids.len() == 100));
     let in_flight = max_in_flight(&calls, "ResetInstancesPassword");
     eprintln!("max resets in flight: {in_flight}");
     assert_eq!(in_flight, 3, "the limit is used, never exceeded");
@@ -66,18 +62,15 @@ fn refreshes_of_many_resources_share_status_calls() {
     let plan_reads = sim
         .calls()
         .iter()
-        .take_while(|c| c["action"] != "ResetInstancesPassword")
+        .take_while(|c| c.action != "ResetInstancesPassword")
         .count();
     let before = sim.calls().len();
     ws.tf(&["plan", "-detailed-exitcode"]).ok();
-    let refresh: Vec<Value> = sim.calls()[before..].to_vec();
+    let refresh: Vec<SimCall> = sim.calls()[before..].to_vec();
     assert!(refresh
         .iter()
-        .all(|c| c["action"] == "DescribeInstancesStatus"));
-    let ids_read: usize = refresh
-        .iter()
-        .map(|c| c["instance_ids"].as_array().map_or(0, Vec::len))
-        .sum();
+        .all(|c| c.action == "DescribeInstancesStatus"));
+    let ids_read: usize = refresh.iter().map(|c| c.instance_ids.len()).sum();
     assert_eq!(ids_read, n, "each instance read once");
     // The benchmark holds the target (1.2 x ceil(n/10)) with release binaries on a quiet
     // machine; here, with debug binaries and other tests running, the bound keeps a margin

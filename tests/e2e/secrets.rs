@@ -49,6 +49,15 @@ fn neither_password_appears_in_any_log_or_output_at_trace() {
         for out in &outputs {
             assert!(!out.contains(secret), "the {name} is in the output:\n{out}");
         }
+        let sim_output = sim.output();
+        assert!(
+            sim_output.contains(ACCESS_KEY_ID),
+            "the simulator's output is there to scan: {sim_output}"
+        );
+        assert!(
+            !sim_output.contains(secret),
+            "the {name} is in the simulator's output"
+        );
     }
 }
 
@@ -63,7 +72,7 @@ fn debug_logs_show_each_api_call() {
     ws.apply();
     let log = std::fs::read_to_string(&log_path).expect("log written");
     let reset = sim.calls_of("ResetInstancesPassword");
-    let request_id = reset[0]["request_id"].as_str().expect("request id");
+    let request_id = reset[0].request_id.as_str();
     let line = log
         .lines()
         .find(|l| l.contains("API call") && l.contains(request_id))

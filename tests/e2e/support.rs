@@ -4,12 +4,12 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+pub use zenlayer_sim::world::{CallRecord as SimCall, InstanceView as SimInstance};
 
 /// The provider's source address.
 pub const SOURCE: &str = "zenlayer/zenlayer";
@@ -102,17 +102,21 @@ pub fn poll<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) 
     }
 }
 
-/// A running simulator, killed on drop.
+/// A running simulator, killed on drop. What it prints goes to files, so that tests can scan it.
 pub struct Sim {
     child: Child,
     /// Its base URL.
     pub url: String,
     http: reqwest::blocking::Client,
+    output: tempfile::TempDir,
 }
 
 impl Sim {
     /// Starts `zenlayer-sim` with `n` RUNNING instances (ins-00001...) and extra arguments.
     pub fn start(n: usize, extra: &[&str]) -> Sim {
+        let output = tempfile::tempdir().expect("temp dir");
+        let file =
+            |name: &str| std::fs::File::create(output.path().join(name)).expect("output file");
         let mut command = Command::new(env!("CARGO_BIN_EXE_zenlayer-sim"));
         command
             .args(["--listen", "127.0.0.1:0", "--instances", &n.to_string()])
@@ -124,18 +128,18 @@ impl Sim {
                 command.args([delay, "200ms"]);
             }
         }
-        let mut child = command
+        let child = command
             .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stdout(file("stdout"))
+            .stderr(file("stderr"))
             .spawn()
             .expect("zenlayer-sim starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("zenlayer-sim prints its URL");
-        let url = line.trim().to_string();
+        let stdout = output.path().join("stdout");
+        let url = poll(Duration::from_secs(30), "zenlayer-sim's URL", || {
+            let text = std::fs::read_to_string(&stdout).ok()?;
+            text.split_once('\n')
+                .map(|(line, _)| line.trim().to_string())
+        });
         assert!(
             url.starts_with("http://127.0.0.1:"),
             "unexpected first line {url:?}"
@@ -144,10 +148,25 @@ impl Sim {
             child,
             url,
             http: reqwest::blocking::Client::new(),
+            output,
         }
     }
 
-    fn get(&self, path: &str) -> Value {
+    /// Everything the simulator printed so far, stdout then stderr.
+    pub fn output(&self) -> String {
+        ["stdout", "stderr"]
+            .iter()
+            .map(|name| {
+                std::fs::read_to_string(self.output.path().join(name))
+                    .unwrap_or_else(|e| panic!("the simulator's {name}: {e}"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// GETs an inspection path and decodes it as `T`; panics on any failure, so that a check
+    /// can never pass on an empty answer.
+    fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         self.http
             .get(format!("{}{path}", self.url))
             .send()
@@ -156,64 +175,60 @@ impl Sim {
             .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
-    fn send(&self, method: reqwest::Method, path: &str, body: Value) {
+    fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> reqwest::blocking::Response {
         self.http
             .request(method.clone(), format!("{}{path}", self.url))
             .json(&body)
             .send()
             .and_then(|r| r.error_for_status())
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    /// Every instance: id, status, reset_count, reset_times_ms, auto_restart.
-    pub fn instances(&self) -> Vec<Value> {
-        self.get("/_sim/instances")
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+    /// Every instance, in id order.
+    pub fn instances(&self) -> Vec<SimInstance> {
+        let all: Vec<SimInstance> = self.get("/_sim/instances");
+        assert!(!all.is_empty(), "the simulator has no instances");
+        all
     }
 
     /// One instance's view.
-    pub fn instance(&self, id: &str) -> Value {
+    pub fn instance(&self, id: &str) -> SimInstance {
         self.get(&format!("/_sim/instances/{id}"))
     }
 
     /// Current status of an instance.
     pub fn status(&self, id: &str) -> String {
-        self.instance(id)["status"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.instance(id).status
     }
 
     /// How many resets an instance received.
-    pub fn reset_count(&self, id: &str) -> u64 {
-        self.instance(id)["reset_count"].as_u64().unwrap_or(0)
+    pub fn reset_count(&self, id: &str) -> usize {
+        self.instance(id).reset_count
     }
 
     /// The call log.
-    pub fn calls(&self) -> Vec<Value> {
+    pub fn calls(&self) -> Vec<SimCall> {
         self.get("/_sim/calls")
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
     }
 
     /// The calls of one action.
-    pub fn calls_of(&self, action: &str) -> Vec<Value> {
+    pub fn calls_of(&self, action: &str) -> Vec<SimCall> {
         self.calls()
             .into_iter()
-            .filter(|c| c["action"] == action)
+            .filter(|c| c.action == action)
             .collect()
     }
 
     /// Calls other than status reads.
-    pub fn write_calls(&self) -> Vec<Value> {
+    pub fn write_calls(&self) -> Vec<SimCall> {
         self.calls()
             .into_iter()
-            .filter(|c| {
-                c["action"] != "DescribeInstancesStatus" && c["action"] != "DescribeInstances"
-            })
+            .filter(|c| c.action != "DescribeInstancesStatus" && c.action != "DescribeInstances")
             .collect()
     }
 
@@ -224,22 +239,19 @@ impl Sim {
             .iter()
             .skip(since)
             .map(|c| {
-                let n = c["instance_ids"].as_array().map_or(0, Vec::len);
-                let force = match c["force_shutdown"].as_bool() {
+                let n = c.instance_ids.len();
+                let force = match c.force_shutdown {
                     Some(false) => ", graceful",
                     Some(true) => ", forced",
                     None => "",
                 };
-                let outcome = match (c["status"].as_u64(), c["code"].as_str()) {
+                let outcome = match (c.status, &c.code) {
                     (Some(200), _) => String::new(),
                     (Some(s), Some(code)) => format!(" -> {s} {code}"),
                     (Some(s), None) => format!(" -> {s}"),
                     (None, _) => " -> no answer".to_string(),
                 };
-                format!(
-                    "{}({n}{force}){outcome}",
-                    c["action"].as_str().unwrap_or("?")
-                )
+                format!("{}({n}{force}){outcome}", c.action)
             })
             .collect::<Vec<_>>()
             .join(" ")
@@ -250,6 +262,15 @@ impl Sim {
         self.send(reqwest::Method::POST, "/_sim/faults", rules);
     }
 
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.http
+            .delete(format!("{}/_sim/faults", self.url))
+            .send()
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("DELETE /_sim/faults: {e}"));
+    }
+
     /// Replaces the settings (power_rule, delays in ms, latency in ms).
     pub fn settings(&self, settings: Value) {
         self.send(reqwest::Method::PUT, "/_sim/settings", settings);
@@ -257,7 +278,7 @@ impl Sim {
 
     /// Sets the power rule, keeping the test delays.
     pub fn power_rule(&self, rule: &str) {
-        let mut s = self.get("/_sim/settings");
+        let mut s: Value = self.get("/_sim/settings");
         s["power_rule"] = json!(rule);
         self.settings(s);
     }
@@ -289,15 +310,19 @@ impl Sim {
             .unwrap_or_else(|e| panic!("DELETE {id}: {e}"));
     }
 
-    /// Whether `password` is the instance's current password.
+    /// Whether `password` is the instance's current password. Panics when the instance does
+    /// not exist or the check fails, so that a negative check cannot pass by accident.
     pub fn password_matches(&self, id: &str, password: &str) -> bool {
-        self.http
-            .post(format!("{}/_sim/instances/{id}/password-check", self.url))
-            .json(&json!({"password": password}))
-            .send()
-            .and_then(|r| r.json::<Value>())
-            .map(|v| v["matches"] == true)
-            .unwrap_or(false)
+        #[derive(serde::Deserialize)]
+        struct Check {
+            matches: bool,
+        }
+        let path = format!("/_sim/instances/{id}/password-check");
+        let check: Check = self
+            .send(reqwest::Method::POST, &path, json!({"password": password}))
+            .json()
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        check.matches
     }
 }
 
@@ -559,12 +584,14 @@ variable "root_password" {{
         ids
     }
 
-    /// Whether `address` is tainted in state.
+    /// Whether `address` is tainted in state; panics when it is not in state.
     pub fn tainted(&self, address: &str) -> bool {
-        self.state()["values"]["root_module"]["resources"]
+        let state = self.state();
+        let resource = state["values"]["root_module"]["resources"]
             .as_array()
             .and_then(|rs| rs.iter().find(|r| r["address"] == address))
-            .is_some_and(|r| r["tainted"] == true)
+            .unwrap_or_else(|| panic!("{address} is not in state"));
+        resource["tainted"] == true
     }
 }
 

@@ -133,9 +133,9 @@ fn a_refused_reset_reports_code_request_id_and_instances() {
     let refused = sim
         .calls_of("ResetInstancesPassword")
         .into_iter()
-        .find(|c| c["code"] == "OPERATION_DENIED_INSTANCE_NOT_RUNNING")
+        .find(|c| c.code.as_deref() == Some("OPERATION_DENIED_INSTANCE_NOT_RUNNING"))
         .expect("the simulator refused a reset");
-    let request_id = refused["request_id"].as_str().expect("request id");
+    let request_id = refused.request_id.as_str();
     for part in [
         "OPERATION_DENIED_INSTANCE_NOT_RUNNING",
         request_id,

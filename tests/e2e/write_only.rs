@@ -208,7 +208,7 @@ fn adding_an_instance_sets_the_current_password_wo_on_it_only() {
     ws.apply();
     let resets = sim.calls_of("ResetInstancesPassword");
     assert_eq!(resets.len(), 2);
-    assert_eq!(resets[1]["instance_ids"], serde_json::json!(["ins-00003"]));
+    assert_eq!(resets[1].instance_ids, vec!["ins-00003"]);
     assert!(sim.password_matches("ins-00003", WO));
     assert_eq!(ws.state_ids(ADDR), ids(3));
 }
