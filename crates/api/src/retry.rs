@@ -17,17 +17,20 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
 }
 
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 5,
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(30),
-        }
-    }
-}
+/// The largest backoff ceiling (unless the base delay is larger).
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl RetryPolicy {
+    /// `max_retries` retries, with a first ceiling of `base_delay` doubling up to
+    /// [`MAX_BACKOFF`].
+    pub fn new(max_retries: u32, base_delay: Duration) -> Self {
+        RetryPolicy {
+            max_retries,
+            base_delay,
+            max_delay: MAX_BACKOFF.max(base_delay),
+        }
+    }
+
     /// The ceiling of the wait before retry number `retry` (1-based).
     pub fn ceiling(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.saturating_sub(1));
@@ -65,7 +68,7 @@ mod tests {
 
     #[test]
     fn delays_stay_within_the_ceiling_and_respect_retry_after() {
-        let p = RetryPolicy::default();
+        let p = RetryPolicy::new(5, Duration::from_secs(1));
         for n in 1..8 {
             for _ in 0..50 {
                 assert!(p.delay(n, None) <= p.ceiling(n));

@@ -42,7 +42,7 @@ impl Secret {
 }
 
 /// What is shown in place of a secret.
-pub const REDACTED: &str = "(sensitive value)";
+pub(crate) const REDACTED: &str = "(sensitive value)";
 
 impl PartialEq for Secret {
     fn eq(&self, other: &Self) -> bool {

@@ -6,11 +6,11 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-pub use zenlayer_protocol::{SIGNATURE_METHOD as ALGORITHM, SIGNED_HEADERS};
+pub(crate) use zenlayer_protocol::{SIGNATURE_METHOD as ALGORITHM, SIGNED_HEADERS};
 
 /// Everything a signature depends on, besides the key.
 #[derive(Debug, Clone, Copy)]
-pub struct SigningInput<'a> {
+pub(crate) struct SigningInput<'a> {
     /// The exact `Content-Type` header value that is sent.
     pub content_type: &'a str,
     /// The `Host` header value: the endpoint's host, with `:port` when the endpoint has one.
@@ -22,12 +22,12 @@ pub struct SigningInput<'a> {
 }
 
 /// Lower-case hex SHA-256 of `data`.
-pub fn sha256_hex(data: &[u8]) -> String {
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
 /// The canonical request string for `input`.
-pub fn canonical_request(input: &SigningInput<'_>) -> String {
+pub(crate) fn canonical_request(input: &SigningInput<'_>) -> String {
     format!(
         "POST\n/\n\ncontent-type:{}\nhost:{}\n\n{}\n{}",
         input.content_type,
@@ -38,7 +38,7 @@ pub fn canonical_request(input: &SigningInput<'_>) -> String {
 }
 
 /// The string that is HMAC'd with the key.
-pub fn string_to_sign(input: &SigningInput<'_>) -> String {
+pub(crate) fn string_to_sign(input: &SigningInput<'_>) -> String {
     format!(
         "{ALGORITHM}\n{}\n{}",
         input.timestamp,
@@ -47,7 +47,7 @@ pub fn string_to_sign(input: &SigningInput<'_>) -> String {
 }
 
 /// The lower-case hex signature of `input` under `access_key_password`.
-pub fn signature(access_key_password: &str, input: &SigningInput<'_>) -> String {
+pub(crate) fn signature(access_key_password: &str, input: &SigningInput<'_>) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(access_key_password.as_bytes())
         .expect("HMAC-SHA256 accepts keys of any length");
@@ -56,7 +56,7 @@ pub fn signature(access_key_password: &str, input: &SigningInput<'_>) -> String 
 }
 
 /// The `Authorization` header value for a signature.
-pub fn authorization(access_key_id: &str, signature: &str) -> String {
+pub(crate) fn authorization(access_key_id: &str, signature: &str) -> String {
     format!("{ALGORITHM} Credential={access_key_id}, SignedHeaders={SIGNED_HEADERS}, Signature={signature}")
 }
 

@@ -9,8 +9,8 @@
 //! - delete: calls nothing (a password cannot be un-reset) and says so.
 
 mod report;
-pub mod schema;
-pub mod state;
+pub(crate) mod schema;
+pub(crate) mod state;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -32,13 +32,13 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The resource.
 #[derive(Debug, Clone)]
-pub struct InstancePasswordResource {
+pub(crate) struct InstancePasswordResource {
     shared: Arc<Shared>,
 }
 
 impl InstancePasswordResource {
     /// The resource of a provider.
-    pub fn new(shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
         InstancePasswordResource { shared }
     }
 

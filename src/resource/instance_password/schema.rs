@@ -22,7 +22,7 @@ fn attribute(
 }
 
 /// The resource's schema.
-pub fn schema() -> Schema {
+pub(crate) fn schema() -> Schema {
     use AttributeConstraint::{Computed, Optional, OptionalComputed, Required};
     let attributes: HashMap<String, Attribute> = [
         ("id", attribute(AttributeType::String, Computed, "Stable identifier of this resource.")),

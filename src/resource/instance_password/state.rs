@@ -11,15 +11,15 @@ use zenlayer_api::Secret;
 use zenlayer_protocol::password_rule;
 
 /// Default of `shutdown_before_reset`.
-pub const DEFAULT_SHUTDOWN_BEFORE_RESET: bool = false;
+pub(crate) const DEFAULT_SHUTDOWN_BEFORE_RESET: bool = false;
 /// Default of `wait_for_running`.
-pub const DEFAULT_WAIT_FOR_RUNNING: bool = true;
+pub(crate) const DEFAULT_WAIT_FOR_RUNNING: bool = true;
 /// Default of `timeouts.create` and `timeouts.update`.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 /// The `timeouts` block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Timeouts {
+pub(crate) struct Timeouts {
     /// Bound of a create.
     #[serde(default)]
     pub create: Value<String>,
@@ -30,7 +30,7 @@ pub struct Timeouts {
 
 /// The resource's attributes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct State {
+pub(crate) struct State {
     /// Stable identifier.
     #[serde(default)]
     pub id: Value<String>,
@@ -76,7 +76,7 @@ fn serialize_as_null<S: Serializer>(_: &Value<Secret>, serializer: S) -> Result<
 
 /// The operation a timeout bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
+pub(crate) enum Operation {
     /// Create.
     Create,
     /// Update.
@@ -85,7 +85,7 @@ pub enum Operation {
 
 /// A problem found while checking the configuration at plan time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// The attribute, when the problem is tied to one that may be shown; `None` for the
     /// password (Terraform would print the source line, which may hold the password).
     pub attribute: Option<&'static str>,
@@ -97,7 +97,7 @@ pub struct Problem {
 
 impl State {
     /// The instance ids when they are all known.
-    pub fn known_ids(&self) -> Option<BTreeSet<String>> {
+    pub(crate) fn known_ids(&self) -> Option<BTreeSet<String>> {
         match &self.instance_ids {
             Value::Value(set) => set
                 .iter()
@@ -111,13 +111,13 @@ impl State {
     }
 
     /// Sets `instance_ids` from a list.
-    pub fn set_ids<'a>(&mut self, ids: impl IntoIterator<Item = &'a String>) {
+    pub(crate) fn set_ids<'a>(&mut self, ids: impl IntoIterator<Item = &'a String>) {
         self.instance_ids =
             Value::Value(ids.into_iter().map(|s| Value::Value(s.clone())).collect());
     }
 
     /// Fills in the defaults of the optional arguments.
-    pub fn apply_defaults(&mut self) {
+    pub(crate) fn apply_defaults(&mut self) {
         if self.shutdown_before_reset.is_null() {
             self.shutdown_before_reset = Value::Value(DEFAULT_SHUTDOWN_BEFORE_RESET);
         }
@@ -127,7 +127,7 @@ impl State {
     }
 
     /// `shutdown_before_reset`, defaulted.
-    pub fn shutdown_before_reset(&self) -> bool {
+    pub(crate) fn shutdown_before_reset(&self) -> bool {
         self.shutdown_before_reset
             .as_ref_option()
             .copied()
@@ -135,7 +135,7 @@ impl State {
     }
 
     /// `wait_for_running`, defaulted.
-    pub fn wait_for_running(&self) -> bool {
+    pub(crate) fn wait_for_running(&self) -> bool {
         self.wait_for_running
             .as_ref_option()
             .copied()
@@ -144,7 +144,7 @@ impl State {
 
     /// The timeout of `op`, defaulted. Invalid text was refused at plan time; it falls back to
     /// the default here.
-    pub fn timeout(&self, op: Operation) -> Duration {
+    pub(crate) fn timeout(&self, op: Operation) -> Duration {
         let text = match (&self.timeouts, op) {
             (Value::Value(list), Operation::Create) => {
                 list.first().and_then(|t| t.create.as_ref_option().cloned())
@@ -158,24 +158,13 @@ impl State {
             .unwrap_or(DEFAULT_TIMEOUT)
     }
 
-    /// The request ids as plain strings.
-    pub fn request_id_list(&self) -> Vec<String> {
-        match &self.request_ids {
-            Value::Value(list) => list
-                .iter()
-                .filter_map(|v| v.as_ref_option().cloned())
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
     /// Sets `request_ids`.
-    pub fn set_request_ids(&mut self, ids: &[String]) {
+    pub(crate) fn set_request_ids(&mut self, ids: &[String]) {
         self.request_ids = Value::Value(ids.iter().map(|s| Value::Value(s.clone())).collect());
     }
 
     /// Every problem with the known parts of the configuration.
-    pub fn problems(&self) -> Vec<Problem> {
+    pub(crate) fn problems(&self) -> Vec<Problem> {
         let mut problems = self.password_argument_problems();
         for (argument, value) in [
             ("password", &self.password),
@@ -277,7 +266,7 @@ impl State {
 
     /// The refusal of `password_wo` on a client that would store it: Terraform and OpenTofu
     /// before 1.11 do not know write-only arguments and keep them in plan and state.
-    pub fn write_only_problem(&self, write_only_allowed: bool) -> Option<Problem> {
+    pub(crate) fn write_only_problem(&self, write_only_allowed: bool) -> Option<Problem> {
         (!self.password_wo.is_null() && !write_only_allowed).then(|| Problem {
             attribute: None,
             summary: "password_wo needs Terraform 1.11 or later".into(),
@@ -287,7 +276,7 @@ impl State {
 
     /// The password to send: `password` of this (planned) state, else `password_wo`, which
     /// only the configuration carries.
-    pub fn password_to_send<'a>(&'a self, config: &'a State) -> Option<&'a Secret> {
+    pub(crate) fn password_to_send<'a>(&'a self, config: &'a State) -> Option<&'a Secret> {
         self.password
             .as_ref_option()
             .or_else(|| config.password_wo.as_ref_option())
@@ -295,7 +284,7 @@ impl State {
 
     /// The arguments whose change from `prior` replaces the resource: `password`, and
     /// `password_wo_version` (which stands for `password_wo`). Unknown values may differ.
-    pub fn replacing_changes(&self, prior: &State) -> Vec<&'static str> {
+    pub(crate) fn replacing_changes(&self, prior: &State) -> Vec<&'static str> {
         let mut changed = Vec::new();
         if differs(&self.password, &prior.password) {
             changed.push("password");
@@ -336,7 +325,7 @@ fn password_rule_problem(argument: &str, password: &Secret) -> Option<Problem> {
 }
 
 /// A fresh resource id: stable for the life of the resource, unique in practice.
-pub fn new_id(ids: &BTreeSet<String>) -> String {
+pub(crate) fn new_id(ids: &BTreeSet<String>) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     let now = std::time::SystemTime::now()

@@ -101,11 +101,6 @@ impl Client {
         }
     }
 
-    /// The endpoint calls go to.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.config.endpoint
-    }
-
     /// Calls `action` with the JSON `body`, retrying transient failures within the policy and
     /// the context's deadline. `instance_count` is only for the logs.
     ///

@@ -15,7 +15,6 @@ use crate::{Client, MAX_IDS_PER_CALL};
 
 pub use reset::{Cause, Failure, ResetReport, ResetRequest, Stage};
 pub use status::{StatusReader, Statuses};
-pub use wait::{WaitOutcome, WaitTarget};
 
 /// Tuning of the fleet operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,13 +38,19 @@ pub struct FleetSettings {
     pub first_coalesce_window: Duration,
 }
 
-impl Default for FleetSettings {
-    fn default() -> Self {
+/// The longest wait between status polls: the interval grows up to it.
+pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(15);
+
+impl FleetSettings {
+    /// Settings with the given batch size, first polling interval and restart grace period;
+    /// the polling interval grows up to [`MAX_POLL_INTERVAL`], and status reads are coalesced
+    /// for at most 100 ms (10 ms before the first shared call).
+    pub fn new(batch_size: usize, poll_interval: Duration, restart_grace: Duration) -> Self {
         FleetSettings {
-            batch_size: MAX_IDS_PER_CALL,
-            poll_interval: Duration::from_secs(2),
-            max_poll_interval: Duration::from_secs(15),
-            restart_grace: Duration::from_secs(120),
+            batch_size: batch_size.clamp(1, MAX_IDS_PER_CALL),
+            poll_interval,
+            max_poll_interval: MAX_POLL_INTERVAL.max(poll_interval),
+            restart_grace,
             coalesce_window: Duration::from_millis(100),
             first_coalesce_window: Duration::from_millis(10),
         }
@@ -63,26 +68,12 @@ pub struct Fleet {
 impl Fleet {
     /// A fleet on `client`; `stop` is fired when the whole provider must stop.
     pub fn new(client: Arc<Client>, settings: FleetSettings, stop: CancellationToken) -> Self {
-        let settings = FleetSettings {
-            batch_size: settings.batch_size.clamp(1, MAX_IDS_PER_CALL),
-            ..settings
-        };
         let statuses = Arc::new(StatusReader::new(client.clone(), settings, stop));
         Fleet {
             client,
             settings,
             statuses,
         }
-    }
-
-    /// The client underneath.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    /// The settings in force.
-    pub fn settings(&self) -> FleetSettings {
-        self.settings
     }
 
     /// The coalescing status reader (for refreshes and plan-time existence checks).

@@ -202,7 +202,7 @@ mod tests {
         let client = testing::client(&sim, testing::client_config(3, 4));
         let reader = StatusReader::new(
             Arc::new(client),
-            FleetSettings::default(),
+            FleetSettings::new(100, Duration::from_secs(2), Duration::from_secs(120)),
             CancellationToken::new(),
         );
         (Arc::new(reader), sim)

@@ -12,7 +12,7 @@ use crate::{ApiError, Context, InstanceStatus, Interrupted};
 
 /// The state a wait is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WaitTarget {
+pub(crate) enum WaitTarget {
     /// RUNNING.
     Running,
     /// STOPPED.
@@ -59,7 +59,7 @@ impl WaitSpec {
 
 /// How a wait ended, instance by instance.
 #[derive(Debug, Default, Clone)]
-pub struct WaitOutcome {
+pub(crate) struct WaitOutcome {
     /// Instances that reached the target, with the status seen.
     pub reached: BTreeMap<String, InstanceStatus>,
     /// Instances found in a status they do not come back from.

@@ -20,12 +20,7 @@ use crate::{Context, Secret};
 const PASSWORD: &str = "Good1!pass";
 
 fn fleet_settings() -> FleetSettings {
-    FleetSettings {
-        poll_interval: Duration::from_secs(1),
-        max_poll_interval: Duration::from_secs(5),
-        restart_grace: Duration::from_secs(30),
-        ..FleetSettings::default()
-    }
+    FleetSettings::new(100, Duration::from_secs(1), Duration::from_secs(30))
 }
 
 fn sim(n: usize, rule: PowerRule) -> Sim {
@@ -303,10 +298,7 @@ async fn a_batch_refused_outright_fails_alone() {
     sim.faults().add([rule]);
     let fleet = testing::fleet(
         &sim,
-        FleetSettings {
-            batch_size: 2,
-            ..fleet_settings()
-        },
+        FleetSettings::new(2, Duration::from_secs(1), Duration::from_secs(30)),
     );
     let password = Secret::new(PASSWORD.into());
     let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
