@@ -45,13 +45,8 @@ pub(crate) fn decode(meta: AnswerMeta<'_>, body: &[u8]) -> Result<Decoded, Error
     }
 
     // An error-shaped body is an error whatever the status (some gateways answer 200).
-    if let Some(code) = string_field(&top, "code") {
-        return Err(refused(status, code, &top, request_id));
-    }
-    if let Some(Value::Object(inner)) = &wrapped {
-        if let Some(code) = string_field(inner, "code") {
-            return Err(refused(status, code, inner, request_id));
-        }
+    if let Some(error) = error_shaped(status, &top, wrapped.as_ref(), &request_id) {
+        return Err(error);
     }
 
     if !(200..300).contains(&status) {
@@ -85,6 +80,22 @@ pub(crate) fn decode(meta: AnswerMeta<'_>, body: &[u8]) -> Result<Decoded, Error
     Ok(Decoded {
         request_id: request_id.unwrap_or_default(),
         response,
+    })
+}
+
+/// The refusal an error-shaped body carries, at the top level or inside `response`.
+fn error_shaped(
+    status: u16,
+    top: &Map<String, Value>,
+    wrapped: Option<&Value>,
+    request_id: &Option<String>,
+) -> Option<ErrorKind> {
+    let inner = match wrapped {
+        Some(Value::Object(inner)) => Some(inner),
+        _ => None,
+    };
+    [Some(top), inner].into_iter().flatten().find_map(|fields| {
+        string_field(fields, "code").map(|code| refused(status, code, fields, request_id.clone()))
     })
 }
 

@@ -22,12 +22,17 @@ pub(crate) mod power_rule {
         }
     }
 
+    /// A setting that names no power rule.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0:?} is not a power rule: running or stopped")]
+    pub(crate) struct UnknownPowerRule(String);
+
     /// The rule a setting names.
-    pub(crate) fn parse(text: &str) -> Result<PowerRule, String> {
+    pub(crate) fn parse(text: &str) -> Result<PowerRule, UnknownPowerRule> {
         match text {
             "running" => Ok(PowerRule::Running),
             "stopped" => Ok(PowerRule::Stopped),
-            other => Err(format!("{other:?} is not a power rule: running or stopped")),
+            other => Err(UnknownPowerRule(other.to_string())),
         }
     }
 

@@ -121,83 +121,115 @@ fn timeout_name(op: Operation) -> &'static str {
     }
 }
 
+/// The instances a failure is about, as the messages name them.
+struct Subject {
+    /// How many.
+    n: usize,
+    /// "s" or "".
+    s: &'static str,
+    /// `ins-1 (STOPPED), ins-2, ...`
+    list: String,
+}
+
+/// The summary and detail of one failure.
 fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
     let n = failure.instances.len();
-    let s = plural(n);
-    let list = list_instances(&failure.instances);
-    let redact = |text: String| cx.password.redact_from(&text);
+    let who = Subject {
+        n,
+        s: plural(n),
+        list: list_instances(&failure.instances),
+    };
+    let stage = stage_text(failure.stage);
     match &failure.cause {
-        Cause::NeedsRunning(refusal) => (
-            format!("Password not reset on {n} instance{s}: the API resets only RUNNING instances"),
-            redact(format!(
-                "{refusal}.\nOn this account the API resets passwords only on RUNNING instances. Not running: {list}.\n\
-                 Start these instances and apply again{}.",
-                if cx.shutdown_before_reset {
-                    ""
-                } else {
-                    ", or set shutdown_before_reset = true to let the provider start them for the reset and stop them again afterwards"
-                }
+        Cause::NeedsRunning(refusal) => needs_running(&who, refusal, cx),
+        Cause::NeedsStopped(refusal) => needs_stopped(&who, refusal, cx),
+        Cause::Api(error) => (
+            format!("{} failed for {} instance{}", error.action, who.n, who.s),
+            cx.password.redact_from(&format!(
+                "{error}.\nInstances ({stage}): {}.{}",
+                who.list,
+                advice_line(error)
             )),
         ),
-        Cause::NeedsStopped(refusal) => (
-            format!("Password not reset on {n} instance{s}: the API wants them STOPPED"),
-            redact(format!(
-                "{refusal}.\nOn this account the API resets passwords only on STOPPED instances. Not stopped: {list}.\n\
-                 Set shutdown_before_reset = true: the provider then stops RUNNING instances gracefully before the reset and brings them back afterwards."
-            )),
-        ),
-        Cause::Api(error) => {
-            let hint = advice_line(error);
-            (
-                format!("{} failed for {n} instance{s}", error.action),
-                redact(format!(
-                    "{error}.\nInstances ({}): {list}.{hint}",
-                    stage_text(failure.stage)
-                )),
-            )
-        }
         Cause::Terminal => (
-            format!("{n} instance{s} in a status they do not come back from"),
+            format!("{} instance{} in a status they do not come back from", who.n, who.s),
             format!(
-                "Found {} {}: {list}.\nThese instances are failed, released or in the recycle bin; remove them from instance_ids.",
-                if n == 1 { "this instance" } else { "these instances" },
-                stage_text(failure.stage)
+                "Found {} {stage}: {}.\nThese instances are failed, released or in the recycle bin; remove them from instance_ids.",
+                if who.n == 1 { "this instance" } else { "these instances" },
+                who.list
             ),
         ),
         Cause::NotFound => (
-            format!("{n} instance{s} no longer exist{}", if n == 1 { "s" } else { "" }),
+            format!("{} instance{} no longer exist{}", who.n, who.s, if who.n == 1 { "s" } else { "" }),
             format!(
-                "These instances disappeared ({}): {list}.\nRemove them from instance_ids.",
-                stage_text(failure.stage)
+                "These instances disappeared ({stage}): {}.\nRemove them from instance_ids.",
+                who.list
             ),
         ),
-        Cause::TimedOut => {
-            let what = match failure.stage {
-                Stage::WaitRunning => format!("Timed out waiting for {n} instance{s} to be RUNNING"),
-                Stage::WaitStopped => format!("Timed out waiting for {n} instance{s} to stop"),
-                _ => format!("Timed out with {n} instance{s} not done"),
-            };
-            (
-                what,
-                format!(
-                    "The {} of {} passed ({}). Last status: {list}.\nRaise {} or apply again to finish.",
-                    timeout_name(cx.operation),
-                    humantime::format_duration(cx.timeout),
-                    stage_text(failure.stage),
-                    timeout_name(cx.operation)
-                ),
-            )
-        }
+        Cause::TimedOut => timed_out(&who, failure.stage, cx),
         Cause::Cancelled => (
-            format!("Interrupted with {n} instance{s} not done"),
+            format!("Interrupted with {} instance{} not done", who.n, who.s),
             format!(
-                "{} ({}). Instances: {list}.\nApply again to finish.",
-                cx.stop_reason
-                    .map_or("The operation was interrupted".to_string(), |r| capitalized(&r.to_string())),
-                stage_text(failure.stage)
+                "{} ({stage}). Instances: {}.\nApply again to finish.",
+                cx.stop_reason.map_or("The operation was interrupted".to_string(), |r| {
+                    capitalized(&r.to_string())
+                }),
+                who.list
             ),
         ),
     }
+}
+
+fn needs_running(who: &Subject, refusal: &ApiError, cx: &ReportInput<'_>) -> (String, String) {
+    let or_shutdown = if cx.shutdown_before_reset {
+        ""
+    } else {
+        ", or set shutdown_before_reset = true to let the provider start them for the reset and stop them again afterwards"
+    };
+    (
+        format!(
+            "Password not reset on {} instance{}: the API resets only RUNNING instances",
+            who.n, who.s
+        ),
+        cx.password.redact_from(&format!(
+            "{refusal}.\nOn this account the API resets passwords only on RUNNING instances. Not running: {}.\n\
+             Start these instances and apply again{or_shutdown}.",
+            who.list
+        )),
+    )
+}
+
+fn needs_stopped(who: &Subject, refusal: &ApiError, cx: &ReportInput<'_>) -> (String, String) {
+    (
+        format!(
+            "Password not reset on {} instance{}: the API wants them STOPPED",
+            who.n, who.s
+        ),
+        cx.password.redact_from(&format!(
+            "{refusal}.\nOn this account the API resets passwords only on STOPPED instances. Not stopped: {}.\n\
+             Set shutdown_before_reset = true: the provider then stops RUNNING instances gracefully before the reset and brings them back afterwards.",
+            who.list
+        )),
+    )
+}
+
+fn timed_out(who: &Subject, stage: Stage, cx: &ReportInput<'_>) -> (String, String) {
+    let (n, s) = (who.n, who.s);
+    let what = match stage {
+        Stage::WaitRunning => format!("Timed out waiting for {n} instance{s} to be RUNNING"),
+        Stage::WaitStopped => format!("Timed out waiting for {n} instance{s} to stop"),
+        _ => format!("Timed out with {n} instance{s} not done"),
+    };
+    let bound = timeout_name(cx.operation);
+    (
+        what,
+        format!(
+            "The {bound} of {} passed ({}). Last status: {}.\nRaise {bound} or apply again to finish.",
+            humantime::format_duration(cx.timeout),
+            stage_text(stage),
+            who.list
+        ),
+    )
 }
 
 /// Adds the report's errors and warnings to `diags`.

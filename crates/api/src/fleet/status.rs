@@ -13,11 +13,22 @@ use tokio_util::sync::CancellationToken;
 
 use super::FleetSettings;
 use crate::{ApiError, Client, Context, ErrorKind, InstanceStatus};
+use zenlayer_protocol::action;
 
 /// Statuses by instance id; an id that does not exist is absent.
 pub type Statuses = HashMap<String, InstanceStatus>;
 
 type Reply = Result<Arc<Statuses>, ApiError>;
+
+/// What adding a read to the current window did.
+struct Joined {
+    /// The window's generation, when this read opened it.
+    opened: Option<u64>,
+    /// The whole window, when this read filled it.
+    full: Option<Pending>,
+    /// How long the window stays open.
+    window: Duration,
+}
 
 /// Reads collected during the current window.
 struct Pending {
@@ -92,7 +103,7 @@ impl StatusReader {
         ids: &[String],
         ctx: &Context,
     ) -> Result<Statuses, ApiError> {
-        const ACTION: &str = "DescribeInstancesStatus";
+        const ACTION: &str = action::DESCRIBE_INSTANCES_STATUS;
         if ids.is_empty() {
             return Ok(Statuses::new());
         }
@@ -102,34 +113,58 @@ impl StatusReader {
         self.peak_outstanding
             .fetch_max(now_outstanding, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        let (opened, full, window) = {
-            let mut guard = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            let pending = guard.get_or_insert_with(|| Pending {
-                generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
-                ids: BTreeSet::new(),
-                waiters: Vec::new(),
-            });
-            let opened = pending.waiters.is_empty().then_some(pending.generation);
-            pending.ids.extend(ids.iter().cloned());
-            pending.waiters.push(tx);
-            let learned = self.flushed_once.load(Ordering::Relaxed);
-            let peak = self.peak_outstanding.load(Ordering::Relaxed);
-            let full = (learned && pending.waiters.len() >= peak)
-                || pending.ids.len() >= self.settings.batch_size;
-            let window = if learned {
-                self.settings.coalesce_window
-            } else {
-                self.settings.first_coalesce_window
-            };
-            (opened, full.then(|| guard.take()).flatten(), window)
+        let joined = self.join(ids, tx);
+        self.schedule(joined);
+        let reply = tokio::select! {
+            r = rx => r.unwrap_or_else(|_| Err(ApiError::new(ACTION, ErrorKind::Internal {
+                detail: "the shared status read ended without an answer".into(),
+            }))),
+            _ = ctx.cancel.cancelled() => Err(ApiError::new(ACTION, ErrorKind::Cancelled)),
+            _ = tokio::time::sleep_until(ctx.deadline) => Err(ApiError::new(ACTION, ErrorKind::DeadlineExceeded)),
         };
-        if let Some(batch) = full {
-            let this = self.clone();
+        let all = reply?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| all.get(id).map(|s| (id.clone(), s.clone())))
+            .collect())
+    }
+
+    /// Adds a read to the current window (opening one if needed), and says whether it opened
+    /// the window or filled it.
+    fn join(&self, ids: &[String], reply: oneshot::Sender<Reply>) -> Joined {
+        let mut guard = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = guard.get_or_insert_with(|| Pending {
+            generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+            ids: BTreeSet::new(),
+            waiters: Vec::new(),
+        });
+        let opened = pending.waiters.is_empty().then_some(pending.generation);
+        pending.ids.extend(ids.iter().cloned());
+        pending.waiters.push(reply);
+        let learned = self.flushed_once.load(Ordering::Relaxed);
+        let peak = self.peak_outstanding.load(Ordering::Relaxed);
+        let full = (learned && pending.waiters.len() >= peak)
+            || pending.ids.len() >= self.settings.batch_size;
+        let window = if learned {
+            self.settings.coalesce_window
+        } else {
+            self.settings.first_coalesce_window
+        };
+        Joined {
+            opened,
+            full: full.then(|| guard.take()).flatten(),
+            window,
+        }
+    }
+
+    /// Flushes a full window now, or closes a newly opened one when its time is up.
+    fn schedule(self: &Arc<Self>, joined: Joined) {
+        let this = self.clone();
+        if let Some(batch) = joined.full {
             tokio::spawn(async move { this.flush(batch).await });
-        } else if let Some(generation) = opened {
-            let this = self.clone();
+        } else if let Some(generation) = joined.opened {
             tokio::spawn(async move {
-                tokio::time::sleep(window).await;
+                tokio::time::sleep(joined.window).await;
                 let batch = {
                     let mut guard = this.pending.lock().unwrap_or_else(|e| e.into_inner());
                     match guard.as_ref() {
@@ -142,16 +177,6 @@ impl StatusReader {
                 }
             });
         }
-        let reply = tokio::select! {
-            r = rx => r.unwrap_or_else(|_| Err(ApiError::new(ACTION, ErrorKind::Cancelled))),
-            _ = ctx.cancel.cancelled() => Err(ApiError::new(ACTION, ErrorKind::Cancelled)),
-            _ = tokio::time::sleep_until(ctx.deadline) => Err(ApiError::new(ACTION, ErrorKind::DeadlineExceeded)),
-        };
-        let all = reply?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| all.get(id).map(|s| (id.clone(), s.clone())))
-            .collect())
     }
 
     async fn flush(&self, pending: Pending) {

@@ -79,36 +79,56 @@ impl Fleet {
                 }
             };
             report.rule_seen = Some(rule);
-            let narrowed = self.narrow(&pending, rule, ctx, report).await;
-            let mut next = narrowed.ready;
-            let mut moved = narrowed.moved;
-            if !narrowed.blocked.is_empty() {
-                if rule == PowerRule::Running && req.shutdown_before_reset {
-                    // The account wants RUNNING instances: start them and reset them running;
-                    // they are stopped again afterwards if they were stopped before.
-                    next.extend(self.start_for_reset(narrowed.blocked, ctx, report).await);
-                    moved = true;
-                } else {
-                    report
-                        .failures
-                        .push(power_refusal(narrowed.blocked, rule, refusal.clone()));
-                }
+            match self
+                .next_round(&pending, rule, &refusal, req, ctx, report)
+                .await
+            {
+                Some(next) => pending = next,
+                None => break,
             }
-            next.sort();
-            if next.is_empty() {
-                break;
-            }
-            if next == pending && !moved {
-                // Every instance is already as the API asks, yet it refused: narrowing down
-                // cannot help, so report the refusal as it is.
-                report
-                    .failures
-                    .push(Failure::api(Stage::Reset, &pending, refusal));
-                break;
-            }
-            pending = next;
         }
         out
+    }
+
+    /// After a power-state refusal: the instances to send again, or `None` when there is
+    /// nothing left worth sending (the others are reported in `report`).
+    async fn next_round(
+        &self,
+        pending: &[String],
+        rule: PowerRule,
+        refusal: &ApiError,
+        req: ResetRequest<'_>,
+        ctx: &Context,
+        report: &mut ResetReport,
+    ) -> Option<Vec<String>> {
+        let narrowed = self.narrow(pending, rule, ctx, report).await;
+        let mut next = narrowed.ready;
+        let mut moved = narrowed.moved;
+        if !narrowed.blocked.is_empty() {
+            if rule == PowerRule::Running && req.shutdown_before_reset {
+                // The account wants RUNNING instances: start them and reset them running;
+                // they are stopped again afterwards if they were stopped before.
+                next.extend(self.start_for_reset(narrowed.blocked, ctx, report).await);
+                moved = true;
+            } else {
+                report
+                    .failures
+                    .push(power_refusal(narrowed.blocked, rule, refusal.clone()));
+            }
+        }
+        next.sort();
+        if next.is_empty() {
+            return None;
+        }
+        if next == pending && !moved {
+            // Every instance is already as the API asks, yet it refused: narrowing down cannot
+            // help, so report the refusal as it is.
+            report
+                .failures
+                .push(Failure::api(Stage::Reset, pending, refusal.clone()));
+            return None;
+        }
+        Some(next)
     }
 
     /// Reads the refused instances' status, letting transitions finish, and sorts them by the
