@@ -316,21 +316,7 @@ fn interrupt_during_the_wait(how: Interrupt) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("terraform starts");
-    // Wait until the reset was accepted and the provider is polling for RUNNING.
-    poll(
-        Duration::from_secs(60),
-        "the reset and a status poll",
-        || {
-            let calls = sim.calls();
-            let reset = calls
-                .iter()
-                .position(|c| c.action == "ResetInstancesPassword")?;
-            calls[reset..]
-                .iter()
-                .any(|c| c.action == "DescribeInstancesStatus")
-                .then_some(())
-        },
-    );
+    sim.wait_for_polling_after_a_reset();
     let pid = child.id().to_string();
     let (signal, target) = match how {
         Interrupt::CtrlC => ("-INT", format!("-{pid}")),

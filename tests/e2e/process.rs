@@ -157,20 +157,7 @@ fn apply_in_its_wait(sim: &Sim) -> (Workspace, Child) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("terraform starts");
-    poll(
-        Duration::from_secs(60),
-        "the reset and a status poll",
-        || {
-            let calls = sim.calls();
-            let reset = calls
-                .iter()
-                .position(|c| c.action == "ResetInstancesPassword")?;
-            calls[reset..]
-                .iter()
-                .any(|c| c.action == "DescribeInstancesStatus")
-                .then_some(())
-        },
-    );
+    sim.wait_for_polling_after_a_reset();
     (ws, child)
 }
 

@@ -232,6 +232,21 @@ impl Sim {
             .collect()
     }
 
+    /// Waits until a reset was accepted and a status poll followed it (an apply is then in its
+    /// wait for RUNNING).
+    pub fn wait_for_polling_after_a_reset(&self) {
+        poll(Duration::from_secs(60), "a reset and a status poll", || {
+            let calls = self.calls();
+            let reset = calls
+                .iter()
+                .position(|c| c.action == "ResetInstancesPassword" && c.status == Some(200))?;
+            calls[reset..]
+                .iter()
+                .any(|c| c.action == "DescribeInstancesStatus")
+                .then_some(())
+        });
+    }
+
     /// A one-line account of the calls received since call number `since` (0 for all), for
     /// test logs: `DescribeInstancesStatus(2) StopInstances(2, graceful) ...`.
     pub fn call_summary(&self, since: usize) -> String {
