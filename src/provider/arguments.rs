@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tf_provider::schema::{Attribute, AttributeConstraint, AttributeType, Description};
 use tf_provider::value::Value;
+use zenlayer_api::fleet::MAX_POLL_INTERVAL;
 use zenlayer_api::{DEFAULT_ENDPOINT, MAX_IDS_PER_CALL};
 
 use super::config::ConfigError;
@@ -130,11 +131,11 @@ pub(crate) const POLL_INTERVAL: Argument = Argument {
     kind: Kind::Duration {
         default: Duration::from_secs(2),
         min: Duration::from_millis(10),
-        max: None,
+        max: Some(MAX_POLL_INTERVAL),
     },
     sensitive: false,
     env: None,
-    about: "First interval between status polls while waiting for instances; it grows by half per poll up to 15s.",
+    about: "First interval between status polls while waiting for instances; it grows by half per poll up to its maximum. A wait always polls at least once before its timeout.",
 };
 /// `restart_grace_period`.
 pub(crate) const RESTART_GRACE_PERIOD: Argument = Argument {

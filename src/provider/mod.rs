@@ -13,7 +13,7 @@ use tf_provider::schema::{Attribute, Block, Description, Schema};
 use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
 
-use crate::resource::InstancePasswordResource;
+use crate::resource::{Claims, InstancePasswordResource};
 use crate::stop::Stop;
 use config::ProviderConfig;
 use diagnostics::{error_at, root_error};
@@ -25,6 +25,7 @@ use zenlayer_api::Client;
 pub struct Shared {
     fleet: RwLock<Option<Arc<Fleet>>>,
     stop: Stop,
+    claims: Claims,
 }
 
 impl Shared {
@@ -33,12 +34,18 @@ impl Shared {
         Shared {
             fleet: RwLock::new(None),
             stop,
+            claims: Claims::default(),
         }
     }
 
     /// The configured fleet, if ConfigureProvider succeeded.
     pub fn fleet(&self) -> Option<Arc<Fleet>> {
         self.fleet.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Which resource claimed each instance first in this process.
+    pub(crate) fn claims(&self) -> &Claims {
+        &self.claims
     }
 
     /// The stop signal.

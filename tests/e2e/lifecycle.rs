@@ -200,3 +200,47 @@ fn destroy_calls_nothing_and_warns() {
         assert!(sim.password_matches(&id, PASSWORD));
     }
 }
+
+#[test]
+fn two_resources_listing_one_instance_are_warned_about_at_plan() {
+    let sim = Sim::start(3, &[]);
+    let mut ws = Workspace::new();
+    let body = format!(
+        "{}\n{}",
+        resource("a", &ids(2), ""),
+        resource("b", &["ins-00002".to_string(), "ins-00003".to_string()], "")
+            .replace("var.root_password", "\"Other2@pass\"")
+    );
+    ws.configure(&sim, &body);
+    let run = ws.tf(&["plan"]).ok();
+    let text = run.all();
+    assert!(
+        text.contains("1 instance also listed by another zenlayer_instance_password"),
+        "{}",
+        run.raw()
+    );
+    assert!(text.contains("ins-00002 is also in another"), "{text}");
+    assert!(!text.contains("ins-00001 is also"), "{text}");
+
+    // One resource replaced for a new password is planned twice: no warning.
+    let mut ws = Workspace::for_resource(&sim, &ids(2), "");
+    ws.apply();
+    ws.set_env("TF_VAR_root_password", "Third3#pass");
+    let run = ws.tf(&["plan"]).ok();
+    assert!(run.all().contains("must be replaced"), "{}", run.raw());
+    assert!(!run.all().contains("also listed"), "{}", run.raw());
+}
+
+#[test]
+fn a_refresh_that_drops_one_instance_says_so_in_the_singular() {
+    let sim = Sim::start(2, &[]);
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
+    ws.apply();
+    sim.delete("ins-00002");
+    let run = ws.tf(&["apply", "-refresh-only", "-auto-approve"]).ok();
+    assert!(
+        run.all().contains("1 instance no longer exists"),
+        "{}",
+        run.raw()
+    );
+}

@@ -11,6 +11,8 @@ mod docs;
 mod examples;
 mod faults;
 mod lifecycle;
+mod network;
+mod outcomes;
 mod power;
 mod process;
 mod scale;

@@ -62,30 +62,49 @@ fn neither_password_appears_in_any_log_or_output_at_trace() {
 }
 
 #[test]
-fn debug_logs_show_each_api_call() {
-    let sim = Sim::start(2, &[]);
-    let mut ws = Workspace::new();
-    let log_path = ws.path().join("terraform.log");
-    ws.set_env("TF_LOG_PROVIDER", "DEBUG");
-    ws.set_env("TF_LOG_PATH", &log_path.display().to_string());
-    ws.configure(&sim, &resource("web", &ids(2), ""));
-    ws.apply();
-    let log = std::fs::read_to_string(&log_path).expect("log written");
-    let reset = sim.calls_of("ResetInstancesPassword");
-    let request_id = reset[0].request_id.as_str();
-    let line = log
-        .lines()
-        .find(|l| l.contains("API call") && l.contains(request_id))
-        .unwrap_or_else(|| panic!("no log line for {request_id}:\n{log}"));
-    for field in [
-        "action=ResetInstancesPassword",
-        "instances=2",
-        "status=200",
-        "attempt=1",
-        "elapsed_ms=",
-        "[DEBUG]",
-    ] {
-        assert!(line.contains(field), "{field} missing from {line}");
+fn each_api_call_is_logged_with_its_instances() {
+    let sim = Sim::start(5, &[]);
+    for level in ["INFO", "DEBUG"] {
+        let mut ws = Workspace::new();
+        let log_path = ws.path().join("terraform.log");
+        ws.set_env("TF_LOG_PROVIDER", level);
+        ws.set_env("TF_LOG_PATH", &log_path.display().to_string());
+        ws.configure(&sim, &resource("web", &ids(5), ""));
+        let before = sim.calls_of("ResetInstancesPassword").len();
+        ws.apply();
+        let log = std::fs::read_to_string(&log_path).expect("log written");
+        let reset = &sim.calls_of("ResetInstancesPassword")[before];
+        let request_id = reset.request_id.as_str();
+        let line = log
+            .lines()
+            .find(|l| l.contains("API call:") && l.contains(request_id))
+            .unwrap_or_else(|| panic!("no line for {request_id} at {level}:\n{log}"));
+        for field in [
+            "[INFO]",
+            "action=ResetInstancesPassword",
+            "instances=5",
+            "instance_ids=\"ins-00001,ins-00002,ins-00003 and 2 more\"",
+            "status=200",
+            "attempt=1",
+            "elapsed_ms=",
+        ] {
+            assert!(line.contains(field), "{level}: {field} missing from {line}");
+        }
+        let all = log
+            .lines()
+            .find(|l| l.contains("API call instances") && l.contains(request_id));
+        match level {
+            "DEBUG" => {
+                let all =
+                    all.unwrap_or_else(|| panic!("no DEBUG line naming every instance:\n{log}"));
+                // Terraform 1.11 quotes the value; 1.0 does not.
+                assert!(
+                    all.contains("ins-00001,ins-00002,ins-00003,ins-00004,ins-00005"),
+                    "{all}"
+                );
+            }
+            _ => assert!(all.is_none(), "every instance is named only at DEBUG"),
+        }
     }
 }
 
@@ -126,6 +145,31 @@ fn errors_carry_no_backtrace_even_with_rust_backtrace_set() {
 }
 
 #[test]
+fn plugin_log_file_keeps_the_plan_s_lines_when_the_apply_starts() {
+    let sim = Sim::start(1, &[]);
+    let mut ws = Workspace::new();
+    let plugin_log = ws.path().join("plugin.log");
+    ws.set_env("PLUGIN_LOG_FILE", &plugin_log.display().to_string());
+    ws.configure(&sim, &resource("web", &ids(1), ""));
+    ws.tf(&["plan"]).ok();
+    let after_plan = std::fs::read_to_string(&plugin_log).expect("the plugin log exists");
+    assert!(
+        after_plan.contains("DescribeInstancesStatus"),
+        "{after_plan}"
+    );
+    ws.apply();
+    let after_apply = std::fs::read_to_string(&plugin_log).expect("the plugin log exists");
+    assert!(
+        after_apply.starts_with(&after_plan),
+        "the plan's lines were overwritten"
+    );
+    assert!(
+        after_apply.contains("ResetInstancesPassword"),
+        "{after_apply}"
+    );
+}
+
+#[test]
 fn plugin_log_file_does_not_crash_the_provider() {
     let sim = Sim::start(1, &[]);
     let mut ws = Workspace::new();
@@ -154,6 +198,14 @@ fn run_by_hand_the_provider_explains_itself_and_exits() {
         out.stdout.is_empty(),
         "nothing on stdout, where Terraform expects the handshake"
     );
+
+    let out = Command::new(provider_binary())
+        .arg("--debug")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown option \"--debug\""), "{stderr}");
 
     let out = Command::new(provider_binary())
         .arg("--version")

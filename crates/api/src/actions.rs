@@ -131,7 +131,7 @@ impl Client {
             )
         })?;
         let body = Bytes::from_owner(buffer);
-        let answer: Answer<Empty> = self.call(ACTION, body, ids.len(), ctx).await?;
+        let answer: Answer<Empty> = self.call(ACTION, body, ids, ctx).await?;
         Ok(answer.request_id)
     }
 
@@ -156,7 +156,7 @@ impl Client {
                     page_size: STATUS_PAGE_SIZE,
                 },
             )?;
-            let answer: Answer<StatusPage> = self.call(ACTION, body, ids.len(), ctx).await?;
+            let answer: Answer<StatusPage> = self.call(ACTION, body, ids, ctx).await?;
             let page_len = answer.value.data_set.len();
             entries.extend(answer.value.data_set.into_iter().map(|row| StatusEntry {
                 status: InstanceStatus::parse(&row.instance_status),
@@ -186,7 +186,7 @@ impl Client {
                 force_shutdown: force,
             },
         )?;
-        let answer: Answer<Empty> = self.call(ACTION, body, ids.len(), ctx).await?;
+        let answer: Answer<Empty> = self.call(ACTION, body, ids, ctx).await?;
         Ok(answer.request_id)
     }
 
@@ -199,7 +199,7 @@ impl Client {
         const ACTION: &str = action::START_INSTANCES;
         check_batch(ACTION, ids)?;
         let body = json_body(ACTION, &IdsBody { instance_ids: ids })?;
-        let answer: Answer<Empty> = self.call(ACTION, body, ids.len(), ctx).await?;
+        let answer: Answer<Empty> = self.call(ACTION, body, ids, ctx).await?;
         Ok(answer.request_id)
     }
 }

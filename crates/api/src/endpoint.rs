@@ -32,6 +32,12 @@ pub enum EndpointError {
     /// Query strings, fragments or credentials in the URL.
     #[error("endpoint {0:?} must be a plain base URL, without user info, query or fragment")]
     NotABaseUrl(String),
+    /// The URL already ends with the service path.
+    #[error(
+        "endpoint {0:?} already ends with {VM_SERVICE_PATH}: give the API's base URL ({1}); \
+         requests go to {{endpoint}}{VM_SERVICE_PATH}"
+    )]
+    ServicePath(String, String),
 }
 
 impl Endpoint {
@@ -68,8 +74,16 @@ impl Endpoint {
             (Some(h), None) => h.to_string(),
             (None, _) => unreachable!("host checked above"),
         };
-        let mut service_url = url.clone();
         let base_path = url.path().trim_end_matches('/');
+        if let Some(base) = base_path.strip_suffix(VM_SERVICE_PATH) {
+            let mut suggested = url.clone();
+            suggested.set_path(base);
+            return Err(EndpointError::ServicePath(
+                trimmed.to_string(),
+                suggested.as_str().trim_end_matches('/').to_string(),
+            ));
+        }
+        let mut service_url = url.clone();
         service_url.set_path(&format!("{base_path}{VM_SERVICE_PATH}"));
         Ok(Endpoint {
             service_url,
@@ -158,5 +172,11 @@ mod tests {
             Endpoint::parse("https://example.com/?x=1"),
             Err(EndpointError::NotABaseUrl(..))
         ));
+        let err = Endpoint::parse("https://console.zenlayer.com/api/v2/vm/").expect_err("path");
+        assert!(
+            err.to_string()
+                .contains("give the API's base URL (https://console.zenlayer.com)"),
+            "{err}"
+        );
     }
 }

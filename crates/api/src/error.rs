@@ -16,6 +16,9 @@ pub struct ApiError {
     pub kind: ErrorKind,
     /// How many times the call was sent (1 when it was not retried).
     pub attempts: u32,
+    /// Whether the call may have taken effect after all: an attempt reached the API (or may
+    /// have) and no answer said it failed, such as an answer lost on the way back.
+    pub outcome_unknown: bool,
 }
 
 /// The kinds of failure, from "the API said no" to "nothing came back". Each reads after the
@@ -53,11 +56,11 @@ pub enum ErrorKind {
         detail: String,
     },
     /// No answer: the connection failed or the request timed out.
-    #[error("got no answer{}: {detail}; no request id, as no response arrived", if *.timed_out { " in time" } else { "" })]
+    #[error("got no answer{}: {detail}; no request id, as no response arrived", if *.step == TransportStep::TimedOut { " in time" } else { "" })]
     Transport {
-        /// Whether the per-request timeout expired.
-        timed_out: bool,
-        /// What the HTTP stack reported.
+        /// Where the exchange stopped.
+        step: TransportStep,
+        /// What the HTTP stack reported, with the URL.
         detail: String,
     },
     /// The operation's deadline passed.
@@ -81,6 +84,20 @@ pub enum ErrorKind {
     },
 }
 
+/// Where an exchange that produced no answer stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportStep {
+    /// No connection could be made: nothing was sent.
+    Connect,
+    /// The TLS handshake failed (not TLS at that port, or an untrusted certificate): nothing
+    /// was sent, and sending again will not help.
+    Tls,
+    /// The request went out and the connection broke before the answer was complete.
+    Broken,
+    /// The request went out and no complete answer came within the request timeout.
+    TimedOut,
+}
+
 /// What kind of trouble an error is, for whoever turns it into advice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
@@ -92,6 +109,8 @@ pub enum Category {
     ServerFault,
     /// No answer arrived.
     Network,
+    /// TLS could not be set up with the endpoint.
+    Tls,
     /// The operation's deadline passed.
     Deadline,
     /// The operation was asked to stop.
@@ -119,6 +138,7 @@ impl ApiError {
             action,
             kind,
             attempts: 1,
+            outcome_unknown: false,
         }
     }
 
@@ -161,7 +181,7 @@ impl ApiError {
             // attempt may well get a proper answer. Other 4xx (a firewall's challenge page, a
             // legal block) will not change by asking again.
             ErrorKind::BadResponse { status, .. } => *status >= 500 || (200..300).contains(status),
-            ErrorKind::Transport { .. } => true,
+            ErrorKind::Transport { step, .. } => *step != TransportStep::Tls,
             ErrorKind::DeadlineExceeded
             | ErrorKind::Cancelled
             | ErrorKind::InvalidRequest { .. }
@@ -186,10 +206,30 @@ impl ApiError {
             {
                 Category::ServerFault
             }
+            ErrorKind::Transport {
+                step: TransportStep::Tls,
+                ..
+            } => Category::Tls,
             ErrorKind::Transport { .. } => Category::Network,
             ErrorKind::DeadlineExceeded => Category::Deadline,
             ErrorKind::Cancelled => Category::Cancelled,
             _ => Category::Other,
+        }
+    }
+}
+
+impl ErrorKind {
+    /// Whether an attempt that failed this way may have taken effect: the request may have
+    /// reached the API and nothing says it was refused.
+    pub(crate) fn outcome_unknown(&self) -> bool {
+        match self {
+            ErrorKind::Transport { step, .. } => {
+                matches!(step, TransportStep::Broken | TransportStep::TimedOut)
+            }
+            // A garbled success, or a proxy's fault: the API may have processed the call. Other
+            // answers (a firewall's page, a 404) come from something in front of the API.
+            ErrorKind::BadResponse { status, .. } => *status >= 500 || (200..300).contains(status),
+            _ => false,
         }
     }
 }
@@ -246,14 +286,24 @@ mod tests {
         assert!(refused(500, "ANYTHING").is_transient());
         assert!(!refused(403, "OPERATION_DENIED_INSTANCE_NOT_RUNNING").is_transient());
         assert!(!refused(400, "INVALID_PARAMETER").is_transient());
-        let t = ApiError::new(
-            "X",
-            ErrorKind::Transport {
-                timed_out: true,
-                detail: "d".into(),
-            },
+        let transport = |step| {
+            ApiError::new(
+                "X",
+                ErrorKind::Transport {
+                    step,
+                    detail: "d".into(),
+                },
+            )
+        };
+        assert!(transport(TransportStep::TimedOut).is_transient());
+        assert!(transport(TransportStep::Connect).is_transient());
+        assert!(
+            !transport(TransportStep::Tls).is_transient(),
+            "a TLS mismatch stays"
         );
-        assert!(t.is_transient());
+        assert_eq!(transport(TransportStep::Tls).category(), Category::Tls);
+        assert!(transport(TransportStep::Broken).kind.outcome_unknown());
+        assert!(!transport(TransportStep::Connect).kind.outcome_unknown());
         let bad = |status| {
             ApiError::new(
                 "X",

@@ -31,7 +31,7 @@ mod testing;
 pub use client::{Client, ClientConfig, Credentials};
 pub use context::{Context, Interrupted};
 pub use endpoint::{Endpoint, EndpointError, DEFAULT_ENDPOINT};
-pub use error::{ApiError, Category, ErrorKind};
+pub use error::{ApiError, Category, ErrorKind, TransportStep};
 pub use retry::{RetryPolicy, MAX_BACKOFF};
 pub use secret::Secret;
 pub use transport::{

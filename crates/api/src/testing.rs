@@ -81,8 +81,13 @@ pub(crate) fn client(sim: &Sim, config: ClientConfig) -> Client {
 
 /// A fleet on `sim` with the given settings and the default client.
 pub(crate) fn fleet(sim: &Sim, settings: FleetSettings) -> Fleet {
+    fleet_with_retries(sim, settings, 3)
+}
+
+/// A fleet on `sim` whose client retries `max_retries` times.
+pub(crate) fn fleet_with_retries(sim: &Sim, settings: FleetSettings, max_retries: u32) -> Fleet {
     Fleet::new(
-        Arc::new(client(sim, client_config(3, 4))),
+        Arc::new(client(sim, client_config(max_retries, 4))),
         settings,
         CancellationToken::new(),
     )

@@ -21,6 +21,8 @@ pub struct TransportError {
 pub enum TransportErrorKind {
     /// No connection could be made.
     Connect,
+    /// The TLS handshake failed.
+    Tls,
     /// The connection closed before a complete answer arrived.
     Broken,
     /// Anything else the HTTP stack reported.
@@ -31,6 +33,7 @@ impl TransportErrorKind {
     fn describe(self) -> &'static str {
         match self {
             TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Tls => "the TLS handshake failed",
             TransportErrorKind::Broken => "the connection broke before a complete answer arrived",
             TransportErrorKind::Other => "the connection failed",
         }
@@ -38,6 +41,11 @@ impl TransportErrorKind {
 }
 
 impl TransportError {
+    /// What failed, in a few words ("could not connect").
+    pub fn kind_text(&self) -> &'static str {
+        self.kind.describe()
+    }
+
     /// An error of `kind`.
     pub fn new(kind: TransportErrorKind, detail: impl Into<String>) -> Self {
         TransportError {
@@ -103,20 +111,36 @@ impl Transport for HttpTransport {
     }
 }
 
+/// Whether `error` is rustls's report of a failed handshake: an I/O error of kind InvalidData,
+/// possibly wrapped in another I/O error (whose `source` skips the wrapped error itself).
+fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let Some(io) = error.downcast_ref::<std::io::Error>() else {
+        return false;
+    };
+    io.kind() == std::io::ErrorKind::InvalidData
+        || io
+            .get_ref()
+            .is_some_and(|inner| is_tls_failure(inner as &(dyn std::error::Error + 'static)))
+}
+
 /// A transport error with the root cause reqwest wraps.
 fn describe(e: &reqwest::Error) -> TransportError {
-    let kind = if e.is_connect() {
+    let mut root = e.to_string();
+    let mut tls = false;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        root = s.to_string();
+        tls |= is_tls_failure(s);
+        source = s.source();
+    }
+    let kind = if e.is_connect() && tls {
+        TransportErrorKind::Tls
+    } else if e.is_connect() {
         TransportErrorKind::Connect
     } else if e.is_body() || e.is_decode() || e.is_request() {
         TransportErrorKind::Broken
     } else {
         TransportErrorKind::Other
     };
-    let mut root = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        root = s.to_string();
-        source = s.source();
-    }
     TransportError::new(kind, root)
 }

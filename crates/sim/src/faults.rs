@@ -30,6 +30,18 @@ pub enum FaultKind {
         #[serde(default = "default_ise")]
         code: String,
     },
+    /// The connection is accepted and the call never answered (an endpoint that hangs).
+    Hang,
+    /// The call is processed at once, but its answer takes this long (a client that gives up
+    /// meanwhile cannot know that it took effect).
+    SlowAnswer {
+        /// How long.
+        #[serde(with = "super::world::millis")]
+        delay: Duration,
+    },
+    /// Just before the call is processed, `instance_id` starts being released (status
+    /// RELEASING), as if it was released between the client's last look and this call.
+    Release,
     /// The connection is closed without an answer, before the call is processed.
     Drop,
     /// The call is processed, then the connection is closed without an answer (the client
@@ -94,6 +106,9 @@ impl FaultKind {
             FaultKind::Latency { delay } => format!("latency {}ms", delay.as_millis()),
             FaultKind::Throttle { .. } => "throttle".into(),
             FaultKind::ServerError { status, .. } => format!("server_error {status}"),
+            FaultKind::Hang => "hang".into(),
+            FaultKind::SlowAnswer { delay } => format!("slow_answer {}ms", delay.as_millis()),
+            FaultKind::Release => "release".into(),
             FaultKind::Drop => "drop".into(),
             FaultKind::DropAfterProcessing => "drop_after_processing".into(),
             FaultKind::BadGateway => "bad_gateway".into(),
@@ -132,6 +147,11 @@ impl FaultPlan {
     /// The fault for a call of `action` on `ids`, if any: the first matching rule wins, and a
     /// counted rule is used up.
     pub fn pick(&mut self, action: &str, ids: &[String]) -> Option<FaultKind> {
+        self.pick_rule(action, ids).map(|rule| rule.kind)
+    }
+
+    /// The rule that applies to a call of `action` on `ids`, as [`FaultPlan::pick`] chooses it.
+    pub fn pick_rule(&mut self, action: &str, ids: &[String]) -> Option<FaultRule> {
         let index = self.rules.iter().position(|r| {
             r.action.as_deref().is_none_or(|a| a == action)
                 && r.instance_id
@@ -144,14 +164,14 @@ impl FaultPlan {
                 }
         })?;
         let rule = &mut self.rules[index];
-        let kind = rule.kind.clone();
+        let chosen = rule.clone();
         if let Some(n) = rule.count.as_mut() {
             *n -= 1;
             if *n == 0 {
                 self.rules.remove(index);
             }
         }
-        Some(kind)
+        Some(chosen)
     }
 }
 

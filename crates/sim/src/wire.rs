@@ -51,6 +51,8 @@ struct Arrival {
     request_id: String,
     fault: Option<FaultKind>,
     delay: Duration,
+    /// The instance a `release` fault releases.
+    released: Option<String>,
 }
 
 /// Handles one API call.
@@ -76,6 +78,18 @@ pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Byt
             let _ = process();
             dropped()
         }
+        Some(FaultKind::SlowAnswer { delay }) => {
+            let response = process();
+            tokio::time::sleep(delay).await;
+            response
+        }
+        Some(FaultKind::Release) => {
+            if let Some(id) = &arrival.released {
+                sim.lock().modify(id, Some("RELEASING"), None);
+            }
+            process()
+        }
+        Some(FaultKind::Hang) => std::future::pending().await,
         Some(fault) => inject(fault, &arrival.request_id),
     };
     record_answer(&sim, arrival.seq, &response);
@@ -90,7 +104,10 @@ fn record_arrival(sim: &Sim, action: &str, params: Option<&Params>) -> Arrival {
     let mut w = sim.lock();
     let seq = w.calls.len() as u64 + 1;
     let request_id = format!("T{seq:06}{:08X}", fastrand::u32(..));
-    let fault = sim.faults().pick(action, &ids);
+    let (fault, released) = match sim.faults().pick_rule(action, &ids) {
+        Some(rule) => (Some(rule.kind), rule.instance_id),
+        None => (None, None),
+    };
     let mut delay = w.settings.latency;
     if let Some(FaultKind::Latency { delay: extra }) = &fault {
         delay += *extra;
@@ -113,6 +130,7 @@ fn record_arrival(sim: &Sim, action: &str, params: Option<&Params>) -> Arrival {
         request_id,
         fault,
         delay,
+        released,
     }
 }
 
@@ -390,7 +408,10 @@ fn dropped() -> Response {
 
 fn inject(fault: FaultKind, request_id: &str) -> Response {
     match fault {
-        FaultKind::Latency { .. } => unreachable!("latency is not an answer"),
+        FaultKind::Latency { .. }
+        | FaultKind::SlowAnswer { .. }
+        | FaultKind::Release
+        | FaultKind::Hang => unreachable!("{} is not an answer of its own", fault.name()),
         FaultKind::Throttle { retry_after } => {
             let mut r = refusal(429, code::REQUEST_LIMIT_EXCEEDED, "Request limit exceeded.", request_id);
             if let Some(s) = retry_after {

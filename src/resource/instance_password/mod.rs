@@ -8,6 +8,7 @@
 //! - read: instances that no longer exist are dropped; with none left the resource is gone.
 //! - delete: calls nothing (a password cannot be un-reset) and says so.
 
+pub(crate) mod checks;
 mod report;
 pub(crate) mod schema;
 pub(crate) mod state;
@@ -78,53 +79,6 @@ impl InstancePasswordResource {
             }
         }
         problems.is_empty()
-    }
-
-    /// Fails the plan for ids that do not exist. Skipped when the provider could not be
-    /// configured yet (its configuration depends on unknown values).
-    async fn check_exist(&self, diags: &mut Diagnostics, ids: &BTreeSet<String>) -> bool {
-        if ids.is_empty() {
-            return true;
-        }
-        let Some(fleet) = self.shared.fleet() else {
-            tracing::debug!("provider not configured; existence check skipped");
-            return true;
-        };
-        let list: Vec<String> = ids.iter().cloned().collect();
-        match fleet.statuses().read(&list, &self.read_context()).await {
-            Ok(found) => {
-                let missing: Vec<&str> = list
-                    .iter()
-                    .filter(|id| !found.contains_key(*id))
-                    .map(String::as_str)
-                    .collect();
-                if missing.is_empty() {
-                    return true;
-                }
-                let shown: Vec<&str> = missing.iter().take(50).copied().collect();
-                let more = missing.len().saturating_sub(shown.len());
-                error_at(
-                    diags,
-                    AttributePath::new("instance_ids"),
-                    format!("{} instance id{} not found", missing.len(), report::plural(missing.len())),
-                    format!(
-                        "DescribeInstancesStatus does not know these instances: {}{}.\nCheck the ids (they look like \"ins-...\" in the Zenlayer console) and that the access key belongs to the account that owns them. Nothing was reset.",
-                        shown.join(", "),
-                        if more > 0 { format!(" and {more} more") } else { String::new() }
-                    ),
-                );
-                false
-            }
-            Err(e) => {
-                let hint = report::advice_line(&e);
-                root_error(
-                    diags,
-                    "Could not check that the instances exist",
-                    format!("{e}.{hint}\nNothing was reset."),
-                );
-                false
-            }
-        }
     }
 
     /// Resets `ids` and reports into `diags`. Returns the ids reset and the request ids.
@@ -235,7 +189,9 @@ impl Resource for InstancePasswordResource {
                 root_error(
                     diags,
                     "Could not refresh zenlayer_instance_password",
-                    format!("{e}.{hint}"),
+                    format!(
+                        "{e}.{hint}\nDestroying does not need the API: if you are destroying, `terraform destroy -refresh=false` works while the API is out of reach."
+                    ),
                 );
                 return Some((state, private_state));
             }
@@ -263,11 +219,10 @@ impl Resource for InstancePasswordResource {
         }
         root_warning(
             diags,
-            format!(
-                "{} instance{} no longer exist",
-                gone.len(),
-                report::plural(gone.len())
-            ),
+            match gone.len() {
+                1 => "1 instance no longer exists".to_string(),
+                n => format!("{n} instances no longer exist"),
+            },
             format!("Dropped from state: {}.", gone.join(", ")),
         );
         let mut state = state;
@@ -279,7 +234,7 @@ impl Resource for InstancePasswordResource {
         &self,
         diags: &mut Diagnostics,
         proposed_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
+        config_state: Self::State<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let mut state = proposed_state;
@@ -290,9 +245,10 @@ impl Resource for InstancePasswordResource {
         state.id = Value::Unknown;
         state.request_ids = Value::Unknown;
         if let Some(ids) = state.known_ids() {
-            if !self.check_exist(diags, &ids).await {
+            if !checks::instances_can_be_reset(&self.shared, diags, &ids).await {
                 return None;
             }
+            checks::warn_shared_instances(&self.shared, diags, &config_state, &ids);
         }
         Some((state, ValueEmpty::default()))
     }
@@ -302,7 +258,7 @@ impl Resource for InstancePasswordResource {
         diags: &mut Diagnostics,
         prior_state: Self::State<'a>,
         proposed_state: Self::State<'a>,
-        _config_state: Self::State<'a>,
+        config_state: Self::State<'a>,
         prior_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
@@ -311,6 +267,9 @@ impl Resource for InstancePasswordResource {
             return None;
         }
         state.apply_defaults();
+        if let Some(ids) = state.known_ids() {
+            checks::warn_shared_instances(&self.shared, diags, &config_state, &ids);
+        }
         let replacing = state.replacing_changes(&prior_state);
         if !replacing.is_empty() {
             // A new password (or password_wo_version) replaces the resource: the create resets
@@ -318,7 +277,7 @@ impl Resource for InstancePasswordResource {
             state.id = Value::Unknown;
             state.request_ids = Value::Unknown;
             if let Some(ids) = state.known_ids() {
-                if !self.check_exist(diags, &ids).await {
+                if !checks::instances_can_be_reset(&self.shared, diags, &ids).await {
                     return None;
                 }
             }
@@ -333,7 +292,7 @@ impl Resource for InstancePasswordResource {
                     state.request_ids = prior_state.request_ids.clone();
                 } else {
                     state.request_ids = Value::Unknown;
-                    if !self.check_exist(diags, &added).await {
+                    if !checks::instances_can_be_reset(&self.shared, diags, &added).await {
                         return None;
                     }
                 }

@@ -6,7 +6,7 @@ use tf_provider::Diagnostics;
 use super::state::Operation;
 use crate::provider::diagnostics::{root_error, root_warning};
 use crate::stop::StopReason;
-use zenlayer_api::fleet::{Cause, Failure, ResetReport, Stage};
+use zenlayer_api::fleet::{Cause, Failure, Outcome, ResetReport, Stage};
 use zenlayer_api::Secret;
 use zenlayer_api::{ApiError, Category, InstanceStatus, PowerRule};
 
@@ -55,7 +55,12 @@ pub(super) fn advice(error: &ApiError) -> Option<&'static str> {
              request id if it persists."
         }
         Category::Network => {
-            "Check the network path to the endpoint; raise request_timeout if answers are slow."
+            "Check that the provider's endpoint is right and reachable from this machine (a proxy \
+             or firewall in between?); raise request_timeout if answers are slow."
+        }
+        Category::Tls => {
+            "Check the endpoint's scheme and port: nothing speaks TLS there (plain http?), or its \
+             certificate is not trusted on this machine."
         }
         Category::Deadline => {
             "Raise the resource's timeouts, or apply again to finish the remaining work."
@@ -78,6 +83,22 @@ pub(super) fn plural(n: usize) -> &'static str {
     }
 }
 
+/// `ins-1 (REBOOT), ins-2 (status never read), ... and 3 more`: a wait's last statuses.
+fn last_statuses(instances: &[(String, Option<InstanceStatus>)]) -> String {
+    let mut parts: Vec<String> = instances
+        .iter()
+        .take(LISTED)
+        .map(|(id, status)| match status {
+            Some(s) => format!("{id} ({s})"),
+            None => format!("{id} (status never read)"),
+        })
+        .collect();
+    if instances.len() > LISTED {
+        parts.push(format!("and {} more", instances.len() - LISTED));
+    }
+    parts.join(", ")
+}
+
 /// `ins-1 (STOPPED), ins-2, ... and 3 more`
 pub(super) fn list_instances(instances: &[(String, Option<InstanceStatus>)]) -> String {
     let mut parts: Vec<String> = instances
@@ -94,6 +115,18 @@ pub(super) fn list_instances(instances: &[(String, Option<InstanceStatus>)]) -> 
     parts.join(", ")
 }
 
+/// What an unknown outcome means for the user.
+const UNKNOWN: &str =
+    "the outcome is unknown: the API may have applied it; the next apply sets it again";
+
+/// Where the failure happened and where the password stands.
+fn failure_text(failure: &Failure) -> &'static str {
+    match failure.outcome {
+        Outcome::Unknown => UNKNOWN,
+        _ => stage_text(failure.stage),
+    }
+}
+
 fn stage_text(stage: Stage) -> &'static str {
     match stage {
         Stage::Inspect => {
@@ -104,7 +137,7 @@ fn stage_text(stage: Stage) -> &'static str {
             "while waiting for them to stop before the reset; their password was not reset"
         }
         Stage::Reset => "their password was not reset",
-        Stage::Start => "while starting them; their password was reset unless said otherwise",
+        Stage::Start => "while starting them",
         Stage::WaitRunning => {
             "after their password was reset, while waiting for them to be RUNNING"
         }
@@ -139,7 +172,22 @@ fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
         s: plural(n),
         list: list_instances(&failure.instances),
     };
-    let stage = stage_text(failure.stage);
+    let stage = failure_text(failure);
+    if failure.outcome == Outcome::Unknown {
+        if let Cause::Api(error) = &failure.cause {
+            return (
+                format!(
+                    "{} failed for {} instance{}: the outcome is unknown",
+                    error.action, who.n, who.s
+                ),
+                cx.password.redact_from(&format!(
+                    "{error}.\nInstances ({UNKNOWN}): {}.{}",
+                    who.list,
+                    advice_line(error)
+                )),
+            );
+        }
+    }
     match &failure.cause {
         Cause::NeedsRunning(refusal) => needs_running(&who, refusal, cx),
         Cause::NeedsStopped(refusal) => needs_stopped(&who, refusal, cx),
@@ -152,28 +200,42 @@ fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
             )),
         ),
         Cause::Terminal => (
-            format!("{} instance{} in a status they do not come back from", who.n, who.s),
             format!(
-                "Found {} {stage}: {}.\nThese instances are failed, released or in the recycle bin; remove them from instance_ids.",
-                if who.n == 1 { "this instance" } else { "these instances" },
-                who.list
+                "{} instance{} in a status they do not come back from",
+                who.n, who.s
+            ),
+            format!(
+                "Found {} {stage}: {}.\n{}",
+                if who.n == 1 {
+                    "this instance"
+                } else {
+                    "these instances"
+                },
+                who.list,
+                remove_terminal(who.n)
             ),
         ),
         Cause::NotFound => (
-            format!("{} instance{} no longer exist{}", who.n, who.s, if who.n == 1 { "s" } else { "" }),
+            format!(
+                "{} instance{} no longer exist{}",
+                who.n,
+                who.s,
+                if who.n == 1 { "s" } else { "" }
+            ),
             format!(
                 "These instances disappeared ({stage}): {}.\nRemove them from instance_ids.",
                 who.list
             ),
         ),
-        Cause::TimedOut => timed_out(&who, failure.stage, cx),
+        Cause::TimedOut => timed_out(&who, failure, cx),
         Cause::Cancelled => (
             format!("Interrupted with {} instance{} not done", who.n, who.s),
             format!(
                 "{} ({stage}). Instances: {}.\nApply again to finish.",
-                cx.stop_reason.map_or("The operation was interrupted".to_string(), |r| {
-                    capitalized(&r.to_string())
-                }),
+                cx.stop_reason
+                    .map_or("The operation was interrupted".to_string(), |r| {
+                        capitalized(&r.to_string())
+                    }),
                 who.list
             ),
         ),
@@ -213,8 +275,18 @@ fn needs_stopped(who: &Subject, refusal: &ApiError, cx: &ReportInput<'_>) -> (St
     )
 }
 
-fn timed_out(who: &Subject, stage: Stage, cx: &ReportInput<'_>) -> (String, String) {
+/// What to do about instances in a terminal status.
+pub(super) fn remove_terminal(n: usize) -> &'static str {
+    if n == 1 {
+        "It is failed, being released or in the recycle bin, and the API will not reset it: remove it from instance_ids."
+    } else {
+        "They are failed, being released or in the recycle bin, and the API will not reset them: remove them from instance_ids."
+    }
+}
+
+fn timed_out(who: &Subject, failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
     let (n, s) = (who.n, who.s);
+    let stage = failure.stage;
     let what = match stage {
         Stage::WaitRunning => format!("Timed out waiting for {n} instance{s} to be RUNNING"),
         Stage::WaitStopped => format!("Timed out waiting for {n} instance{s} to stop"),
@@ -226,17 +298,36 @@ fn timed_out(who: &Subject, stage: Stage, cx: &ReportInput<'_>) -> (String, Stri
         format!(
             "The {bound} of {} passed ({}). Last status: {}.\nRaise {bound} or apply again to finish.",
             humantime::format_duration(cx.timeout),
-            stage_text(stage),
-            who.list
+            failure_text(failure),
+            last_statuses(&failure.instances)
         ),
     )
 }
 
 /// Adds the report's errors and warnings to `diags`.
 pub(super) fn add_diagnostics(diags: &mut Diagnostics, report: &ResetReport, cx: &ReportInput<'_>) {
+    let footer = footer(report, cx);
+    for failure in &report.failures {
+        let (summary, detail) = describe(failure, cx);
+        root_error(diags, summary, format!("{detail}{footer}"));
+    }
+    power_warnings(diags, report, cx);
+}
+
+/// What the operation as a whole did, and what state records.
+fn footer(report: &ResetReport, cx: &ReportInput<'_>) -> String {
     let done = report.reset.len();
-    let footer = match (cx.operation, report.failures.is_empty(), done) {
-        (_, true, _) => String::new(),
+    let unknown = match report.unknown.len() {
+        0 => String::new(),
+        1 => format!(" For 1 instance {UNKNOWN}."),
+        n => format!(" For {n} instances {UNKNOWN}."),
+    };
+    let main = match (cx.operation, report.failures.is_empty(), done) {
+        (_, true, _) => return String::new(),
+        (Operation::Create, false, 0) if !report.unknown.is_empty() => format!(
+            "\n\nNo reset was confirmed (0 of {}); nothing was recorded in state.",
+            cx.requested
+        ),
         (Operation::Create, false, 0) => format!(
             "\n\nNo password was reset (0 of {}); nothing was recorded in state.",
             cx.requested
@@ -256,10 +347,11 @@ pub(super) fn add_diagnostics(diags: &mut Diagnostics, report: &ResetReport, cx:
             plural(cx.requested)
         ),
     };
-    for failure in &report.failures {
-        let (summary, detail) = describe(failure, cx);
-        root_error(diags, summary, format!("{detail}{footer}"));
-    }
+    format!("{main}{unknown}")
+}
+
+/// The warnings about power state: a needless shutdown, instances left STOPPED.
+fn power_warnings(diags: &mut Diagnostics, report: &ResetReport, cx: &ReportInput<'_>) {
     if cx.shutdown_before_reset && report.rule_seen == Some(PowerRule::Running) {
         root_warning(
             diags,
@@ -296,7 +388,7 @@ pub(super) fn add_diagnostics(diags: &mut Diagnostics, report: &ResetReport, cx:
 mod tests {
     use super::*;
     use std::time::Duration;
-    use zenlayer_api::ErrorKind;
+    use zenlayer_api::{ApiError, ErrorKind};
 
     fn refusal() -> ApiError {
         ApiError::new(
@@ -319,18 +411,12 @@ mod tests {
                 stage: Stage::Reset,
                 instances: vec![("ins-2".into(), Some(InstanceStatus::Stopped))],
                 cause: Cause::NeedsRunning(refusal()),
+                outcome: Outcome::NotReset,
             }],
             ..Default::default()
         };
         let mut diags = Diagnostics::default();
-        let cx = ReportInput {
-            operation: Operation::Create,
-            requested: 2,
-            password: &password,
-            shutdown_before_reset: false,
-            timeout: Duration::from_secs(60),
-            stop_reason: None,
-        };
+        let cx = input(&password);
         add_diagnostics(&mut diags, &report, &cx);
         assert_eq!(diags.errors.len(), 1);
         let text = format!("{} {}", diags.errors[0].summary, diags.errors[0].detail);
@@ -346,6 +432,77 @@ mod tests {
             assert!(text.contains(part), "{part} missing from {text}");
         }
         assert!(!text.contains("Sekret1!x"), "{text}");
+    }
+
+    fn input(password: &Secret) -> ReportInput<'_> {
+        ReportInput {
+            operation: Operation::Create,
+            requested: 2,
+            password,
+            shutdown_before_reset: false,
+            timeout: Duration::from_secs(60),
+            stop_reason: None,
+        }
+    }
+
+    #[test]
+    fn a_timeout_prints_every_last_status_or_says_it_was_never_read() {
+        let password = Secret::new("Sekret1!x".into());
+        let report = ResetReport {
+            reset: ["ins-1".to_string(), "ins-2".to_string()].into(),
+            failures: vec![Failure {
+                stage: Stage::WaitRunning,
+                instances: vec![
+                    ("ins-1".into(), Some(InstanceStatus::Reboot)),
+                    ("ins-2".into(), None),
+                ],
+                cause: Cause::TimedOut,
+                outcome: Outcome::Reset,
+            }],
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::default();
+        add_diagnostics(&mut diags, &report, &input(&password));
+        let text = &diags.errors[0].detail;
+        assert!(
+            text.contains("Last status: ins-1 (REBOOT), ins-2 (status never read)."),
+            "{text}"
+        );
+        assert!(text.contains("timeouts.create of 1m"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_outcome_says_the_next_apply_sets_it_again() {
+        let password = Secret::new("Sekret1!x".into());
+        let mut lost = ApiError::new(
+            "ResetInstancesPassword",
+            ErrorKind::Transport {
+                step: zenlayer_api::TransportStep::Broken,
+                detail: "the connection broke".into(),
+            },
+        );
+        lost.outcome_unknown = true;
+        let report = ResetReport {
+            failures: vec![Failure {
+                stage: Stage::Reset,
+                instances: vec![("ins-1".into(), None)],
+                cause: Cause::Api(lost),
+                outcome: Outcome::Unknown,
+            }],
+            unknown: ["ins-1".to_string()].into(),
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::default();
+        add_diagnostics(&mut diags, &report, &input(&password));
+        let text = format!("{} {}", diags.errors[0].summary, diags.errors[0].detail);
+        for part in [
+            "the outcome is unknown",
+            "the API may have applied it; the next apply sets it again",
+            "No reset was confirmed (0 of 2)",
+        ] {
+            assert!(text.contains(part), "{part} missing from {text}");
+        }
+        assert!(!text.contains("was not reset"), "{text}");
     }
 
     #[test]

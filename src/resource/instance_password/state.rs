@@ -174,6 +174,13 @@ impl State {
                 problems.extend(password_rule_problem(argument, password));
             }
         }
+        if self.instance_ids.is_null() {
+            problems.push(Problem {
+                attribute: Some("instance_ids"),
+                summary: "No instances".into(),
+                detail: "instance_ids is null; it must list at least one instance id.".into(),
+            });
+        }
         if let Value::Value(set) = &self.instance_ids {
             if set.is_empty() {
                 problems.push(Problem {
@@ -346,10 +353,18 @@ pub(crate) fn new_id(ids: &BTreeSet<String>) -> String {
 mod tests {
     use super::*;
 
+    /// A configuration of one instance, without a password.
+    fn one_instance() -> State {
+        State {
+            instance_ids: Value::Value([Value::Value("ins-1".to_string())].into()),
+            ..Default::default()
+        }
+    }
+
     fn with_password(p: &str) -> State {
         State {
             password: Value::Value(Secret::new(p.to_string())),
-            ..Default::default()
+            ..one_instance()
         }
     }
 
@@ -365,6 +380,16 @@ mod tests {
         assert!(p.detail.contains("upper-case"));
         assert!(!p.detail.contains("weakpass"));
         assert!(with_password("Good1!pass").problems().is_empty());
+    }
+
+    #[test]
+    fn null_instance_ids_are_a_problem() {
+        let mut s = with_password("Good1!pass");
+        s.instance_ids = Value::Null;
+        let problems = s.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].attribute, Some("instance_ids"));
+        assert!(problems[0].detail.contains("null"));
     }
 
     #[test]
@@ -429,7 +454,7 @@ mod tests {
     fn exactly_one_password_argument_and_the_version_with_password_wo() {
         let secret = || Value::Value(Secret::new("Good1!pass".into()));
         let version = || Value::Value("1".to_string());
-        let mut s = State::default();
+        let mut s = one_instance();
         assert_eq!(summaries(&s), vec!["Missing password"]);
         s.password = secret();
         assert!(summaries(&s).is_empty());
@@ -446,7 +471,7 @@ mod tests {
             password: Value::Unknown,
             password_wo: Value::Unknown,
             password_wo_version: version(),
-            ..Default::default()
+            ..one_instance()
         };
         assert!(summaries(&unknown).contains(&"Conflicting password arguments".to_string()));
     }
@@ -456,7 +481,7 @@ mod tests {
         let s = State {
             password_wo: Value::Value(Secret::new("weakpass".into())),
             password_wo_version: Value::Value("1".into()),
-            ..Default::default()
+            ..one_instance()
         };
         let problems = s.problems();
         assert_eq!(problems.len(), 1);

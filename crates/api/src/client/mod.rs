@@ -15,11 +15,11 @@ use zenlayer_protocol::{header, API_VERSION, CONTENT_TYPE_JSON, SERVICE, SIGNATU
 use crate::context::Context;
 use crate::endpoint::Endpoint;
 use crate::envelope::{self, AnswerMeta, Decoded};
-use crate::error::{parse_retry_after, ApiError, ErrorKind};
+use crate::error::{parse_retry_after, ApiError, ErrorKind, TransportStep};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::signer::{self, SigningInput};
-use crate::transport::{HttpTransport, Transport, TransportSetupError};
+use crate::transport::{HttpTransport, Transport, TransportErrorKind, TransportSetupError};
 
 /// Access key credentials.
 #[derive(Clone, Debug)]
@@ -73,11 +73,14 @@ impl std::fmt::Debug for Client {
 struct AttemptFailure {
     kind: ErrorKind,
     retry_after: Option<Duration>,
+    /// The request may have reached the API, and nothing says it was refused.
+    outcome_unknown: bool,
 }
 
 impl From<ErrorKind> for AttemptFailure {
     fn from(kind: ErrorKind) -> Self {
         AttemptFailure {
+            outcome_unknown: kind.outcome_unknown(),
             kind,
             retry_after: None,
         }
@@ -101,8 +104,18 @@ impl Client {
         }
     }
 
+    /// The URL every call goes to.
+    pub(crate) fn service_url(&self) -> &url::Url {
+        self.config.endpoint.service_url()
+    }
+
+    /// The longest one HTTP exchange may take.
+    pub fn request_timeout(&self) -> Duration {
+        self.config.request_timeout
+    }
+
     /// Calls `action` with the JSON `body`, retrying transient failures within the policy and
-    /// the context's deadline. `instance_count` is only for the logs.
+    /// the context's deadline. `instance_ids` are only for the logs.
     ///
     /// Retrying is safe for every action this client sends, even when a failed attempt may have
     /// reached the API: the describe actions only read; ResetInstancesPassword sent again sets
@@ -114,33 +127,50 @@ impl Client {
         &self,
         action: &'static str,
         body: Bytes,
-        instance_count: usize,
+        instance_ids: &[String],
         ctx: &Context,
     ) -> Result<Answer<T>, ApiError> {
         let mut attempt: u32 = 0;
+        let mut outcome_unknown = false;
         loop {
             attempt += 1;
             let failure = match self
-                .attempt(action, &body, instance_count, attempt, ctx)
+                .attempt(action, &body, instance_ids, attempt, ctx)
                 .await
             {
                 Ok(decoded) => return typed(action, decoded, attempt),
                 Err(f) => f,
             };
+            outcome_unknown |= failure.outcome_unknown;
+            let timed_out = matches!(
+                failure.kind,
+                ErrorKind::Transport {
+                    step: TransportStep::TimedOut,
+                    ..
+                }
+            );
             let error = ApiError {
                 action,
                 kind: failure.kind,
                 attempts: attempt,
+                outcome_unknown,
             };
             if !error.is_transient() || attempt > self.config.retry.max_retries {
                 return Err(error);
             }
             let delay = self.config.retry.delay(attempt, failure.retry_after);
-            if delay >= ctx.remaining() {
-                // Waiting would overrun the operation's deadline: report the last failure.
+            // Waiting would overrun the deadline, or (after a timeout) leave the next attempt
+            // less time than the one that timed out: report the last failure as it is.
+            let needed = delay
+                + if timed_out {
+                    self.config.request_timeout
+                } else {
+                    Duration::ZERO
+                };
+            if needed >= ctx.remaining() {
                 return Err(error);
             }
-            tracing::info!(
+            tracing::warn!(
                 action,
                 attempt,
                 delay_ms = delay.as_millis() as u64,
@@ -158,7 +188,7 @@ impl Client {
         &self,
         action: &'static str,
         body: &Bytes,
-        instance_count: usize,
+        instance_ids: &[String],
         attempt: u32,
         ctx: &Context,
     ) -> Result<Decoded, AttemptFailure> {
@@ -167,17 +197,15 @@ impl Client {
         }
         // Waiting for a slot is what keeps a large apply within the API's rate limit.
         let _permit = self.permit(ctx).await?;
-        let timeout = self.config.request_timeout.min(ctx.remaining());
-        if timeout.is_zero() {
+        if ctx.remaining().is_zero() {
             return Err(ErrorKind::DeadlineExceeded.into());
         }
         let started = Instant::now();
         let outcome = self
-            .exchange(self.signed_request(action, body), timeout)
+            .exchange(self.signed_request(action, body), ctx)
             .await
-            .map_err(AttemptFailure::from)
-            .and_then(interpret);
-        log_attempt(action, instance_count, attempt, started, &outcome);
+            .and_then(|response| self.interpret(response));
+        log_attempt(action, instance_ids, attempt, started, &outcome);
         outcome.map(|(_, decoded)| decoded)
     }
 
@@ -232,26 +260,63 @@ impl Client {
         builder.body(body.clone()).unwrap_or_default()
     }
 
-    /// Sends `request`, giving up after `timeout`.
+    /// Sends `request`, giving up after the request timeout or at the context's deadline,
+    /// whichever comes first; the error says which bound ran out, and names the URL.
     async fn exchange(
         &self,
         request: http::Request<Bytes>,
-        timeout: Duration,
-    ) -> Result<http::Response<Bytes>, ErrorKind> {
+        ctx: &Context,
+    ) -> Result<http::Response<Bytes>, AttemptFailure> {
+        let deadline_first = ctx.remaining() < self.config.request_timeout;
+        let timeout = self.config.request_timeout.min(ctx.remaining());
+        let url = self.config.endpoint.service_url();
         match tokio::time::timeout(timeout, self.transport.send(request)).await {
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(e)) => Err(ErrorKind::Transport {
-                timed_out: false,
-                detail: e.to_string(),
+            Ok(Err(e)) => {
+                let step = match e.kind {
+                    TransportErrorKind::Connect => TransportStep::Connect,
+                    TransportErrorKind::Tls => TransportStep::Tls,
+                    TransportErrorKind::Broken | TransportErrorKind::Other => TransportStep::Broken,
+                };
+                Err(ErrorKind::Transport {
+                    step,
+                    detail: format!("{} (POST {url}): {}", e.kind_text(), e.detail),
+                }
+                .into())
+            }
+            // The operation's own bound ran out with the request in flight.
+            Err(_) if deadline_first => Err(AttemptFailure {
+                kind: ErrorKind::DeadlineExceeded,
+                retry_after: None,
+                outcome_unknown: true,
             }),
             Err(_) => Err(ErrorKind::Transport {
-                timed_out: true,
+                step: TransportStep::TimedOut,
                 detail: format!(
-                    "no complete answer within {}",
+                    "no complete answer within {} from {url}",
                     humantime::format_duration(timeout)
                 ),
-            }),
+            }
+            .into()),
         }
+    }
+
+    /// Decodes an answer's envelope (returned with the HTTP status); a failure carries the
+    /// server's `Retry-After`, if any, and an answer that is not the API's names the URL.
+    fn interpret(&self, response: http::Response<Bytes>) -> Result<(u16, Decoded), AttemptFailure> {
+        interpret(response).map_err(|mut failure| {
+            if let ErrorKind::BadResponse { status, detail, .. } = &mut failure.kind {
+                let url = self.config.endpoint.service_url();
+                detail.push_str(&format!(" (from POST {url})"));
+                if *status == 404 {
+                    detail.push_str(
+                        "; nothing answers there: the provider's endpoint must be the API's base \
+                         URL, such as https://console.zenlayer.com, to which /api/v2/vm is added",
+                    );
+                }
+            }
+            failure
+        })
     }
 }
 
@@ -269,9 +334,9 @@ fn interpret(response: http::Response<Bytes>) -> Result<(u16, Decoded), AttemptF
     match envelope::decode(meta, response.body()) {
         Ok(decoded) => Ok((status, decoded)),
         Err(kind) => Err(AttemptFailure {
-            kind,
             retry_after: header_str(headers, RETRY_AFTER.as_str())
                 .and_then(|v| parse_retry_after(v, SystemTime::now())),
+            ..AttemptFailure::from(kind)
         }),
     }
 }
@@ -295,53 +360,66 @@ fn typed<T: DeserializeOwned>(
                 detail: format!("the response fields are not as documented: {e}"),
             },
             attempts,
+            // The call was answered 200: it took effect, whatever the fields say.
+            outcome_unknown: true,
         }),
     }
 }
 
-/// One DEBUG line per attempt: what was called, for how many instances, and what came back.
+/// How many instance ids a line at INFO names before it only counts the rest.
+const IDS_AT_INFO: usize = 3;
+
+/// The log of calls: one INFO line per attempt (what was called, how many instances and the
+/// first few, and what came back), and one DEBUG line naming every instance.
 fn log_attempt(
     action: &'static str,
-    instances: usize,
+    ids: &[String],
     attempt: u32,
     started: Instant,
     outcome: &Result<(u16, Decoded), AttemptFailure>,
 ) {
     let elapsed_ms = started.elapsed().as_millis() as u64;
-    match outcome {
-        Ok((status, d)) => tracing::debug!(
-            action,
-            instances,
-            attempt,
-            status,
-            request_id = %d.request_id,
-            elapsed_ms,
-            "API call"
-        ),
+    let (status, request_id, result) = match outcome {
+        Ok((status, d)) => (Some(*status), d.request_id.clone(), "ok"),
         Err(f) => {
             let error = ApiError::new(action, f.kind.clone());
-            match error.status() {
-                Some(status) => tracing::debug!(
-                    action,
-                    instances,
-                    attempt,
-                    status,
-                    request_id = error.request_id().unwrap_or("-"),
-                    elapsed_ms,
-                    outcome = "error",
-                    "API call"
-                ),
-                None => tracing::debug!(
-                    action,
-                    instances,
-                    attempt,
-                    elapsed_ms,
-                    outcome = "no answer",
-                    "API call"
-                ),
-            }
+            let result = if error.status().is_some() {
+                "error"
+            } else {
+                "no answer"
+            };
+            let request_id = error.request_id().unwrap_or("-").to_string();
+            (error.status(), request_id, result)
         }
+    };
+    let status = status.map_or_else(|| "-".to_string(), |s| s.to_string());
+    let instances = ids.len();
+    let mut first = ids
+        .iter()
+        .take(IDS_AT_INFO)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(",");
+    if instances > IDS_AT_INFO {
+        first.push_str(&format!(" and {} more", instances - IDS_AT_INFO));
     }
+    tracing::info!(
+        action,
+        instances,
+        instance_ids = first,
+        attempt,
+        status,
+        request_id,
+        elapsed_ms,
+        outcome = result,
+        "API call"
+    );
+    tracing::debug!(
+        action,
+        request_id,
+        instance_ids = ids.join(","),
+        "API call instances"
+    );
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

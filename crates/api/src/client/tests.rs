@@ -168,7 +168,7 @@ async fn a_slow_answer_times_out_per_request() {
         matches!(
             error.kind,
             ErrorKind::Transport {
-                timed_out: true,
+                step: crate::TransportStep::TimedOut,
                 ..
             }
         ),

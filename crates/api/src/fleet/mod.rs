@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{Client, MAX_IDS_PER_CALL};
 
-pub use reset::{Cause, Failure, ResetReport, ResetRequest, Stage};
+pub use reset::{Cause, Failure, Outcome, ResetReport, ResetRequest, Stage};
 pub use status::{StatusReader, Statuses};
 
 /// Tuning of the fleet operations.
@@ -74,6 +74,11 @@ impl Fleet {
             settings,
             statuses,
         }
+    }
+
+    /// The longest one API call may take.
+    pub fn request_timeout(&self) -> Duration {
+        self.client.request_timeout()
     }
 
     /// The coalescing status reader (for refreshes and plan-time existence checks).

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::FleetSettings;
-use crate::{ApiError, Client, Context, ErrorKind, InstanceStatus};
+use crate::{ApiError, Client, Context, ErrorKind, InstanceStatus, TransportStep};
 use zenlayer_protocol::action;
 
 /// Statuses by instance id; an id that does not exist is absent.
@@ -115,12 +115,21 @@ impl StatusReader {
         let (tx, rx) = oneshot::channel();
         let joined = self.join(ids, tx);
         self.schedule(joined);
+        let started = tokio::time::Instant::now();
         let reply = tokio::select! {
             r = rx => r.unwrap_or_else(|_| Err(ApiError::new(ACTION, ErrorKind::Internal {
                 detail: "the shared status read ended without an answer".into(),
             }))),
             _ = ctx.cancel.cancelled() => Err(ApiError::new(ACTION, ErrorKind::Cancelled)),
-            _ = tokio::time::sleep_until(ctx.deadline) => Err(ApiError::new(ACTION, ErrorKind::DeadlineExceeded)),
+            // A read's deadline is its own budget: running out of it means no answer came.
+            _ = tokio::time::sleep_until(ctx.deadline) => Err(ApiError::new(ACTION, ErrorKind::Transport {
+                step: TransportStep::TimedOut,
+                detail: format!(
+                    "no answer within {}s from {}",
+                    started.elapsed().as_secs(),
+                    self.client.service_url()
+                ),
+            })),
         };
         let all = reply?;
         Ok(ids

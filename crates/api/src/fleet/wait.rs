@@ -182,6 +182,10 @@ impl Fleet {
         let mut interval = self.settings.poll_interval;
         let mut delay = spec.first_delay;
         while !tracker.remaining.is_empty() {
+            if tracker.out.polls == 0 {
+                // However long the interval, look at least once before the wait's end.
+                delay = delay.min(end.saturating_duration_since(Instant::now()) / 2);
+            }
             if let Err(why) = pause(delay, end, ctx).await {
                 tracker.out.interrupted = Some(why);
                 break;

@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{wait_failures, Cause, Failure, ResetReport, ResetRequest, Stage};
+use super::{wait_failures, Cause, Failure, Outcome, ResetReport, ResetRequest, Stage};
 use crate::fleet::wait::{WaitSpec, WaitTarget};
 use crate::fleet::Fleet;
 use crate::{ApiError, Context, InstanceStatus, PowerRule};
+use zenlayer_protocol::code;
 
 /// How many times one batch's reset is sent after refusals are narrowed down.
 const RESET_ROUNDS: u32 = 3;
@@ -43,8 +44,9 @@ struct Narrowed {
 }
 
 impl Fleet {
-    /// Resets one batch. A power-state refusal is narrowed down and the batch sent again, at
-    /// most [`RESET_ROUNDS`] times in all; any other refusal fails the batch.
+    /// Resets one batch. A refusal about power state, or about an instance being released, is
+    /// narrowed down and the batch sent again, at most [`RESET_ROUNDS`] times in all; any other
+    /// refusal fails the batch.
     pub(super) async fn reset_batch(
         &self,
         ids: &[String],
@@ -68,17 +70,15 @@ impl Fleet {
                 }
                 Err(e) => e,
             };
-            let rule = match refusal.code().and_then(PowerRule::from_refusal) {
-                Some(rule) if round < RESET_ROUNDS => rule,
-                found => {
-                    report.rule_seen = found.or(report.rule_seen);
-                    report
-                        .failures
-                        .push(Failure::api(Stage::Reset, &pending, refusal));
-                    break;
-                }
-            };
-            report.rule_seen = Some(rule);
+            let rule = refusal.code().and_then(PowerRule::from_refusal);
+            report.rule_seen = rule.or(report.rule_seen);
+            let recycled = refusal.code() == Some(code::OPERATION_DENIED_INSTANCE_RECYCLED);
+            if round == RESET_ROUNDS || (rule.is_none() && !recycled) {
+                report
+                    .failures
+                    .push(Failure::api(Stage::Reset, &pending, refusal));
+                break;
+            }
             match self
                 .next_round(&pending, rule, &refusal, req, ctx, report)
                 .await
@@ -90,12 +90,13 @@ impl Fleet {
         out
     }
 
-    /// After a power-state refusal: the instances to send again, or `None` when there is
-    /// nothing left worth sending (the others are reported in `report`).
+    /// After a refusal about power state (`rule`) or about released instances (no rule): the
+    /// instances to send again, or `None` when there is nothing left worth sending (the others
+    /// are reported in `report`).
     async fn next_round(
         &self,
         pending: &[String],
-        rule: PowerRule,
+        rule: Option<PowerRule>,
         refusal: &ApiError,
         req: ResetRequest<'_>,
         ctx: &Context,
@@ -104,7 +105,7 @@ impl Fleet {
         let narrowed = self.narrow(pending, rule, ctx, report).await;
         let mut next = narrowed.ready;
         let mut moved = narrowed.moved;
-        if !narrowed.blocked.is_empty() {
+        if let Some(rule) = rule.filter(|_| !narrowed.blocked.is_empty()) {
             if rule == PowerRule::Running && req.shutdown_before_reset {
                 // The account wants RUNNING instances: start them and reset them running;
                 // they are stopped again afterwards if they were stopped before.
@@ -132,11 +133,12 @@ impl Fleet {
     }
 
     /// Reads the refused instances' status, letting transitions finish, and sorts them by the
-    /// rule's wanted status.
+    /// rule's wanted status (any settled status without a rule). Instances found in a terminal
+    /// status are reported (as failures of the reset) and left out.
     async fn narrow(
         &self,
         pending: &[String],
-        rule: PowerRule,
+        rule: Option<PowerRule>,
         ctx: &Context,
         report: &mut ResetReport,
     ) -> Narrowed {
@@ -148,9 +150,11 @@ impl Fleet {
             )
             .await;
         report.failures.extend(wait_failures(Stage::Reset, &seen));
-        let wanted = rule.required_status();
-        let (ready, blocked): (BTreeMap<_, _>, BTreeMap<_, _>) =
-            seen.reached.into_iter().partition(|(_, s)| *s == wanted);
+        let wanted = rule.map(PowerRule::required_status);
+        let (ready, blocked): (BTreeMap<_, _>, BTreeMap<_, _>) = seen
+            .reached
+            .into_iter()
+            .partition(|(_, s)| wanted.as_ref().is_none_or(|w| s == w));
         Narrowed {
             ready: ready.into_keys().collect(),
             blocked,
@@ -166,11 +170,23 @@ impl Fleet {
         report: &mut ResetReport,
     ) -> Vec<String> {
         let ids: Vec<String> = blocked.into_keys().collect();
-        let started = self.start_all(&ids, ctx, report).await;
+        let mut starting = ResetReport::default();
+        let started = self.start_all(&ids, ctx, &mut starting).await;
+        // Not reset yet: these starts come before the reset.
+        report.failures.extend(
+            starting
+                .failures
+                .into_iter()
+                .map(|f| f.with_outcome(Outcome::NotReset)),
+        );
         report.started.extend(started.iter().cloned());
         let spec = WaitSpec::new(WaitTarget::Running, self.settings.poll_interval);
         let up = self.wait_for(&started, spec, ctx).await;
-        report.failures.extend(wait_failures(Stage::Start, &up));
+        report.failures.extend(
+            wait_failures(Stage::Start, &up)
+                .into_iter()
+                .map(|f| f.with_outcome(Outcome::NotReset)),
+        );
         up.reached.into_keys().collect()
     }
 }
@@ -188,5 +204,6 @@ fn power_refusal(
             PowerRule::Running => Cause::NeedsRunning(refusal),
             PowerRule::Stopped => Cause::NeedsStopped(refusal),
         },
+        outcome: Outcome::NotReset,
     }
 }

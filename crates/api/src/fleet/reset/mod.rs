@@ -80,6 +80,27 @@ pub enum Cause {
     Cancelled,
 }
 
+/// Where an instance's password stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not reset: the failure came before the reset, or the API refused it.
+    NotReset,
+    /// Unknown: a reset call may have reached the API and no answer said it was refused.
+    Unknown,
+    /// Reset: the failure came afterwards (while waiting, starting or stopping again).
+    Reset,
+}
+
+impl Stage {
+    /// Where an instance that failed at this stage stands, unless the failure says otherwise.
+    fn outcome(self) -> Outcome {
+        match self {
+            Stage::Inspect | Stage::Stop | Stage::WaitStopped | Stage::Reset => Outcome::NotReset,
+            Stage::Start | Stage::WaitRunning | Stage::Restore => Outcome::Reset,
+        }
+    }
+}
+
 /// Instances that could not be taken through a step, with their last known status.
 #[derive(Debug, Clone)]
 pub struct Failure {
@@ -89,6 +110,8 @@ pub struct Failure {
     pub instances: Vec<(String, Option<InstanceStatus>)>,
     /// Why.
     pub cause: Cause,
+    /// Where their password stands.
+    pub outcome: Outcome,
 }
 
 /// What a reset did.
@@ -100,6 +123,9 @@ pub struct ResetReport {
     pub request_ids: Vec<String>,
     /// Everything that went wrong.
     pub failures: Vec<Failure>,
+    /// Instances whose reset may have taken effect, without confirmation. They are not among
+    /// [`ResetReport::reset`]: only confirmed resets may be recorded.
+    pub unknown: BTreeSet<String>,
     /// The power rule a refusal revealed, if any.
     pub rule_seen: Option<PowerRule>,
     /// Instances this operation stopped before the reset.
@@ -120,18 +146,30 @@ impl Failure {
             stage,
             instances: ids.iter().map(|id| (id.clone(), None)).collect(),
             cause,
+            outcome: stage.outcome(),
         }
     }
 
     /// The failure of an API call of `stage` for `ids`: cancellation and the deadline are
-    /// causes of their own.
+    /// causes of their own; a reset that may have taken effect has an unknown outcome.
     fn api(stage: Stage, ids: &[String], error: ApiError) -> Self {
+        let unknown = stage == Stage::Reset && error.outcome_unknown;
         let cause = match error.kind {
             ErrorKind::Cancelled => Cause::Cancelled,
             ErrorKind::DeadlineExceeded => Cause::TimedOut,
             _ => Cause::Api(error),
         };
-        Failure::new(stage, ids, cause)
+        let failure = Failure::new(stage, ids, cause);
+        if unknown {
+            failure.with_outcome(Outcome::Unknown)
+        } else {
+            failure
+        }
+    }
+
+    /// The same failure, with the instances' password standing as `outcome`.
+    fn with_outcome(self, outcome: Outcome) -> Self {
+        Failure { outcome, ..self }
     }
 }
 
@@ -143,6 +181,7 @@ fn wait_failures(stage: Stage, outcome: &WaitOutcome) -> Vec<Failure> {
             stage,
             instances: with_status(outcome.terminal.iter()),
             cause: Cause::Terminal,
+            outcome: stage.outcome(),
         });
     }
     if !outcome.missing.is_empty() {
@@ -163,6 +202,7 @@ fn wait_failures(stage: Stage, outcome: &WaitOutcome) -> Vec<Failure> {
                 .map(|(id, s)| (id.clone(), s.clone()))
                 .collect(),
             cause,
+            outcome: stage.outcome(),
         });
     }
     failures
@@ -194,6 +234,13 @@ impl Fleet {
         }
         self.bring_back(req, &prepared.was_stopped, ctx, &mut report)
             .await;
+        report.unknown = report
+            .failures
+            .iter()
+            .filter(|f| f.outcome == Outcome::Unknown)
+            .flat_map(|f| f.instances.iter().map(|(id, _)| id.clone()))
+            .filter(|id| !report.reset.contains(id))
+            .collect();
         report
     }
 }

@@ -12,7 +12,7 @@ use zenlayer_sim::faults::FaultRule;
 use zenlayer_sim::world::Settings;
 use zenlayer_sim::Sim;
 
-use super::{Cause, ResetReport, ResetRequest, Stage};
+use super::{Cause, Outcome, ResetReport, ResetRequest, Stage};
 use crate::fleet::FleetSettings;
 use crate::testing::{self, calls, calls_of, ids};
 use crate::{Context, Secret};
@@ -143,21 +143,54 @@ async fn a_transition_is_waited_out_and_the_batch_sent_again() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_terminal_instance_fails_its_batch_outright() {
-    let sim = sim(2, PowerRule::Running);
+async fn an_instance_being_released_is_narrowed_out_of_its_batch() {
+    let sim = sim(3, PowerRule::Running);
     set_status(&sim, "i2", "RELEASING", false);
-    let report = reset(&sim, &ids(2), false).await;
+    let report = reset(&sim, &ids(3), false).await;
     assert_eq!(
         writes(&sim),
-        vec!["ResetInstancesPassword(2) -> OPERATION_DENIED_INSTANCE_RECYCLED"]
+        vec![
+            "ResetInstancesPassword(3) -> OPERATION_DENIED_INSTANCE_RECYCLED",
+            "ResetInstancesPassword(2)"
+        ]
     );
-    assert!(report.reset.is_empty());
+    assert_eq!(reset_set(&report), vec!["i1", "i3"]);
     let [failure] = report.failures.as_slice() else {
         panic!("{:?}", report.failures)
     };
-    assert!(
-        matches!(&failure.cause, Cause::Api(e) if e.code() == Some(code::OPERATION_DENIED_INSTANCE_RECYCLED))
+    assert!(matches!(failure.cause, Cause::Terminal));
+    assert_eq!(failure.outcome, Outcome::NotReset);
+    assert_eq!(
+        failure.instances,
+        vec![("i2".into(), Some(crate::InstanceStatus::parse("RELEASING")))]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_answer_leaves_the_outcome_unknown() {
+    let sim = sim(2, PowerRule::Running);
+    let rule: FaultRule = serde_json::from_value(json!({
+        "kind": "drop_after_processing", "action": action::RESET_INSTANCES_PASSWORD, "count": 1
+    }))
+    .expect("rule");
+    sim.faults().add([rule]);
+    let fleet = testing::fleet_with_retries(&sim, fleet_settings(), 0);
+    let password = Secret::new(PASSWORD.into());
+    let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
+    let request = ResetRequest {
+        instance_ids: &ids(2),
+        password: &password,
+        shutdown_before_reset: false,
+        wait_for_running: true,
+    };
+    let report = fleet.reset_passwords(request, &ctx).await;
+    assert!(report.reset.is_empty(), "nothing confirmed");
+    assert_eq!(report.unknown.iter().cloned().collect::<Vec<_>>(), ids(2));
+    let [failure] = report.failures.as_slice() else {
+        panic!("{:?}", report.failures)
+    };
+    assert_eq!(failure.outcome, Outcome::Unknown);
+    assert!(has_password(&sim, "i1"), "the API did apply it");
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,0 +1,142 @@
+//! Network failures an operator meets at 3 a.m.: each names the endpoint and what to check;
+//! a hanging endpoint fails a plan within one request timeout; a TLS mismatch is not retried;
+//! destroy while the API is down says how to do without it.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::*;
+
+const ADDR: &str = "zenlayer_instance_password.web";
+
+/// A workspace for `sim` whose provider block points at `endpoint` instead.
+fn pointed_at(sim: &Sim, endpoint: &str, provider_args: &str) -> Workspace {
+    let mut ws = Workspace::new();
+    ws.configure_with(sim, provider_args, &resource("web", &ids(1), ""));
+    let main_tf = std::fs::read_to_string(ws.path().join("main.tf")).expect("main.tf");
+    ws.write(&main_tf.replace(
+        &format!("endpoint = \"{}\"", sim.url),
+        &format!("endpoint = \"{endpoint}\""),
+    ));
+    ws
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+#[test]
+fn connection_refused_names_the_endpoint_and_what_to_check() {
+    let sim = Sim::start(1, &[]);
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let ws = pointed_at(&sim, &endpoint, FAST_PROVIDER_SETTINGS);
+    let started = Instant::now();
+    let run = ws.tf(&["plan"]).failed();
+    eprintln!(
+        "connection refused: plan failed after {:?}",
+        started.elapsed()
+    );
+    let text = run.all();
+    let url = format!("{endpoint}/api/v2/vm");
+    for part in [url.as_str(), "could not connect", "Check that"] {
+        assert!(text.contains(part), "{part:?} missing from\n{}", run.raw());
+    }
+}
+
+#[test]
+fn an_endpoint_with_the_service_path_is_refused_at_plan() {
+    let sim = Sim::start(1, &[]);
+    let ws = pointed_at(
+        &sim,
+        &format!("{}/api/v2/vm", sim.url),
+        FAST_PROVIDER_SETTINGS,
+    );
+    let run = ws.tf(&["plan"]).failed();
+    assert!(run.all().contains("base URL"), "{}", run.raw());
+    assert!(sim.calls().is_empty());
+}
+
+#[test]
+fn a_404_names_the_url_and_says_the_endpoint_is_the_base_url() {
+    let sim = Sim::start(1, &[]);
+    let ws = pointed_at(&sim, &format!("{}/v2", sim.url), FAST_PROVIDER_SETTINGS);
+    let run = ws.tf(&["plan"]).failed();
+    let text = run.all();
+    let url = format!("{}/v2/api/v2/vm", sim.url);
+    for part in [url.as_str(), "HTTP 404", "base URL"] {
+        assert!(text.contains(part), "{part:?} missing from\n{}", run.raw());
+    }
+}
+
+#[test]
+fn tls_to_a_plain_http_port_fails_at_once_and_says_so() {
+    let sim = Sim::start(1, &[]);
+    let endpoint = sim.url.replace("http://", "https://");
+    let ws = pointed_at(&sim, &endpoint, FAST_PROVIDER_SETTINGS);
+    let run = ws.tf(&["plan"]).failed();
+    let text = run.all();
+    eprintln!("TLS to plain http: {}", run.all());
+    assert!(text.contains("TLS"), "{}", run.raw());
+    assert!(text.contains(&endpoint), "{}", run.raw());
+    assert!(!text.contains("attempts"), "not retried:\n{}", run.raw());
+}
+
+#[test]
+fn a_hanging_endpoint_fails_the_plan_within_one_request_timeout() {
+    let sim = Sim::start(1, &[]);
+    sim.fault(json!({"kind": "hang"}));
+    let args = FAST_PROVIDER_SETTINGS.replace(
+        "request_timeout      = \"5s\"",
+        "request_timeout      = \"2s\"",
+    );
+    let ws = pointed_at(&sim, &sim.url, &args);
+    let started = Instant::now();
+    let run = ws.tf(&["plan"]).failed();
+    let took = started.elapsed();
+    eprintln!("hanging endpoint: plan failed after {took:?}");
+    let text = run.all();
+    assert!(text.contains("no answer"), "{}", run.raw());
+    assert!(text.contains(&sim.url), "{}", run.raw());
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+#[test]
+fn retries_are_logged_at_warn() {
+    let sim = Sim::start(1, &[]);
+    sim.fault(json!({"kind": "throttle", "action": "ResetInstancesPassword", "count": 2}));
+    let mut ws = Workspace::for_resource(&sim, &ids(1), "");
+    let log = ws.path().join("warn.log");
+    ws.set_env("TF_LOG_PROVIDER", "WARN");
+    ws.set_env("TF_LOG_PATH", &log.display().to_string());
+    ws.apply();
+    let text = std::fs::read_to_string(&log).expect("log written");
+    let retries = text
+        .lines()
+        .filter(|l| l.contains("[WARN]") && l.contains("retrying"))
+        .count();
+    assert_eq!(retries, 2, "{text}");
+}
+
+#[test]
+fn destroy_while_the_api_is_down_says_that_refresh_false_works() {
+    let sim = Sim::start(1, &[]);
+    let ws = Workspace::for_resource(&sim, &ids(1), "");
+    ws.apply();
+    drop(sim);
+    let started = Instant::now();
+    let run = ws.tf(&["destroy", "-auto-approve"]).failed();
+    eprintln!(
+        "destroy with the API down: failed after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        run.all().contains("terraform destroy -refresh=false"),
+        "{}",
+        run.raw()
+    );
+    ws.tf(&["destroy", "-auto-approve", "-refresh=false"]).ok();
+    assert!(ws.resource(ADDR).is_none());
+}
