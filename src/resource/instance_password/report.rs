@@ -200,20 +200,11 @@ fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
             )),
         ),
         Cause::Terminal => (
-            format!(
-                "{} instance{} in a status they do not come back from",
-                who.n, who.s
-            ),
-            format!(
-                "Found {} {stage}: {}.\n{}",
-                if who.n == 1 {
-                    "this instance"
-                } else {
-                    "these instances"
-                },
-                who.list,
-                remove_terminal(who.n)
-            ),
+            match who.n {
+                1 => "1 instance in a status it does not come back from".to_string(),
+                n => format!("{n} instances in a status they do not come back from"),
+            },
+            format!("{}: {stage}.\n{}", who.list, remove_terminal(who.n)),
         ),
         Cause::NotFound => (
             format!(
