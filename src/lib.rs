@@ -6,10 +6,12 @@
 //! - `zenlayer-api`: the API client and the operations over many instances (batches, power
 //!   state, waits). It knows nothing of Terraform.
 //! - this crate: the Terraform side, on the `tf-provider` crate. It knows nothing of HTTP.
-//!   [`provider`] is the provider block and its configuration; [`resource`] the resources;
+//!   [`provider`] is the provider block and its configuration; `resource` and `data_source`
+//!   the resource and the data source;
 //!   [`logging`] and [`stop`] how the plugin process logs and stops.
 //! - `zenlayer-sim`: the local simulator, a separate crate the provider does not link.
 
+mod data_source;
 pub mod logging;
 pub mod provider;
 mod resource;

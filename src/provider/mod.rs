@@ -1,6 +1,7 @@
 //! The Terraform provider `zenlayer`: its schema, configuration, and the state shared with the
 //! resource (the configured [`Fleet`]). Free of HTTP details.
 
+pub(crate) mod advice;
 mod arguments;
 pub(crate) mod config;
 pub(crate) mod diagnostics;
@@ -11,8 +12,9 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use tf_provider::schema::{Attribute, Block, Description, Schema};
 use tf_provider::value::ValueEmpty;
-use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
+use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
+use crate::data_source::InstancesDataSource;
 use crate::resource::{Claims, InstancePasswordResource};
 use crate::stop::Stop;
 use config::ProviderConfig;
@@ -162,5 +164,14 @@ impl Provider for ZenlayerProvider {
         let resource: Box<dyn DynamicResource> =
             Box::new(InstancePasswordResource::new(self.shared.clone()));
         Some(HashMap::from([("instance_password".to_string(), resource)]))
+    }
+
+    fn get_data_sources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
+        let instances: Box<dyn DynamicDataSource> =
+            Box::new(InstancesDataSource::new(self.shared.clone()));
+        Some(HashMap::from([("instances".to_string(), instances)]))
     }
 }

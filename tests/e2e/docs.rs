@@ -34,6 +34,7 @@ fn type_name(t: &Value) -> String {
             "bool" => "Boolean".into(),
             other => other.to_string(),
         },
+        Value::Array(parts) if parts.len() == 2 && parts[0] == "object" => "Object".into(),
         Value::Array(parts) if parts.len() == 2 => {
             let outer = match parts[0].as_str() {
                 Some("set") => "Set",
@@ -180,6 +181,13 @@ fn committed_docs_match_the_live_schema() {
         &root().join("docs/resources/instance_password.md"),
         &resource["block"],
     );
+    let instances = &schema["data_source_schemas"]["zenlayer_instances"];
+    assert!(instances.is_object(), "the data source is in the schema");
+    check(
+        &root().join("templates/data-sources/instances.md.tmpl"),
+        &root().join("docs/data-sources/instances.md"),
+        &instances["block"],
+    );
 }
 
 #[test]
@@ -188,6 +196,7 @@ fn every_argument_is_documented_with_a_description() {
     for block in [
         &schema["provider"]["block"],
         &schema["resource_schemas"]["zenlayer_instance_password"]["block"],
+        &schema["data_source_schemas"]["zenlayer_instances"]["block"],
     ] {
         for (name, a) in block["attributes"].as_object().expect("attributes") {
             let d = a["description"].as_str().unwrap_or("");

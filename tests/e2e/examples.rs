@@ -41,6 +41,7 @@ fn every_example_validates() {
         "resources/zenlayer_instance_password",
         "quickstart",
         "fleet",
+        "data-sources/zenlayer_instances",
         "gitops",
     ] {
         let ws = workspace_with(&example(dir));
@@ -139,40 +140,73 @@ fn the_write_only_example_applies_and_rotates_with_the_version() {
     assert!(!state.contains("Wonly1!pass") && !state.contains("Second2@pass"));
 }
 
+/// `n` instances tagged env=prod (prod-00001...) and `others` that are not.
+fn tagged_fleet(n: usize, others: usize) -> serde_json::Value {
+    let prod =
+        (1..=n).map(|i| serde_json::json!({"id": format!("prod-{i:05}"), "tags": {"env": "prod"}}));
+    let dev = (1..=others)
+        .map(|i| serde_json::json!({"id": format!("dev-{i:05}"), "tags": {"env": "dev"}}));
+    serde_json::Value::Array(prod.chain(dev).collect())
+}
+
 #[test]
-fn the_fleet_example_resets_a_large_fleet_in_few_calls() {
+fn the_data_source_example_selects_and_resets_the_web_servers() {
+    let fleet = serde_json::json!([
+        {"id": "ins-web1", "name": "web-1", "zone_id": "HKG-A", "tags": {"env": "prod", "role": "web"}},
+        {"id": "ins-web2", "name": "web-2", "zone_id": "SGP-B", "tags": {"env": "prod", "role": "web"}},
+        {"id": "ins-db1", "name": "web-db", "zone_id": "HKG-A", "tags": {"env": "prod", "role": "db"}}
+    ]);
+    let sim = Sim::start_with_fleet(0, Some(&fleet), &[]);
+    let mut ws = workspace_with(&example("data-sources/zenlayer_instances"));
+    sim_env(&mut ws, &sim);
+    std::fs::write(
+        ws.path().join("provider.tf"),
+        format!(
+            "provider \"zenlayer\" {{\n  endpoint = \"{}\"\n{FAST_PROVIDER_SETTINGS}}}\n",
+            sim.url
+        ),
+    )
+    .expect("provider.tf");
+    let run = ws.apply();
+    assert!(
+        run.stdout.contains("ins-web1 web-1 RUNNING"),
+        "{}",
+        run.raw()
+    );
+    assert!(sim.password_matches("ins-web1", PASSWORD));
+    assert!(!sim.password_matches("ins-web2", PASSWORD), "another zone");
+    assert!(!sim.password_matches("ins-db1", PASSWORD), "another role");
+}
+
+#[test]
+fn the_fleet_example_selects_by_tag_and_adding_one_resets_only_it() {
     let n = 300;
-    let sim = Sim::start(n, &["--reboot-delay", "0s"]);
+    let sim = Sim::start_with_fleet(0, Some(&tagged_fleet(n, 20)), &["--reboot-delay", "0s"]);
     let mut ws = workspace_with(&example("fleet"));
     sim_env(&mut ws, &sim);
-    ws.set_env(
-        "TF_VAR_instance_ids",
-        &serde_json::to_string(&ids(n)).expect("json"),
-    );
+    ws.set_env("TF_VAR_buckets", "8");
     let run = ws.apply();
     assert!(
         run.stdout.contains(&format!("instances_reset = {n}")),
         "{}",
         run.raw()
     );
-    assert!(sim.instances().iter().all(|i| i.reset_count == 1));
+    for i in sim.instances() {
+        let expected = usize::from(i.id.starts_with("prod-"));
+        assert_eq!(i.reset_count, expected, "{}", i.id);
+    }
     let resets = sim.calls_of("ResetInstancesPassword").len();
     assert!(
-        resets <= 16,
-        "{resets} reset calls for {n} instances in 16 groups"
+        resets <= 8,
+        "{resets} reset calls for {n} instances in 8 buckets"
     );
 
-    // Adding one instance touches only its group, and resets only it.
-    sim.create(&["ins-extra".to_string()], "RUNNING");
-    let mut more = ids(n);
-    more.push("ins-extra".into());
-    ws.set_env(
-        "TF_VAR_instance_ids",
-        &serde_json::to_string(&more).expect("json"),
-    );
+    // A new instance with the tag joins its bucket, and only it is reset.
+    sim.add_instances(serde_json::json!([{"id": "prod-extra", "tags": {"env": "prod"}}]));
     let before = sim.calls_of("ResetInstancesPassword").len();
-    ws.apply();
+    let run = ws.apply();
+    assert!(run.stdout.contains("1 changed"), "{}", run.raw());
     let resets = sim.calls_of("ResetInstancesPassword");
     assert_eq!(resets.len(), before + 1);
-    assert_eq!(resets[before].instance_ids, vec!["ins-extra"]);
+    assert_eq!(resets[before].instance_ids, vec!["prod-extra"]);
 }

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod data_source;
 mod distribution;
 mod docs;
 mod examples;

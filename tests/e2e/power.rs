@@ -189,7 +189,10 @@ fn a_terminal_status_during_the_wait_fails_fast_naming_the_instance() {
     let run = output.failed();
     let text = run.all();
     assert!(text.contains("ins-00002 (RECYCLE)"), "{}", run.raw());
-    assert!(text.contains("in a status it does not come back from"), "{text}");
+    assert!(
+        text.contains("in a status it does not come back from"),
+        "{text}"
+    );
     assert!(
         !text.contains("Timed out"),
         "it did not wait for the timeout"

@@ -114,7 +114,16 @@ pub struct Sim {
 impl Sim {
     /// Starts `zenlayer-sim` with `n` RUNNING instances (ins-00001...) and extra arguments.
     pub fn start(n: usize, extra: &[&str]) -> Sim {
+        Sim::start_with_fleet(n, None, extra)
+    }
+
+    /// Like [`Sim::start`], plus the instances a fleet description (`--fleet`) gives.
+    pub fn start_with_fleet(n: usize, fleet: Option<&Value>, extra: &[&str]) -> Sim {
         let output = tempfile::tempdir().expect("temp dir");
+        let fleet_path = output.path().join("fleet.json");
+        if let Some(fleet) = fleet {
+            std::fs::write(&fleet_path, fleet.to_string()).expect("fleet file");
+        }
         let file =
             |name: &str| std::fs::File::create(output.path().join(name)).expect("output file");
         let mut command = Command::new(env!("CARGO_BIN_EXE_zenlayer-sim"));
@@ -127,6 +136,9 @@ impl Sim {
             if !extra.contains(&delay) {
                 command.args([delay, "200ms"]);
             }
+        }
+        if fleet.is_some() {
+            command.arg("--fleet").arg(&fleet_path);
         }
         let child = command
             .args(extra)
@@ -313,6 +325,15 @@ impl Sim {
             reqwest::Method::PUT,
             "/_sim/instances",
             json!({"ids": ids, "status": status}),
+        );
+    }
+
+    /// Adds instances described as in a fleet file (`id`, `status`, `tags`, `zone_id`, ...).
+    pub fn add_instances(&self, instances: Value) {
+        self.send(
+            reqwest::Method::PUT,
+            "/_sim/instances",
+            json!({"instances": instances}),
         );
     }
 

@@ -9,7 +9,8 @@
 //! - `retry`: [`RetryPolicy`], backoff for transient failures.
 //! - `transport`: one HTTP exchange ([`HttpTransport`] over rustls).
 //! - `client`: [`Client`]: signing, the concurrency limit, retries.
-//! - `actions`: ResetInstancesPassword, DescribeInstancesStatus, StopInstances, StartInstances.
+//! - `actions`: ResetInstancesPassword, DescribeInstancesStatus, StopInstances, StartInstances;
+//!   `instances`: DescribeInstances with its filters.
 //! - [`fleet`]: batches, shared status reads, waits and the password reset with its power-state
 //!   handling.
 
@@ -20,6 +21,7 @@ mod endpoint;
 mod envelope;
 mod error;
 pub mod fleet;
+mod instances;
 mod retry;
 mod secret;
 mod signer;
@@ -32,6 +34,7 @@ pub use client::{Client, ClientConfig, Credentials};
 pub use context::{Context, Interrupted};
 pub use endpoint::{Endpoint, EndpointError, DEFAULT_ENDPOINT};
 pub use error::{ApiError, Category, ErrorKind, TransportStep};
+pub use instances::{InstanceFilter, InstanceInfo};
 pub use retry::{RetryPolicy, MAX_BACKOFF};
 pub use secret::Secret;
 pub use transport::{

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use zenlayer_protocol::PowerRule;
 
-use crate::world::{power_rule, Settings};
+use crate::world::{power_rule, FleetEntry, Settings};
 use crate::{bind_loopback, Sim, SimCredentials};
 
 /// A local stand-in for the Zenlayer VM API (ResetInstancesPassword, DescribeInstancesStatus,
@@ -42,6 +42,16 @@ struct Args {
     /// Prefix of the created instance ids.
     #[arg(long, default_value = "ins-")]
     prefix: String,
+    /// A JSON file describing more instances: an array of objects with `id` and, optionally,
+    /// `status`, `auto_restart`, `name`, `zone_id`, `instance_type`, `image_id`, `image_name`,
+    /// `cpu_count`, `memory`, `public_ip_addresses`, `private_ip_addresses`,
+    /// `resource_group_id`, `subnet_id`, `security_group_ids`, `tags` (an object) and
+    /// `create_time`.
+    #[arg(long)]
+    fleet: Option<std::path::PathBuf>,
+    /// The largest page DescribeInstances returns (the API's maximum is 1000).
+    #[arg(long, default_value_t = zenlayer_protocol::MAX_PAGE_SIZE)]
+    max_page_size: usize,
     /// Which power state ResetInstancesPassword requires: running or stopped.
     #[arg(long, value_parser = power_rule::parse, default_value = "running")]
     power_rule: PowerRule,
@@ -99,19 +109,33 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             boot_delay: args.boot_delay,
             stop_delay: args.stop_delay,
             latency: args.latency,
+            max_page_size: args.max_page_size.max(1),
         },
     );
+    let fleet: Vec<FleetEntry> = match &args.fleet {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the fleet file {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a fleet description", path.display()))?
+        }
+        None => Vec::new(),
+    };
+    let described = fleet.len();
     {
         let mut world = sim.lock();
         for n in 1..=args.instances {
             world.upsert(&format!("{}{n:05}", args.prefix), "RUNNING", true);
+        }
+        for entry in fleet {
+            world.add(entry);
         }
     }
     // The first line on stdout is the base URL; tools read it to find the port.
     println!("http://{addr}");
     eprintln!(
         "zenlayer-sim: {} instances, power rule {}, access key id {}; inspection at http://{addr}/_sim/instances",
-        args.instances,
+        args.instances + described,
         power_rule::name(args.power_rule),
         args.access_key_id
     );

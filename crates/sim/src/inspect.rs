@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::faults::FaultRule;
-use super::world::Settings;
+use super::world::{FleetEntry, Settings};
 use super::Sim;
 
 /// The inspection routes.
@@ -55,13 +55,17 @@ async fn one(State(sim): State<Sim>, Path(id): Path<String>) -> Response {
     }
 }
 
+/// `PUT /_sim/instances`: ids that share a status, or instances described one by one.
 #[derive(Deserialize)]
 struct Upsert {
+    #[serde(default)]
     ids: Vec<String>,
     #[serde(default = "running")]
     status: String,
     #[serde(default = "yes")]
     auto_restart: bool,
+    #[serde(default)]
+    instances: Vec<FleetEntry>,
 }
 
 fn running() -> String {
@@ -77,7 +81,11 @@ async fn upsert(State(sim): State<Sim>, Json(body): Json<Upsert>) -> Response {
     for id in &body.ids {
         w.upsert(id, &body.status, body.auto_restart);
     }
-    Json(json!({"created": body.ids.len()})).into_response()
+    let described = body.instances.len();
+    for entry in body.instances {
+        w.add(entry);
+    }
+    Json(json!({"created": body.ids.len() + described})).into_response()
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@
 //! close a connection without answering. [`Sim::handle_in_process`] answers a request without
 //! a socket, for tests that run the client against the simulator on a paused clock.
 
+pub mod attributes;
 pub mod cli;
 pub mod faults;
 mod inspect;

@@ -14,6 +14,7 @@ use zenlayer_protocol::{
     SERVICE, SIGNATURE_METHOD, SIGNED_HEADERS,
 };
 
+use super::attributes::Filter;
 use super::faults::FaultKind;
 use super::verify::{self, Signed};
 use super::world::{CallRecord, Refusal, World};
@@ -268,7 +269,7 @@ fn dispatch(sim: &Sim, action_name: &str, params: Option<Params>, body: &[u8]) -
         action::STOP_INSTANCES => required_ids(&p).and_then(|ids| w.stop(&ids)).map(done),
         action::START_INSTANCES => required_ids(&p).and_then(|ids| w.start(&ids)).map(done),
         action::DESCRIBE_INSTANCES_STATUS | action::DESCRIBE_INSTANCES => {
-            describe(&w, action_name, &p)
+            describe(&w, action_name, &p, body)
         }
         other => Err(Refusal::new(
             400,
@@ -331,7 +332,9 @@ fn check_ids(ids: &[String]) -> Result<(), Refusal> {
     Ok(())
 }
 
-fn describe(w: &World, action_name: &str, p: &Params) -> Result<Value, Refusal> {
+/// DescribeInstancesStatus and DescribeInstances: the matching instances, a page at a time
+/// (DescribeInstances pages hold at most the simulator's `max_page_size` rows).
+fn describe(w: &World, action_name: &str, p: &Params, body: &[u8]) -> Result<Value, Refusal> {
     if let Some(ids) = &p.instance_ids {
         if ids.len() > MAX_IDS_PER_CALL {
             return Err(Refusal::new(
@@ -350,23 +353,31 @@ fn describe(w: &World, action_name: &str, p: &Params) -> Result<Value, Refusal> 
             format!("pageSize must be 1 to {MAX_PAGE_SIZE} and pageNum at least 1."),
         ));
     }
-    let rows = w.list(p.instance_ids.as_deref());
+    let rows: Vec<Value> = if action_name == action::DESCRIBE_INSTANCES {
+        let filter: Filter = serde_json::from_slice(body).map_err(|e| {
+            Refusal::new(
+                400,
+                code::INVALID_PARAMETER,
+                format!("Invalid filter: {e}."),
+            )
+        })?;
+        w.describe_rows(p.instance_ids.as_deref(), &filter)
+    } else {
+        w.list(p.instance_ids.as_deref())
+            .into_iter()
+            .map(|(id, status)| json!({"instanceId": id, "instanceStatus": status}))
+            .collect()
+    };
+    let page_size = if action_name == action::DESCRIBE_INSTANCES {
+        page_size.min(w.settings.max_page_size as u64)
+    } else {
+        page_size
+    };
     let total = rows.len();
     let data: Vec<Value> = rows
         .into_iter()
         .skip(((page_num - 1) * page_size) as usize)
         .take(page_size as usize)
-        .map(|(id, status)| {
-            if action_name == action::DESCRIBE_INSTANCES {
-                json!({
-                    "instanceId": id, "instanceName": format!("sim-{id}"),
-                    "instanceStatus": status, "zoneId": "SIM-A",
-                    "publicIpAddresses": [], "privateIpAddresses": []
-                })
-            } else {
-                json!({"instanceId": id, "instanceStatus": status})
-            }
-        })
         .collect();
     Ok(json!({"totalCount": total, "dataSet": data}))
 }

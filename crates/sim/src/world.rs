@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 use zenlayer_protocol::{code, InstanceStatus, PowerRule};
 
+use crate::attributes::{Attributes, Filter};
+
 /// `power_rule` in the settings' JSON: `"running"` or `"stopped"`.
 pub(crate) mod power_rule {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -64,6 +66,14 @@ pub struct Settings {
     /// Every API call is answered after this long.
     #[serde(with = "millis")]
     pub latency: Duration,
+    /// The largest page DescribeInstances returns, whatever `pageSize` asks (the API's own
+    /// maximum is 1000; a smaller one tests clients that must cope).
+    #[serde(default = "max_page_size")]
+    pub max_page_size: usize,
+}
+
+fn max_page_size() -> usize {
+    zenlayer_protocol::MAX_PAGE_SIZE
 }
 
 impl Default for Settings {
@@ -74,6 +84,7 @@ impl Default for Settings {
             boot_delay: Duration::from_secs(2),
             stop_delay: Duration::from_secs(2),
             latency: Duration::ZERO,
+            max_page_size: max_page_size(),
         }
     }
 }
@@ -103,6 +114,32 @@ pub struct Instance {
     resets_ms: Vec<u64>,
     /// Whether the platform restarts this instance after a reset while STOPPED.
     auto_restart: bool,
+    /// What DescribeInstances reports of it.
+    attributes: Attributes,
+}
+
+/// One instance of a fleet description (`--fleet FILE`, `PUT /_sim/instances`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FleetEntry {
+    /// Instance id.
+    pub id: String,
+    /// Status, RUNNING by default.
+    #[serde(default = "running")]
+    pub status: String,
+    /// Whether the platform restarts it after a reset while STOPPED (true by default).
+    #[serde(default = "yes")]
+    pub auto_restart: bool,
+    /// What DescribeInstances reports (every field has a default).
+    #[serde(flatten)]
+    pub attributes: Attributes,
+}
+
+fn running() -> String {
+    "RUNNING".into()
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What the inspection interface shows of an instance (never its password).
@@ -220,18 +257,51 @@ impl World {
         }
     }
 
-    /// Creates (or overwrites) an instance.
+    /// Creates (or overwrites) an instance with default attributes, named after its id.
     pub fn upsert(&mut self, id: &str, status: &str, auto_restart: bool) {
+        let n = self.instances.len() + 1;
+        self.add(FleetEntry {
+            id: id.to_string(),
+            status: status.to_string(),
+            auto_restart,
+            attributes: Attributes::generated(id, n),
+        });
+    }
+
+    /// Creates (or overwrites) an instance as a fleet description gives it.
+    pub fn add(&mut self, entry: FleetEntry) {
+        let mut attributes = entry.attributes;
+        if attributes.name.is_empty() {
+            attributes.name = entry.id.clone();
+        }
         self.instances.insert(
-            id.to_string(),
+            entry.id,
             Instance {
-                status: status.to_string(),
+                status: entry.status,
                 upcoming: VecDeque::new(),
                 password_digest: None,
                 resets_ms: Vec::new(),
-                auto_restart,
+                auto_restart: entry.auto_restart,
+                attributes,
             },
         );
+    }
+
+    /// The DescribeInstances rows of the instances that pass `filter` (and are among `ids`,
+    /// when given), in id order.
+    pub(crate) fn describe_rows(
+        &self,
+        ids: Option<&[String]>,
+        filter: &Filter,
+    ) -> Vec<serde_json::Value> {
+        let wanted: Option<std::collections::BTreeSet<&str>> =
+            ids.map(|ids| ids.iter().map(String::as_str).collect());
+        self.instances
+            .iter()
+            .filter(|(id, _)| wanted.as_ref().is_none_or(|w| w.contains(id.as_str())))
+            .filter(|(_, i)| filter.matches(&i.status, &i.attributes))
+            .map(|(id, i)| i.attributes.row(id, &i.status))
+            .collect()
     }
 
     /// Changes an existing instance's status (cancelling pending transitions) or its

@@ -54,7 +54,10 @@ pub(super) async fn instances_can_be_reset(
             root_error(
                 diags,
                 "Could not check that the instances exist",
-                format!("{e}.{}\nNothing was reset.", report::advice_line(&e)),
+                format!(
+                    "{e}.{}\nNothing was reset.",
+                    crate::provider::advice::advice_line(&e)
+                ),
             );
             false
         }

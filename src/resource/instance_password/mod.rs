@@ -185,7 +185,7 @@ impl Resource for InstancePasswordResource {
         let found = match fleet.statuses().read(&list, &self.read_context()).await {
             Ok(found) => found,
             Err(e) => {
-                let hint = report::advice_line(&e);
+                let hint = crate::provider::advice::advice_line(&e);
                 root_error(
                     diags,
                     "Could not refresh zenlayer_instance_password",

@@ -4,11 +4,12 @@
 use tf_provider::Diagnostics;
 
 use super::state::Operation;
+use crate::provider::advice::advice_line;
 use crate::provider::diagnostics::{root_error, root_warning};
 use crate::stop::StopReason;
 use zenlayer_api::fleet::{Cause, Failure, Outcome, ResetReport, Stage};
 use zenlayer_api::Secret;
-use zenlayer_api::{ApiError, Category, InstanceStatus, PowerRule};
+use zenlayer_api::{ApiError, InstanceStatus, PowerRule};
 
 /// How many instances an error lists before summarising the rest.
 const LISTED: usize = 20;
@@ -36,42 +37,6 @@ pub(super) struct ReportInput<'a> {
     pub timeout: std::time::Duration,
     /// Why the provider is stopping, if it is.
     pub stop_reason: Option<StopReason>,
-}
-
-/// What to change in the configuration (or do) about `error`, when there is an obvious next
-/// step: the API client classifies errors, this layer knows the Terraform arguments.
-pub(super) fn advice(error: &ApiError) -> Option<&'static str> {
-    Some(match error.category() {
-        Category::Authentication => {
-            "Check access_key_id and access_key_password (or ZENLAYERCLOUD_ACCESS_KEY_ID and \
-             ZENLAYERCLOUD_ACCESS_KEY_PASSWORD), and that this machine's clock is correct."
-        }
-        Category::Throttled => {
-            "The API is throttling this account; lower max_concurrency or raise max_retries, \
-             then apply again."
-        }
-        Category::ServerFault => {
-            "The API had a server-side fault; apply again later, and give Zenlayer support the \
-             request id if it persists."
-        }
-        Category::Network => {
-            "Check that the provider's endpoint is right and reachable from this machine (a proxy \
-             or firewall in between?); raise request_timeout if answers are slow."
-        }
-        Category::Tls => {
-            "Check the endpoint's scheme and port: nothing speaks TLS there (plain http?), or its \
-             certificate is not trusted on this machine."
-        }
-        Category::Deadline => {
-            "Raise the resource's timeouts, or apply again to finish the remaining work."
-        }
-        Category::Cancelled | Category::Other => return None,
-    })
-}
-
-/// `error`'s advice on a new line, or nothing.
-pub(super) fn advice_line(error: &ApiError) -> String {
-    advice(error).map(|a| format!("\n{a}")).unwrap_or_default()
 }
 
 /// The plural ending for `n` things.

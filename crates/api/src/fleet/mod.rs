@@ -3,6 +3,7 @@
 //! handling. Free of Terraform types and of HTTP details.
 
 mod reset;
+mod select;
 mod status;
 mod wait;
 

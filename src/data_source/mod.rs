@@ -1,0 +1,5 @@
+//! The provider's data sources.
+
+mod instances;
+
+pub(crate) use instances::InstancesDataSource;
