@@ -43,9 +43,8 @@ struct Pending {
 /// Terraform runs about `-parallelism` reads at a time; when a shared call answers, the next
 /// reads arrive over a few milliseconds. A window opens with the first read and closes after
 /// [`FleetSettings::coalesce_window`], or as soon as as many reads are waiting as were ever
-/// outstanding at once (Terraform's parallelism, as observed), or when a full call's worth of
-/// ids is waiting. Until the first shared call, the shorter
-/// [`FleetSettings::first_coalesce_window`] applies.
+/// outstanding at once (Terraform's parallelism, as observed). Until the first shared call, the
+/// shorter [`FleetSettings::first_coalesce_window`] applies.
 pub struct StatusReader {
     client: Arc<Client>,
     settings: FleetSettings,
@@ -152,8 +151,9 @@ impl StatusReader {
         pending.waiters.push(reply);
         let learned = self.flushed_once.load(Ordering::Relaxed);
         let peak = self.peak_outstanding.load(Ordering::Relaxed);
-        let full = (learned && pending.waiters.len() >= peak)
-            || pending.ids.len() >= self.settings.batch_size;
+        // Not flushed on a call's worth of ids: reads of more than 100 ids each (large
+        // resources) then share their last, partial calls too.
+        let full = learned && pending.waiters.len() >= peak;
         let window = if learned {
             self.settings.coalesce_window
         } else {

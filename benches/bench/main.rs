@@ -6,11 +6,13 @@
 //! is compared with and a client certificate, and passes them in `BENCH_GO_PROVIDER`,
 //! `BENCH_GO_SOURCE` and `BENCH_CLIENT_CERT`.
 //!
-//! `BENCH_ONLY=plugin` (or `scale`, `refresh`, comma-separated) runs only those sections and
+//! `BENCH_ONLY=plugin` (or `scale`, `refresh`, `fleet`, comma-separated) runs only those sections and
 //! writes `target/bench/BENCHMARKS-partial.md` instead, leaving the committed report alone.
 
-#[path = "../tests/e2e/support.rs"]
+#[path = "../../tests/e2e/support.rs"]
 mod support;
+
+mod fleet;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -275,20 +277,24 @@ fn handshake_ms(binary: &Path, cert: &str) -> f64 {
     ms
 }
 
-/// Peak resident memory (KiB) of a provider through `terraform providers schema -json`,
-/// measured by GNU time around the provider process.
-fn schema_peak_rss_kib(binary: &Path, source: &str, runs: usize) -> Vec<f64> {
-    let ws = Workspace::new();
+/// Installs `binary` for `source` in `ws` (dev_overrides) behind GNU time, which appends the
+/// `format` of each provider process to `out` (one line per process).
+pub(crate) fn install_timed_provider(
+    ws: &Workspace,
+    binary: &Path,
+    source: &str,
+    format: &str,
+    out: &Path,
+) {
     let plugin_dir = ws.path().join("plugins");
     std::fs::create_dir_all(&plugin_dir).expect("mkdir");
     let name = source.rsplit('/').next().expect("type name");
-    let rss_file = ws.path().join("rss.txt");
     let wrapper = plugin_dir.join(format!("terraform-provider-{name}"));
     std::fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\nexec /usr/bin/time -f %M -a -o '{}' '{}' \"$@\"\n",
-            rss_file.display(),
+            "#!/bin/sh\nexec /usr/bin/time -f '{format}' -a -o '{}' '{}' \"$@\"\n",
+            out.display(),
             binary.display()
         ),
     )
@@ -298,15 +304,34 @@ fn schema_peak_rss_kib(binary: &Path, source: &str, runs: usize) -> Vec<f64> {
         .status()
         .expect("chmod");
     ws.set_cli_config(&dev_overrides_config(source, &plugin_dir));
+}
+
+/// The numbers GNU time wrote to `out`, one list per line.
+pub(crate) fn time_lines(out: &Path) -> Vec<Vec<f64>> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|w| w.parse::<f64>().ok())
+                .collect()
+        })
+        .filter(|v: &Vec<f64>| !v.is_empty())
+        .collect()
+}
+
+/// Peak resident memory (KiB) of a provider through `terraform providers schema -json`,
+/// measured by GNU time around the provider process.
+fn schema_peak_rss_kib(binary: &Path, source: &str, runs: usize) -> Vec<f64> {
+    let ws = Workspace::new();
+    let rss_file = ws.path().join("rss.txt");
+    install_timed_provider(&ws, binary, source, "%M", &rss_file);
+    let name = source.rsplit('/').next().expect("type name");
     ws.write(&required_provider(name, source));
     for _ in 0..runs {
         ws.tf(&["providers", "schema", "-json"]).ok();
     }
-    std::fs::read_to_string(&rss_file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().parse::<f64>().ok())
-        .collect()
+    time_lines(&rss_file).into_iter().map(|v| v[0]).collect()
 }
 
 /// A log-log line chart of apply time against N.
@@ -521,6 +546,22 @@ fn main() {
         met: size <= 10.0,
     });
 
+    // 4. Fleets end to end.
+    let mut fleets = Vec::new();
+    if wanted("fleet") {
+        for n in [1000usize, 10_000] {
+            for recommended in [false, true] {
+                let r = fleet::end_to_end(n, recommended);
+                eprintln!(
+                    "fleet N={n} {}: apply {:.1} s, provider CPU {:.2} s, Terraform CPU {:.1} s, plan {:.1} s with {} status calls",
+                    r.layout, r.apply_s, r.provider_cpu_s, r.terraform_cpu_s, r.plan_s, r.plan_status_calls
+                );
+                fleets.push(r);
+            }
+        }
+        rows.extend(fleet::target_rows(&fleets));
+    }
+
     // Chart.
     let ours_points: Vec<(f64, f64)> = scale.iter().map(|s| (s.n as f64, s.provider_ms)).collect();
     let ideal_points: Vec<(f64, f64)> = SIZES
@@ -588,12 +629,33 @@ fn main() {
                 .map_or("-".into(), |t| format!("{t:.0} ms"))
         );
     }
+    if !fleets.is_empty() {
+        let _ = writeln!(md, "\n## Fleets end to end\n");
+        let _ = writeln!(
+            md,
+            "| N | layout | `terraform apply` (wall) | provider CPU | Terraform CPU | next `terraform plan` (wall) | its status calls |\n|---|---|---|---|---|---|---|"
+        );
+        for r in &fleets {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.1} s | {:.2} s | {:.1} s | {:.1} s | {} |",
+                r.n,
+                r.layout,
+                r.apply_s,
+                r.provider_cpu_s,
+                r.terraform_cpu_s,
+                r.plan_s,
+                r.plan_status_calls
+            );
+        }
+    }
     let _ = writeln!(md, "\n## How each figure is measured\n");
     let _ = writeln!(md, "- **Reset at scale**: one `zenlayer_instance_password` with N instances against `zenlayer-sim --latency {LATENCY_MS}ms --reboot-delay 0s`, `max_concurrency = {CONCURRENCY}`, `wait_for_running = false`. The saved plan is applied (`terraform apply tfplan`). *Provider time* is the provider's own measure of its ApplyResourceChange work (the `elapsed_ms` of its `reset finished` log line). *Terraform's fixed cost* is the wall time of applying a saved plan for the same N that calls no API (only `wait_for_running` changes); the wall time of the apply minus that fixed cost is shown next to it, and also contains the apply-time re-plan, where the contract's existence check of new instance ids makes one round of DescribeInstancesStatus calls. The ideal is ceil(ceil(N/100)/{CONCURRENCY}) × {LATENCY_MS} ms.");
     let _ = writeln!(md, "- **Polling**: the same with `wait_for_running = true`, instances rebooting for 300 ms, `poll_interval = \"100ms\"`; the simulator's log of DescribeInstancesStatus calls after the last reset is split into rounds at gaps of more than 30 ms.");
     let _ = writeln!(md, "- **One call per instance**: the same apply with `batch_size = 1`, the pattern of Zenlayer's own provider, through this provider's client and concurrency.");
     let _ = writeln!(md, "- **Refresh at scale**: 500 resources of one instance each (`for_each`), simulator latency 20 ms, default `-parallelism` (10). Calls counted in the simulator's log for a `terraform plan` after the apply; the existence checks are counted for the first `terraform plan`.");
     let _ = writeln!(md, "- **Plugin cost**: the Go provider is `terraform-provider-workato` 0.16.0 (linux_amd64, built on terraform-plugin-framework), taken from the PyPI package `workato-terraform-provider==0.16.0` by the benchmark script and never committed. The handshake time is from spawning the binary with the environment Terraform sets (`TF_PLUGIN_MAGIC_COOKIE`, `PLUGIN_PROTOCOL_VERSIONS`, `PLUGIN_CLIENT_CERT` with a client certificate, the port range) to reading its handshake line, the two binaries alternating. The peak resident memory is GNU time's maximum RSS of the provider process while `terraform providers schema -json` runs, with the provider installed through `dev_overrides`.");
+    let _ = writeln!(md, "- **Fleets end to end**: N instances tagged `env=prod`, selected by the `zenlayer_instances` data source, against `zenlayer-sim --latency {LATENCY_MS}ms --reboot-delay 0s`, default provider settings. *One resource* gives all the ids to one `zenlayer_instance_password`; *recommended* is `examples/fleet` as shipped (64 stable buckets). The wall time is `terraform apply -auto-approve` from an empty state (data source read, plan with the existence checks, resets, waits); CPU times come from GNU time around Terraform and around each provider process (Terraform's is its own, without the provider's); then a `terraform plan` is timed and its DescribeInstancesStatus calls counted (the fewest possible is ceil(N/100)).");
     for n in &notes {
         let _ = writeln!(md, "\n{n}");
     }
