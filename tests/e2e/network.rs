@@ -103,6 +103,23 @@ fn a_hanging_endpoint_fails_the_plan_within_one_request_timeout() {
     assert!(took < Duration::from_secs(8), "took {took:?}");
 }
 
+/// The plan-time check's bound grows with the calls it needs: 30 instances read one per call,
+/// one call at a time, at 100 ms each, take 3 s: more than one request timeout (1 s) plus a
+/// second, and well within one per round of calls.
+#[test]
+fn a_plan_check_that_needs_many_calls_gets_a_request_timeout_for_each_round() {
+    let sim = Sim::start(30, &["--latency", "100ms"]);
+    let args = FAST_PROVIDER_SETTINGS.replace(
+        "request_timeout      = \"5s\"",
+        "request_timeout      = \"1s\"\n  batch_size           = 1\n  max_concurrency      = 1",
+    );
+    let mut ws = Workspace::new();
+    ws.configure_with(&sim, &args, &resource("web", &ids(30), ""));
+    ws.tf(&["plan"]).ok();
+    assert_eq!(sim.calls_of("DescribeInstancesStatus").len(), 30);
+    assert!(sim.write_calls().is_empty());
+}
+
 #[test]
 fn retries_are_logged_at_warn() {
     let sim = Sim::start(1, &[]);

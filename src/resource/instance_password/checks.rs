@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::time::Duration;
 
 use tf_provider::{AttributePath, Diagnostics};
 use zenlayer_api::fleet::Statuses;
@@ -31,8 +30,9 @@ fn listed<T: AsRef<str>>(items: &[T]) -> String {
 
 /// Fails the plan for ids that do not exist or that the API will not reset (being released,
 /// in the recycle bin, failed). Skipped when the provider could not be configured yet (its
-/// configuration depends on unknown values). The read is bounded by about one request timeout,
-/// so that an endpoint that does not answer fails the plan promptly.
+/// configuration depends on unknown values). The read is bounded by one request timeout per
+/// round of concurrent calls it needs, so that an endpoint that does not answer fails the plan
+/// promptly.
 pub(super) async fn instances_can_be_reset(
     shared: &Shared,
     diags: &mut Diagnostics,
@@ -46,8 +46,7 @@ pub(super) async fn instances_can_be_reset(
         return true;
     };
     let list: Vec<String> = ids.iter().cloned().collect();
-    let budget = fleet.request_timeout() + Duration::from_secs(1);
-    let ctx = Context::with_timeout(budget, shared.stop().token());
+    let ctx = Context::with_timeout(fleet.status_read_budget(list.len()), shared.stop().token());
     match fleet.statuses().read(&list, &ctx).await {
         Ok(found) => all_found(diags, &list, &found) & none_terminal(diags, &list, &found),
         Err(e) => {

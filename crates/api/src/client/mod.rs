@@ -114,6 +114,11 @@ impl Client {
         self.config.request_timeout
     }
 
+    /// How many calls may be in flight at once (at least one).
+    pub fn max_concurrency(&self) -> usize {
+        self.config.max_concurrency.max(1)
+    }
+
     /// Calls `action` with the JSON `body`, retrying transient failures within the policy and
     /// the context's deadline. `instance_ids` are only for the logs.
     ///

@@ -82,6 +82,18 @@ impl Fleet {
         self.client.request_timeout()
     }
 
+    /// How long reading the status of `n` instances may take while every call answers within
+    /// one request timeout: a timeout for each round of `max_concurrency` concurrent calls,
+    /// plus a second. It bounds plan-time checks, so that an endpoint that does not answer
+    /// fails them promptly while a large fleet still gets the time its calls need.
+    pub fn status_read_budget(&self, n: usize) -> Duration {
+        let calls = n.div_ceil(self.settings.batch_size).max(1);
+        let rounds = calls.div_ceil(self.client.max_concurrency());
+        self.request_timeout()
+            .saturating_mul(u32::try_from(rounds).unwrap_or(u32::MAX))
+            .saturating_add(Duration::from_secs(1))
+    }
+
     /// The coalescing status reader (for refreshes and plan-time existence checks).
     pub fn statuses(&self) -> &Arc<StatusReader> {
         &self.statuses
@@ -89,5 +101,35 @@ impl Fleet {
 
     fn batches<'a>(&self, ids: &'a [String]) -> impl Iterator<Item = &'a [String]> {
         ids.chunks(self.settings.batch_size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+    use zenlayer_sim::world::Settings;
+
+    #[test]
+    fn a_status_read_gets_one_request_timeout_per_round_of_concurrent_calls() {
+        let sim = testing::sim(1, Settings::default());
+        let grace = Duration::from_secs(120);
+        let poll = Duration::from_secs(2);
+        // The test client: 5 s request timeout, 4 calls at once.
+        let fleet = |batch| testing::fleet(&sim, FleetSettings::new(batch, poll, grace));
+        let secs = |d: Duration| d.as_secs_f64();
+        assert_eq!(secs(fleet(100).status_read_budget(0)), 6.0);
+        assert_eq!(
+            secs(fleet(100).status_read_budget(400)),
+            6.0,
+            "4 calls: one round"
+        );
+        assert_eq!(
+            secs(fleet(100).status_read_budget(401)),
+            11.0,
+            "5 calls: two rounds"
+        );
+        // One id per call, as a cautious account might set it: 1,000 calls in 250 rounds.
+        assert_eq!(secs(fleet(1).status_read_budget(1000)), 1251.0);
     }
 }
