@@ -1,5 +1,5 @@
 # Shortcuts for the project's scripts; each script installs what it needs.
-.PHONY: setup demo test bench ci install release docs
+.PHONY: setup demo test bench ci install release mirror docs
 
 setup:    ## prepare plain cargo commands: protoc and the patched tf-provider
 	bash scripts/setup.sh
@@ -21,6 +21,9 @@ install:  ## put the release binary into ~/.terraform.d/plugins (a filesystem mi
 
 release:  ## release zip, SHA256SUMS and manifest in dist/ (GPG_FINGERPRINT=... to sign)
 	bash scripts/release.sh
+
+mirror:   ## a provider network mirror (static files for an HTTPS host) in dist/mirror
+	bash scripts/mirror.sh
 
 docs:     ## regenerate docs/ from templates/ and the provider's schema
 	UPDATE_DOCS=1 cargo test --test e2e docs

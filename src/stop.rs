@@ -128,23 +128,27 @@ impl Stop {
         StopWatcher { stop: self.clone() }
     }
 
-    /// Ignores SIGINT, as go-plugin providers do: Terraform handles Ctrl-C for the provider.
+    /// Ignores SIGINT (Ctrl-C on Windows), as go-plugin providers do: Terraform handles
+    /// Ctrl-C for the provider.
     pub fn ignore_interrupts(&self) -> std::io::Result<()> {
         #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            let mut interrupts = signal(SignalKind::interrupt())?;
-            tokio::spawn(async move {
-                while interrupts.recv().await.is_some() {
-                    tracing::debug!("SIGINT ignored: Terraform stops the provider itself");
-                }
-            });
-        }
+        let mut interrupts =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+        // While a listener is registered, Windows does not end the process on Ctrl-C.
+        #[cfg(windows)]
+        let mut interrupts = tokio::signal::windows::ctrl_c()?;
+        #[cfg(any(unix, windows))]
+        tokio::spawn(async move {
+            while interrupts.recv().await.is_some() {
+                tracing::debug!("interrupt ignored: Terraform stops the provider itself");
+            }
+        });
         Ok(())
     }
 
     /// Resolves once SIGTERM arrived and the provider RPCs in progress have ended (or one API
-    /// call's time has passed): the process may then exit.
+    /// call's time has passed): the process may then exit. Windows has no SIGTERM: there
+    /// Terraform ends the plugin process itself, and this never resolves.
     pub fn terminated(&self) -> std::io::Result<impl std::future::Future<Output = ()> + 'static> {
         #[cfg(unix)]
         let mut terms = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -153,7 +157,7 @@ impl Stop {
             #[cfg(unix)]
             terms.recv().await;
             #[cfg(not(unix))]
-            let _ = tokio::signal::ctrl_c().await;
+            std::future::pending::<()>().await;
             stop.fire(StopReason::Terminated);
             let bound =
                 Duration::from_millis(stop.inner.call_bound_ms.load(Ordering::SeqCst)) + FLUSH;

