@@ -33,9 +33,13 @@ pub const ACCESS_KEY_PASSWORD: &str = "E2eAccessKeyPassword-7f3a";
 /// The password most tests set.
 pub const PASSWORD: &str = "Good1!pass";
 
-/// The provider binary built for these tests.
+/// The provider binary under test: the one cargo built for these tests, or the one
+/// `TF_ACC_PROVIDER_BINARY` names (a release build, such as a static musl binary).
 pub fn provider_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-zenlayer"))
+    match std::env::var_os("TF_ACC_PROVIDER_BINARY").filter(|p| !p.is_empty()) {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-zenlayer")),
+    }
 }
 
 /// `TF_ACC_TERRAFORM_PATH`, else `terraform` on PATH, else `tofu`. Panics (fails the test,
