@@ -15,8 +15,10 @@ use crate::support::*;
 pub(crate) struct EndToEnd {
     /// Instances.
     pub(crate) n: usize,
-    /// Which layout.
-    pub(crate) layout: &'static str,
+    /// Which layout, in words.
+    pub(crate) layout: String,
+    /// Whether the layout is the one the docs recommend for `n` (about 150 per bucket).
+    pub(crate) recommended: bool,
     /// Wall time of `terraform apply` (plan and apply), from an empty state.
     pub(crate) apply_s: f64,
     /// CPU time (user + system) of every provider process of that apply.
@@ -70,8 +72,22 @@ fn timed_terraform(ws: &Workspace, args: &[&str], cpu_file: &std::path::Path) ->
     started.elapsed().as_secs_f64()
 }
 
+/// How a fleet is spread over resources.
+#[derive(Clone, Copy)]
+pub(crate) enum Layout {
+    /// Every id in one resource.
+    OneResource,
+    /// `examples/fleet` with this many buckets.
+    Buckets(usize),
+}
+
+/// Whether `buckets` for `n` instances follows the docs' rule of about 150 per bucket.
+fn follows_the_rule(n: usize, buckets: usize) -> bool {
+    (100..=200).contains(&(n / buckets.max(1)))
+}
+
 /// Measures one layout at `n` instances.
-pub(crate) fn end_to_end(n: usize, recommended: bool) -> EndToEnd {
+pub(crate) fn end_to_end(n: usize, layout: Layout) -> EndToEnd {
     let fleet: Vec<serde_json::Value> = (1..=n)
         .map(|i| json!({"id": format!("prod-{i:05}"), "tags": {"env": "prod"}}))
         .collect();
@@ -92,11 +108,13 @@ pub(crate) fn end_to_end(n: usize, recommended: bool) -> EndToEnd {
     let provider_cpu = ws.path().join("provider-cpu.txt");
     let terraform_cpu = ws.path().join("terraform-cpu.txt");
     install_timed_provider(&ws, &provider_binary(), SOURCE, "%U %S", &provider_cpu);
-    let config = if recommended {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/fleet/main.tf");
-        std::fs::read_to_string(path).expect("examples/fleet")
-    } else {
-        ONE_RESOURCE.to_string()
+    let config = match layout {
+        Layout::Buckets(buckets) => {
+            ws.set_env("TF_VAR_buckets", &buckets.to_string());
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/fleet/main.tf");
+            std::fs::read_to_string(path).expect("examples/fleet")
+        }
+        Layout::OneResource => ONE_RESOURCE.to_string(),
     };
     ws.write(&config);
     ws.set_env("TF_VAR_endpoint", &sim.url);
@@ -123,13 +141,27 @@ pub(crate) fn end_to_end(n: usize, recommended: bool) -> EndToEnd {
         .iter()
         .filter(|c| c.action == "DescribeInstancesStatus")
         .count();
+    let (layout, recommended) = match layout {
+        Layout::OneResource => ("one resource".to_string(), false),
+        Layout::Buckets(b) if follows_the_rule(n, b) => (
+            format!(
+                "examples/fleet, {b} buckets of about {} (recommended)",
+                n / b
+            ),
+            true,
+        ),
+        Layout::Buckets(b) => (
+            format!(
+                "examples/fleet, {b} buckets of about {} (over-split)",
+                n / b
+            ),
+            false,
+        ),
+    };
     EndToEnd {
         n,
-        layout: if recommended {
-            "recommended (examples/fleet, 64 buckets)"
-        } else {
-            "one resource"
-        },
+        layout,
+        recommended,
         apply_s,
         provider_cpu_s,
         terraform_cpu_s,
@@ -141,10 +173,7 @@ pub(crate) fn end_to_end(n: usize, recommended: bool) -> EndToEnd {
 /// The rows with targets: the recommended example at 10,000 instances.
 pub(crate) fn target_rows(results: &[EndToEnd]) -> Vec<Row> {
     let mut rows = Vec::new();
-    for r in results
-        .iter()
-        .filter(|r| r.layout.starts_with("recommended"))
-    {
+    for r in results.iter().filter(|r| r.recommended) {
         let fewest = r.n.div_ceil(100);
         let limit = (1.2 * fewest as f64).floor() as usize;
         rows.push(Row {
