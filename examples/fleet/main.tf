@@ -3,9 +3,11 @@
 # The selected instances are spread over stable buckets by a hash of their id: adding an
 # instance changes only its bucket (an in-place update that resets only the added instance),
 # and no resource holds more than about one bucket's share of the fleet. Keep buckets at about
-# one per 150 instances: Terraform's own handling of one very large set grows much faster than
-# linearly (one resource of 10,000 instances takes minutes to plan and apply), while 64 buckets
-# of about 156 apply 10,000 instances in well under a minute (see the docs' "Large fleets").
+# one per 150 instances, chosen once for the size the fleet will reach (changing it moves most
+# instances to another bucket, which resets them again): the default of 64 suits about 10,000,
+# and 7 suit 1,000. Terraform's own handling of one very large set grows much faster than
+# linearly, so this applies 10,000 instances in well under a minute where one resource takes
+# minutes; see the docs' "Large fleets" for the measured figures.
 #
 # With Terraform 1.11 or later, give the password to password_wo instead (see examples/write-only).
 
