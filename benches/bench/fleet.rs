@@ -3,12 +3,11 @@
 //! (examples/fleet: stable buckets), against the same simulator; with the provider's and
 //! Terraform's own CPU time, and the status calls of the next plan.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use serde_json::json;
 
-use super::{install_timed_provider, time_lines, Row, LATENCY_MS};
+use super::{bench_sim, install_timed_provider, time_lines, Row, LATENCY_MS};
 use crate::support::*;
 
 /// One end-to-end measure.
@@ -91,19 +90,7 @@ pub(crate) fn end_to_end(n: usize, layout: Layout) -> EndToEnd {
     let fleet: Vec<serde_json::Value> = (1..=n)
         .map(|i| json!({"id": format!("prod-{i:05}"), "tags": {"env": "prod"}}))
         .collect();
-    let latency = format!("{LATENCY_MS}ms");
-    let sim = Sim::start_with_fleet(
-        0,
-        Some(&json!(fleet)),
-        &[
-            "--latency",
-            &latency,
-            "--reboot-delay",
-            "0s",
-            "--threads",
-            "2",
-        ],
-    );
+    let sim = bench_sim(0, Some(&json!(fleet)), LATENCY_MS, 0);
     let mut ws = Workspace::new();
     let provider_cpu = ws.path().join("provider-cpu.txt");
     let terraform_cpu = ws.path().join("terraform-cpu.txt");
@@ -111,8 +98,7 @@ pub(crate) fn end_to_end(n: usize, layout: Layout) -> EndToEnd {
     let config = match layout {
         Layout::Buckets(buckets) => {
             ws.set_env("TF_VAR_buckets", &buckets.to_string());
-            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/fleet/main.tf");
-            std::fs::read_to_string(path).expect("examples/fleet")
+            std::fs::read_to_string(root().join("examples/fleet/main.tf")).expect("examples/fleet")
         }
         Layout::OneResource => ONE_RESOURCE.to_string(),
     };

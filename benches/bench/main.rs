@@ -30,8 +30,23 @@ const LATENCY_MS: u64 = 50;
 /// Instance counts of the scale figures.
 const SIZES: [usize; 5] = [1, 100, 101, 1000, 10_000];
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// A simulator of `n` instances, plus those `fleet` describes, answering every call after
+/// `latency_ms`, with reboots of `reboot_ms`, on two threads.
+fn bench_sim(n: usize, fleet: Option<&serde_json::Value>, latency_ms: u64, reboot_ms: u64) -> Sim {
+    let latency = format!("{latency_ms}ms");
+    let reboot = format!("{reboot_ms}ms");
+    Sim::start_with_fleet(
+        n,
+        fleet,
+        &[
+            "--latency",
+            &latency,
+            "--reboot-delay",
+            &reboot,
+            "--threads",
+            "2",
+        ],
+    )
 }
 
 /// Whether `section` runs: every section, unless `BENCH_ONLY` names some.
@@ -113,18 +128,7 @@ fn timed_apply(ws: &Workspace) -> f64 {
 /// wait_for_running off and no reboot delay, and measures it; with `baseline`, also measures
 /// Terraform's fixed cost for the same state.
 fn reset_at_scale(n: usize, batch: usize, baseline: bool) -> Scale {
-    let latency = format!("{LATENCY_MS}ms");
-    let sim = Sim::start(
-        n,
-        &[
-            "--latency",
-            &latency,
-            "--reboot-delay",
-            "0s",
-            "--threads",
-            "2",
-        ],
-    );
+    let sim = bench_sim(n, None, LATENCY_MS, 0);
     let mut ws = Workspace::new();
     let log = ws.path().join("provider.log");
     ws.set_env("TF_LOG_PROVIDER", "INFO");
@@ -177,18 +181,7 @@ fn reset_at_scale(n: usize, batch: usize, baseline: bool) -> Scale {
 /// Resets `n` instances with wait_for_running on (instances take 300ms to reboot) and returns
 /// the largest number of status calls in one polling round.
 fn polling_per_round(n: usize) -> (usize, usize) {
-    let latency = format!("{LATENCY_MS}ms");
-    let sim = Sim::start(
-        n,
-        &[
-            "--latency",
-            &latency,
-            "--reboot-delay",
-            "300ms",
-            "--threads",
-            "2",
-        ],
-    );
+    let sim = bench_sim(n, None, LATENCY_MS, 300);
     let mut ws = Workspace::new();
     let args = format!("{FAST_PROVIDER_SETTINGS}  poll_interval = \"100ms\"\n");
     let args = args.replace("  poll_interval        = \"50ms\"\n", "");
@@ -220,17 +213,7 @@ fn polling_per_round(n: usize) -> (usize, usize) {
 /// `terraform plan` then `plan` again (refresh) for `n` resources of one instance each.
 /// Returns (status calls of the first plan's existence checks, status calls of the refresh).
 fn refresh_at_scale(n: usize) -> (usize, usize) {
-    let sim = Sim::start(
-        n,
-        &[
-            "--latency",
-            "20ms",
-            "--reboot-delay",
-            "0s",
-            "--threads",
-            "2",
-        ],
-    );
+    let sim = bench_sim(n, None, 20, 0);
     let mut ws = Workspace::new();
     let body = format!(
         "resource \"zenlayer_instance_password\" \"each\" {{\n  for_each         = toset({})\n  instance_ids     = [each.key]\n  password         = var.root_password\n  wait_for_running = false\n}}\n",

@@ -113,6 +113,20 @@ impl InstancesState {
             }),
         }
     }
+
+    /// [`Self::name_regex`], reporting an invalid expression on `name_regex` in `diags`.
+    fn name_regex_or_error(&self, diags: &mut Diagnostics) -> Option<Option<Regex>> {
+        self.name_regex()
+            .map_err(|e| {
+                error_at(
+                    diags,
+                    AttributePath::new("name_regex"),
+                    "Invalid name_regex",
+                    e,
+                )
+            })
+            .ok()
+    }
 }
 
 /// The data source.
@@ -222,18 +236,7 @@ impl DataSource for InstancesDataSource {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        match config.name_regex() {
-            Ok(_) => Some(()),
-            Err(e) => {
-                error_at(
-                    diags,
-                    AttributePath::new("name_regex"),
-                    "Invalid name_regex",
-                    e,
-                );
-                None
-            }
-        }
+        config.name_regex_or_error(diags).map(|_| ())
     }
 
     async fn read<'a>(
@@ -242,18 +245,7 @@ impl DataSource for InstancesDataSource {
         config: Self::State<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<Self::State<'a>> {
-        let name = match config.name_regex() {
-            Ok(r) => r,
-            Err(e) => {
-                error_at(
-                    diags,
-                    AttributePath::new("name_regex"),
-                    "Invalid name_regex",
-                    e,
-                );
-                return None;
-            }
-        };
+        let name = config.name_regex_or_error(diags)?;
         let Some(fleet) = self.shared.fleet() else {
             root_error(
                 diags,

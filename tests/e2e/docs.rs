@@ -2,7 +2,7 @@
 //! schema, as `terraform providers schema -json` reports it. This test fails when the committed
 //! docs differ from what it generates; `UPDATE_DOCS=1` (or `make docs`) rewrites them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -12,10 +12,6 @@ const SOURCE: &str = "registry.terraform.io/zenlayer/zenlayer";
 
 /// How a write-only argument is marked after its type.
 const WRITE_ONLY: &str = ", Write-only";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The schema as Terraform reports it.
 fn live_schema() -> Value {

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::support::*;
 
 fn example(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(path)
+    root().join("examples").join(path)
 }
 
 /// Copies an example's `.tf` files into a workspace. Examples written for the registry pages
@@ -71,11 +69,11 @@ fn sim_env(ws: &mut Workspace, sim: &Sim) {
     ws.set_env("TF_VAR_endpoint", &sim.url);
 }
 
-#[test]
-fn the_resource_example_applies() {
-    let sim = Sim::start(3, &[]);
-    let mut ws = workspace_with(&example("resources/zenlayer_instance_password"));
-    sim_env(&mut ws, &sim);
+/// An example written for the registry pages (no provider block of its own), given one that
+/// points at `sim` with the tests' quick settings.
+fn registry_example(dir: &str, sim: &Sim) -> Workspace {
+    let mut ws = workspace_with(&example(dir));
+    sim_env(&mut ws, sim);
     std::fs::write(
         ws.path().join("provider.tf"),
         format!(
@@ -84,6 +82,13 @@ fn the_resource_example_applies() {
         ),
     )
     .expect("provider.tf");
+    ws
+}
+
+#[test]
+fn the_resource_example_applies() {
+    let sim = Sim::start(3, &[]);
+    let ws = registry_example("resources/zenlayer_instance_password", &sim);
     ws.apply();
     for id in ids(3) {
         assert!(sim.password_matches(&id, PASSWORD), "{id}");
@@ -158,16 +163,7 @@ fn the_data_source_example_selects_and_resets_the_web_servers() {
         {"id": "ins-db1", "name": "web-db", "zone_id": "HKG-A", "tags": {"env": "prod", "role": "db"}}
     ]);
     let sim = Sim::start_with_fleet(0, Some(&fleet), &[]);
-    let mut ws = workspace_with(&example("data-sources/zenlayer_instances"));
-    sim_env(&mut ws, &sim);
-    std::fs::write(
-        ws.path().join("provider.tf"),
-        format!(
-            "provider \"zenlayer\" {{\n  endpoint = \"{}\"\n{FAST_PROVIDER_SETTINGS}}}\n",
-            sim.url
-        ),
-    )
-    .expect("provider.tf");
+    let ws = registry_example("data-sources/zenlayer_instances", &sim);
     let run = ws.apply();
     assert!(
         run.stdout.contains("ins-web1 web-1 RUNNING"),

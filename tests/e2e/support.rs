@@ -33,6 +33,11 @@ pub const ACCESS_KEY_PASSWORD: &str = "E2eAccessKeyPassword-7f3a";
 /// The password most tests set.
 pub const PASSWORD: &str = "Good1!pass";
 
+/// The repository's root directory.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
 /// The provider binary under test: the one cargo built for these tests, or the one
 /// `TF_ACC_PROVIDER_BINARY` names (a release build, such as a static musl binary).
 pub fn provider_binary() -> PathBuf {
@@ -84,7 +89,8 @@ pub fn supports_write_only() -> bool {
     terraform_version() >= (1, 11)
 }
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
+/// `name` in a directory of PATH.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
@@ -653,19 +659,12 @@ pub fn assert_file_free_of(path: &Path, secret: &str) {
     );
 }
 
-/// The names of the saved plan file's members that contain `secret` (each member
-/// decompressed), and how many members there are.
-pub fn plan_members_holding(plan: &Path, secret: &str) -> (Vec<String>, usize) {
+/// Runs the Python program `script` with `args` and parses what it prints as JSON; panics
+/// when it fails.
+pub fn python_json(script: &str, args: &[&std::ffi::OsStr]) -> Value {
     let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys,zipfile\n\
-             z=zipfile.ZipFile(sys.argv[1]); s=sys.argv[2].encode()\n\
-             names=z.namelist()\n\
-             print(json.dumps({'holding':[n for n in names if s in z.read(n)],'members':len(names)}))",
-        ])
-        .arg(plan)
-        .arg(secret)
+        .args(["-c", script])
+        .args(args)
         .output()
         .expect("python3 runs");
     assert!(
@@ -673,7 +672,19 @@ pub fn plan_members_holding(plan: &Path, secret: &str) -> (Vec<String>, usize) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// The names of the saved plan file's members that contain `secret` (each member
+/// decompressed), and how many members there are.
+pub fn plan_members_holding(plan: &Path, secret: &str) -> (Vec<String>, usize) {
+    let v = python_json(
+        "import json,sys,zipfile\n\
+         z=zipfile.ZipFile(sys.argv[1]); s=sys.argv[2].encode()\n\
+         names=z.namelist()\n\
+         print(json.dumps({'holding':[n for n in names if s in z.read(n)],'members':len(names)}))",
+        &[plan.as_os_str(), secret.as_ref()],
+    );
     let holding = v["holding"]
         .as_array()
         .expect("list")

@@ -5,11 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::Run;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{find_on_path, root, Run};
 
 /// A linter from `.tools/lint/bin` (or the environment variable `env`, or PATH for
 /// shellcheck). Panics with how to install it: a missing linter fails, never skips.
@@ -17,11 +13,11 @@ fn linter(name: &str, env: &str) -> PathBuf {
     if let Some(p) = std::env::var_os(env).filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    let mut places = vec![root().join(".tools/lint/bin").join(name)];
-    if let Some(path) = std::env::var_os("PATH") {
-        places.extend(std::env::split_paths(&path).map(|dir| dir.join(name)));
+    let local = root().join(".tools/lint/bin").join(name);
+    if local.is_file() {
+        return local;
     }
-    places.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
+    find_on_path(name).unwrap_or_else(|| {
         panic!("{name} not found: `bash scripts/test.sh` installs it (or set {env})")
     })
 }

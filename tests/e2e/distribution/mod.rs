@@ -7,17 +7,20 @@ mod release;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sha2::{Digest, Sha256};
+
 use crate::support::*;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The SHA-256 of the file at `path`, in hex.
+fn sha256_hex(path: &Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(path).expect("read")))
+}
+
 /// The release artifacts' common prefix: terraform-provider-zenlayer_VERSION.
 fn release_name() -> String {
     format!("terraform-provider-zenlayer_{VERSION}")
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Runs a project script with `args`, with the freshly built provider binary (no release

@@ -8,7 +8,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::*;
 
@@ -149,10 +148,7 @@ fn terraform_installs_from_the_network_mirror_over_https_and_locks_its_hashes_fo
     for platform in ["linux_amd64", "darwin_arm64", "windows_amd64"] {
         let zip = format!("{name}_{platform}.zip");
         assert_eq!(version_json["archives"][platform]["url"], zip.as_str());
-        let zh = format!(
-            "zh:{}",
-            hex::encode(Sha256::digest(std::fs::read(here.join(&zip)).expect("zip")))
-        );
+        let zh = format!("zh:{}", sha256_hex(&here.join(&zip)));
         let hashes = listed_hashes(&version_json, platform);
         assert!(hashes.contains(&zh), "{platform}: {hashes:?}");
         assert!(hashes.iter().any(|h| h.starts_with("h1:")), "{hashes:?}");

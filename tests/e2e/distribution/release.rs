@@ -7,8 +7,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
-
 use super::*;
 
 /// The platforms the release workflow builds (.github/workflows/release.yml).
@@ -88,28 +86,15 @@ fn release(dist: &Path, keyring: &Keyring, args: &[&str]) -> Run {
     )
 }
 
-fn sha256_hex(path: &Path) -> String {
-    hex::encode(Sha256::digest(std::fs::read(path).expect("read")))
-}
-
 /// A zip's members as (name, Unix mode).
 fn zip_members(zip: &Path) -> Vec<(String, String)> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys,zipfile\n\
-             z=zipfile.ZipFile(sys.argv[1])\n\
-             print(json.dumps([(i.filename, oct(i.external_attr>>16)) for i in z.infolist()]))",
-        ])
-        .arg(zip)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let listed = python_json(
+        "import json,sys,zipfile\n\
+         z=zipfile.ZipFile(sys.argv[1])\n\
+         print(json.dumps([(i.filename, oct(i.external_attr>>16)) for i in z.infolist()]))",
+        &[zip.as_os_str()],
     );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    serde_json::from_value(listed).expect("(name, mode) pairs")
 }
 
 /// The artifact `suffix` of this version in `dist`, which must exist.
