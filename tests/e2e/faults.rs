@@ -119,7 +119,7 @@ fn garbled_success_bodies_are_retried() {
         FAST_PROVIDER_SETTINGS,
     );
     survives(
-        json!({"kind": "non_json200", "count": 1}),
+        json!({"kind": "non_json_200", "count": 1}),
         FAST_PROVIDER_SETTINGS,
     );
 }
@@ -149,7 +149,7 @@ fn fails_clearly(fault: Value, expected: &[&str]) -> Run {
 #[test]
 fn an_edge_firewall_challenge_is_reported_plainly_and_not_retried() {
     let run = fails_clearly(
-        json!({"kind": "html403"}),
+        json!({"kind": "html_403"}),
         &[
             "HTTP 403",
             "cf-mitigated: challenge",
@@ -166,13 +166,16 @@ fn an_edge_firewall_challenge_is_reported_plainly_and_not_retried() {
 
 #[test]
 fn a_legal_block_is_reported_plainly() {
-    fails_clearly(json!({"kind": "status451"}), &["HTTP 451", "legal reasons"]);
+    fails_clearly(
+        json!({"kind": "status_451"}),
+        &["HTTP 451", "legal reasons"],
+    );
 }
 
 #[test]
 fn an_error_shaped_200_is_an_error() {
     fails_clearly(
-        json!({"kind": "error_shaped200", "code": "OPERATION_DENIED_INSTANCE_RECYCLED"}),
+        json!({"kind": "error_shaped_200", "code": "OPERATION_DENIED_INSTANCE_RECYCLED"}),
         &[
             "HTTP 200",
             "OPERATION_DENIED_INSTANCE_RECYCLED",
@@ -233,7 +236,7 @@ fn a_fault_mix_never_leaves_state_claiming_an_unreset_password() {
         {"kind": "drop", "rate": 0.08},
         {"kind": "latency", "delay": 1500, "rate": 0.04},
         {"kind": "truncated_json", "rate": 0.04},
-        {"kind": "non_json200", "rate": 0.04},
+        {"kind": "non_json_200", "rate": 0.04},
         {"kind": "bad_gateway", "rate": 0.04},
         {"kind": "drop_after_processing", "rate": 0.04}
     ]);

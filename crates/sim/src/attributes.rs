@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::world::{Settings, TagMatch};
+
 /// An instance's attributes. Every field has a default, so a fleet file gives only what
 /// matters to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,37 +142,54 @@ fn any_of(wanted: &Option<Vec<String>>, actual: &[String]) -> bool {
         .is_none_or(|w| w.iter().any(|a| actual.contains(a)))
 }
 
+/// Whether every item (or, under [`TagMatch::Any`], one item) of `items` passes `test`.
+fn combined<T>(items: &[T], mode: TagMatch, test: impl Fn(&T) -> bool) -> bool {
+    match mode {
+        TagMatch::All => items.iter().all(test),
+        TagMatch::Any => items.is_empty() || items.iter().any(test),
+    }
+}
+
 impl Filter {
-    /// Whether an instance with `status` and `attributes` passes every filter. The name filter
-    /// matches a part of the name (how the API matches is not documented).
-    pub(crate) fn matches(&self, status: &str, a: &Attributes) -> bool {
-        same(&self.zone_id, &a.zone_id)
-            && same(&self.resource_group_id, &a.resource_group_id)
-            && same(&self.instance_type, &a.instance_type)
-            && same(&self.image_id, &a.image_id)
-            && same(&self.subnet_id, &a.subnet_id)
-            && same(&self.instance_status, status)
-            && self
-                .instance_name
-                .as_deref()
-                .is_none_or(|n| a.name.contains(n))
-            && self
-                .security_group_id
-                .as_deref()
-                .is_none_or(|g| a.security_group_ids.iter().any(|s| s == g))
-            && any_of(&self.public_ip_addresses, &a.public_ip_addresses)
-            && any_of(&self.private_ip_addresses, &a.private_ip_addresses)
-            && self
-                .tag_keys
-                .as_ref()
-                .is_none_or(|keys| keys.iter().all(|k| a.tags.contains_key(k)))
-            && self.tags.as_ref().is_none_or(|tags| {
-                tags.iter().all(|t| match (&t.value, a.tags.get(&t.key)) {
-                    (Some(v), Some(actual)) => v == actual,
-                    (None, Some(_)) => true,
-                    (_, None) => false,
-                })
-            })
+    /// Whether an instance with `status` and `attributes` passes every filter the simulated
+    /// API honours (see [`Settings::ignored_filters`] and [`Settings::tag_match`]). The name
+    /// filter matches a part of the name (how the API matches is not documented).
+    pub(crate) fn matches(&self, status: &str, a: &Attributes, settings: &Settings) -> bool {
+        let on = |wire_name: &str| !settings.ignores(wire_name);
+        let mode = settings.tag_match;
+        (!on("zoneId") || same(&self.zone_id, &a.zone_id))
+            && (!on("resourceGroupId") || same(&self.resource_group_id, &a.resource_group_id))
+            && (!on("instanceType") || same(&self.instance_type, &a.instance_type))
+            && (!on("imageId") || same(&self.image_id, &a.image_id))
+            && (!on("subnetId") || same(&self.subnet_id, &a.subnet_id))
+            && (!on("instanceStatus") || same(&self.instance_status, status))
+            && (!on("instanceName")
+                || self
+                    .instance_name
+                    .as_deref()
+                    .is_none_or(|n| a.name.contains(n)))
+            && (!on("securityGroupId")
+                || self
+                    .security_group_id
+                    .as_deref()
+                    .is_none_or(|g| a.security_group_ids.iter().any(|s| s == g)))
+            && (!on("publicIpAddresses")
+                || any_of(&self.public_ip_addresses, &a.public_ip_addresses))
+            && (!on("privateIpAddresses")
+                || any_of(&self.private_ip_addresses, &a.private_ip_addresses))
+            && (!on("tagKeys")
+                || self
+                    .tag_keys
+                    .as_ref()
+                    .is_none_or(|keys| combined(keys, mode, |k| a.tags.contains_key(k))))
+            && (!on("tags")
+                || self.tags.as_ref().is_none_or(|tags| {
+                    combined(tags, mode, |t| match (&t.value, a.tags.get(&t.key)) {
+                        (Some(v), Some(actual)) => v == actual,
+                        (None, Some(_)) => true,
+                        (_, None) => false,
+                    })
+                }))
     }
 }
 
@@ -196,15 +215,38 @@ mod tests {
             "privateIpAddresses": ["10.0.0.2"]
         }))
         .expect("filter");
-        assert!(f.matches("RUNNING", &a));
+        let strict = Settings::default();
+        assert!(f.matches("RUNNING", &a, &strict));
         let f: Filter = serde_json::from_value(json!({
             "zoneId": "SIM-A", "tags": [{"key": "env", "value": "dev"}]
         }))
         .expect("filter");
-        assert!(!f.matches("RUNNING", &a));
+        assert!(!f.matches("RUNNING", &a, &strict));
         let f: Filter =
             serde_json::from_value(json!({"instanceStatus": "STOPPED"})).expect("filter");
-        assert!(!f.matches("RUNNING", &a));
+        assert!(!f.matches("RUNNING", &a, &strict));
+    }
+
+    #[test]
+    fn an_api_that_ors_tags_or_ignores_a_filter_returns_more() {
+        let a = tagged(&[("env", "prod")]);
+        let two_pairs: Filter = serde_json::from_value(json!({
+            "tags": [{"key": "env", "value": "prod"}, {"key": "role", "value": "web"}]
+        }))
+        .expect("filter");
+        assert!(!two_pairs.matches("RUNNING", &a, &Settings::default()));
+        let ors = Settings {
+            tag_match: TagMatch::Any,
+            ..Settings::default()
+        };
+        assert!(two_pairs.matches("RUNNING", &a, &ors));
+        let zone: Filter = serde_json::from_value(json!({"zoneId": "ELSEWHERE"})).expect("filter");
+        assert!(!zone.matches("RUNNING", &a, &Settings::default()));
+        let ignores = Settings {
+            ignored_filters: vec!["zoneId".into()],
+            ..Settings::default()
+        };
+        assert!(zone.matches("RUNNING", &a, &ignores));
     }
 
     #[test]

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use zenlayer_protocol::PowerRule;
 
-use crate::world::{power_rule, FleetEntry, Settings};
+use crate::faults::FaultKind;
+use crate::world::{power_rule, FleetEntry, Settings, TagMatch};
 use crate::{bind_loopback, Sim, SimCredentials};
 
 /// A local stand-in for the Zenlayer VM API (ResetInstancesPassword, DescribeInstancesStatus,
@@ -32,8 +33,7 @@ struct Args {
         long,
         env = "ZENLAYER_SIM_ACCESS_KEY_PASSWORD",
         default_value = "sim-access-key-password",
-        hide_env_values = true,
-        hide_default_value = true
+        hide_env_values = true
     )]
     access_key_password: String,
     /// Number of RUNNING instances to create, named PREFIX00001, PREFIX00002, ...
@@ -67,14 +67,60 @@ struct Args {
     /// Latency added to every API call.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     latency: Duration,
+    /// How DescribeInstances combines several tag pairs or tag keys: all (AND) or any (OR, an
+    /// API the provider must not trust with its selection).
+    #[arg(long, value_enum, default_value = "all")]
+    tag_match: TagMatchArg,
+    /// A DescribeInstances parameter the simulated API ignores, by its wire name (zoneId,
+    /// instanceIds, tags, ...); may be repeated.
+    #[arg(long = "ignore-filter", value_name = "PARAMETER")]
+    ignored_filters: Vec<String>,
     /// Worker threads of the server's runtime.
     #[arg(long, default_value_t = 2)]
     threads: usize,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TagMatchArg {
+    All,
+    Any,
+}
+
+impl From<TagMatchArg> for TagMatch {
+    fn from(arg: TagMatchArg) -> Self {
+        match arg {
+            TagMatchArg::All => TagMatch::All,
+            TagMatchArg::Any => TagMatch::Any,
+        }
+    }
+}
+
+/// The end of `--help`: the inspection interface and the fault kinds it takes.
+fn after_help() -> String {
+    format!(
+        "Inspection interface (for tests and demos), under the printed URL:\n  \
+         GET /_sim/instances, GET|PATCH|DELETE /_sim/instances/ID, PUT /_sim/instances,\n  \
+         POST /_sim/instances/ID/password-check, GET /_sim/calls, GET|PUT /_sim/settings,\n  \
+         GET|POST|DELETE /_sim/faults\n\n\
+         Fault kinds for POST /_sim/faults (the call log names them the same way):\n  {}\n\
+         A rule is {{\"kind\": ..., plus the kind's fields}} with, optionally, \"action\", \
+         \"instance_id\", \"count\", \"rate\" and \"skip\".",
+        FaultKind::NAMES.join(", ")
+    )
+}
+
+/// The command line, with [`after_help`] added to `--help`.
+fn parse_args() -> Args {
+    let matches = Args::command().after_help(after_help()).get_matches();
+    match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    }
+}
+
 /// Runs the command with the process's arguments.
 pub fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = parse_args();
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -110,6 +156,8 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             stop_delay: args.stop_delay,
             latency: args.latency,
             max_page_size: args.max_page_size.max(1),
+            tag_match: args.tag_match.into(),
+            ignored_filters: args.ignored_filters.clone(),
         },
     );
     let fleet: Vec<FleetEntry> = match &args.fleet {

@@ -42,6 +42,13 @@ pub enum FaultKind {
     /// Just before the call is processed, `instance_id` starts being released (status
     /// RELEASING), as if it was released between the client's last look and this call.
     Release,
+    /// Just before the call is processed, the instance `target` is deleted, as if it was
+    /// released between two calls of the client (with `action` and `skip`: between two pages
+    /// of a DescribeInstances read).
+    Delete {
+        /// The instance that disappears.
+        target: String,
+    },
     /// The connection is closed without an answer, before the call is processed.
     Drop,
     /// The call is processed, then the connection is closed without an answer (the client
@@ -50,14 +57,18 @@ pub enum FaultKind {
     /// A 502 from a proxy, with an HTML body.
     BadGateway,
     /// HTTP 403 with `cf-mitigated: challenge` and an HTML body.
+    #[serde(rename = "html_403")]
     Html403,
     /// HTTP 451 with an HTML body.
+    #[serde(rename = "status_451")]
     Status451,
     /// HTTP 200 with a JSON body cut short.
     TruncatedJson,
     /// HTTP 200 with a body that is not JSON at all.
+    #[serde(rename = "non_json_200")]
     NonJson200,
     /// HTTP 200 carrying an error-shaped body.
+    #[serde(rename = "error_shaped_200")]
     ErrorShaped200 {
         /// Error code.
         code: String,
@@ -97,27 +108,51 @@ pub struct FaultRule {
     /// Apply to each matching call with this probability (when `count` is absent).
     #[serde(default)]
     pub rate: Option<f64>,
+    /// Let this many matching calls pass untouched first.
+    #[serde(default)]
+    pub skip: Option<u32>,
 }
 
 impl FaultKind {
-    /// A short name for the call log.
-    pub fn name(&self) -> String {
+    /// Every kind, as `POST /_sim/faults` and the call log spell it.
+    pub const NAMES: [&'static str; 16] = [
+        "latency",
+        "throttle",
+        "server_error",
+        "hang",
+        "slow_answer",
+        "release",
+        "delete",
+        "drop",
+        "drop_after_processing",
+        "bad_gateway",
+        "html_403",
+        "status_451",
+        "truncated_json",
+        "non_json_200",
+        "error_shaped_200",
+        "refuse",
+    ];
+
+    /// The kind's name, spelled as in `POST /_sim/faults` (its `kind` field).
+    pub fn name(&self) -> &'static str {
         match self {
-            FaultKind::Latency { delay } => format!("latency {}ms", delay.as_millis()),
-            FaultKind::Throttle { .. } => "throttle".into(),
-            FaultKind::ServerError { status, .. } => format!("server_error {status}"),
-            FaultKind::Hang => "hang".into(),
-            FaultKind::SlowAnswer { delay } => format!("slow_answer {}ms", delay.as_millis()),
-            FaultKind::Release => "release".into(),
-            FaultKind::Drop => "drop".into(),
-            FaultKind::DropAfterProcessing => "drop_after_processing".into(),
-            FaultKind::BadGateway => "bad_gateway".into(),
-            FaultKind::Html403 => "html_403".into(),
-            FaultKind::Status451 => "status_451".into(),
-            FaultKind::TruncatedJson => "truncated_json".into(),
-            FaultKind::NonJson200 => "non_json_200".into(),
-            FaultKind::ErrorShaped200 { code } => format!("error_shaped_200 {code}"),
-            FaultKind::Refuse { code, .. } => format!("refuse {code}"),
+            FaultKind::Latency { .. } => "latency",
+            FaultKind::Throttle { .. } => "throttle",
+            FaultKind::ServerError { .. } => "server_error",
+            FaultKind::Hang => "hang",
+            FaultKind::SlowAnswer { .. } => "slow_answer",
+            FaultKind::Release => "release",
+            FaultKind::Delete { .. } => "delete",
+            FaultKind::Drop => "drop",
+            FaultKind::DropAfterProcessing => "drop_after_processing",
+            FaultKind::BadGateway => "bad_gateway",
+            FaultKind::Html403 => "html_403",
+            FaultKind::Status451 => "status_451",
+            FaultKind::TruncatedJson => "truncated_json",
+            FaultKind::NonJson200 => "non_json_200",
+            FaultKind::ErrorShaped200 { .. } => "error_shaped_200",
+            FaultKind::Refuse { .. } => "refuse",
         }
     }
 }
@@ -164,6 +199,10 @@ impl FaultPlan {
                 }
         })?;
         let rule = &mut self.rules[index];
+        if let Some(skip) = rule.skip.as_mut().filter(|n| **n > 0) {
+            *skip -= 1;
+            return None;
+        }
         let chosen = rule.clone();
         if let Some(n) = rule.count.as_mut() {
             *n -= 1;
@@ -204,6 +243,7 @@ mod tests {
                 instance_id: Some("x".into()),
                 count: None,
                 rate: None,
+                skip: None,
             },
             FaultRule {
                 kind: FaultKind::Html403,
@@ -211,9 +251,46 @@ mod tests {
                 instance_id: None,
                 count: None,
                 rate: Some(0.0),
+                skip: None,
             },
         ]);
         assert_eq!(plan.pick("A", &["x".to_string()]), Some(FaultKind::Drop));
         assert_eq!(plan.pick("A", &["y".to_string()]), None);
+    }
+
+    #[test]
+    fn skipped_calls_pass_before_a_rule_applies() {
+        let mut plan = FaultPlan::default();
+        plan.add([serde_json::from_value::<FaultRule>(serde_json::json!(
+            {"kind": "delete", "target": "ins-1", "skip": 1, "count": 1}
+        ))
+        .expect("valid rule")]);
+        assert_eq!(plan.pick("DescribeInstances", &[]), None, "skipped");
+        assert_eq!(
+            plan.pick("DescribeInstances", &[]),
+            Some(FaultKind::Delete {
+                target: "ins-1".into()
+            })
+        );
+        assert_eq!(plan.pick("DescribeInstances", &[]), None, "used up");
+    }
+
+    #[test]
+    fn the_log_spells_each_kind_as_the_rules_do() {
+        let examples = serde_json::json!([
+            {"kind": "latency", "delay": 5}, {"kind": "throttle"}, {"kind": "server_error"},
+            {"kind": "hang"}, {"kind": "slow_answer", "delay": 5}, {"kind": "release"},
+            {"kind": "delete", "target": "x"}, {"kind": "drop"},
+            {"kind": "drop_after_processing"}, {"kind": "bad_gateway"}, {"kind": "html_403"},
+            {"kind": "status_451"}, {"kind": "truncated_json"}, {"kind": "non_json_200"},
+            {"kind": "error_shaped_200", "code": "X"}, {"kind": "refuse", "status": 400, "code": "X"}
+        ]);
+        let examples = examples.as_array().expect("a list");
+        assert_eq!(examples.len(), FaultKind::NAMES.len());
+        for (example, name) in examples.iter().zip(FaultKind::NAMES) {
+            let kind: FaultKind = serde_json::from_value(example.clone()).expect(name);
+            assert_eq!(kind.name(), name);
+            assert_eq!(example["kind"], name);
+        }
     }
 }

@@ -177,10 +177,10 @@ async fn clear_faults(State(sim): State<Sim>) -> Response {
 }
 
 async fn settings(State(sim): State<Sim>) -> Response {
-    Json(sim.lock().settings).into_response()
+    Json(sim.lock().settings.clone()).into_response()
 }
 
 async fn set_settings(State(sim): State<Sim>, Json(s): Json<Settings>) -> Response {
-    sim.lock().settings = s;
+    sim.lock().settings = s.clone();
     Json(s).into_response()
 }

@@ -90,6 +90,10 @@ pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Byt
             }
             process()
         }
+        Some(FaultKind::Delete { target }) => {
+            sim.lock().remove(&target);
+            process()
+        }
         Some(FaultKind::Hang) => std::future::pending().await,
         Some(fault) => inject(fault, &arrival.request_id),
     };
@@ -124,7 +128,7 @@ fn record_arrival(sim: &Sim, action: &str, params: Option<&Params>) -> Arrival {
         status: None,
         code: None,
         request_id: request_id.clone(),
-        fault: fault.as_ref().map(FaultKind::name),
+        fault: fault.as_ref().map(|f| f.name().to_string()),
     });
     Arrival {
         seq,
@@ -361,7 +365,11 @@ fn describe(w: &World, action_name: &str, p: &Params, body: &[u8]) -> Result<Val
                 format!("Invalid filter: {e}."),
             )
         })?;
-        w.describe_rows(p.instance_ids.as_deref(), &filter)
+        let ids = p
+            .instance_ids
+            .as_deref()
+            .filter(|_| !w.settings.ignores("instanceIds"));
+        w.describe_rows(ids, &filter)
     } else {
         w.list(p.instance_ids.as_deref())
             .into_iter()
@@ -422,6 +430,7 @@ fn inject(fault: FaultKind, request_id: &str) -> Response {
         FaultKind::Latency { .. }
         | FaultKind::SlowAnswer { .. }
         | FaultKind::Release
+        | FaultKind::Delete { .. }
         | FaultKind::Hang => unreachable!("{} is not an answer of its own", fault.name()),
         FaultKind::Throttle { retry_after } => {
             let mut r = refusal(429, code::REQUEST_LIMIT_EXCEEDED, "Request limit exceeded.", request_id);

@@ -47,8 +47,19 @@ pub(crate) mod power_rule {
     }
 }
 
+/// How the simulated DescribeInstances combines several tag pairs, and several tag keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TagMatch {
+    /// Every pair (every key) must match: what the provider's docs promise.
+    #[default]
+    All,
+    /// One pair (one key) is enough: an API that ORs them, which the provider must cope with.
+    Any,
+}
+
 /// Timing and behaviour settings, changeable at run time through the inspection interface.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     /// The power rule for resets: RUNNING (the reference's error table, the default) or
     /// STOPPED (the reference's note; instances then restart by themselves afterwards).
@@ -70,6 +81,20 @@ pub struct Settings {
     /// maximum is 1000; a smaller one tests clients that must cope).
     #[serde(default = "max_page_size")]
     pub max_page_size: usize,
+    /// How DescribeInstances combines tag filters (the API reference does not say).
+    #[serde(default)]
+    pub tag_match: TagMatch,
+    /// DescribeInstances parameters the simulated API ignores, by their wire names (such as
+    /// `zoneId` or `instanceIds`): an API that does not know a field returns more than asked.
+    #[serde(default)]
+    pub ignored_filters: Vec<String>,
+}
+
+impl Settings {
+    /// Whether DescribeInstances ignores the parameter `wire_name`.
+    pub fn ignores(&self, wire_name: &str) -> bool {
+        self.ignored_filters.iter().any(|f| f == wire_name)
+    }
 }
 
 fn max_page_size() -> usize {
@@ -85,6 +110,8 @@ impl Default for Settings {
             stop_delay: Duration::from_secs(2),
             latency: Duration::ZERO,
             max_page_size: max_page_size(),
+            tag_match: TagMatch::All,
+            ignored_filters: Vec::new(),
         }
     }
 }
@@ -299,7 +326,7 @@ impl World {
         self.instances
             .iter()
             .filter(|(id, _)| wanted.as_ref().is_none_or(|w| w.contains(id.as_str())))
-            .filter(|(_, i)| filter.matches(&i.status, &i.attributes))
+            .filter(|(_, i)| filter.matches(&i.status, &i.attributes, &self.settings))
             .map(|(id, i)| i.attributes.row(id, &i.status))
             .collect()
     }
