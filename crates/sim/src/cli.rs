@@ -75,6 +75,13 @@ struct Args {
     /// instanceIds, tags, ...); may be repeated.
     #[arg(long = "ignore-filter", value_name = "PARAMETER")]
     ignored_filters: Vec<String>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key); the first line printed is
+    /// then an https URL.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
     /// Worker threads of the server's runtime.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -179,16 +186,21 @@ async fn serve(args: Args) -> anyhow::Result<()> {
             world.add(entry);
         }
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::tls_acceptor(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     // The first line on stdout is the base URL; tools read it to find the port.
-    println!("http://{addr}");
+    println!("{scheme}://{addr}");
     eprintln!(
-        "zenlayer-sim: {} instances, power rule {}, access key id {}; inspection at http://{addr}/_sim/instances",
+        "zenlayer-sim: {} instances, power rule {}, access key id {}; inspection at {scheme}://{addr}/_sim/instances",
         args.instances + described,
         power_rule::name(args.power_rule),
         args.access_key_id
     );
     tokio::select! {
-        r = sim.serve(listener) => r.context("serving failed")?,
+        r = sim.serve(listener, tls) => r.context("serving failed")?,
         _ = tokio::signal::ctrl_c() => {}
     }
     Ok(())

@@ -143,6 +143,8 @@ pub struct Instance {
     auto_restart: bool,
     /// What DescribeInstances reports of it.
     attributes: Attributes,
+    /// Fields of its DescribeInstances row given as they are (see [`FleetEntry::row`]).
+    row: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One instance of a fleet description (`--fleet FILE`, `PUT /_sim/instances`).
@@ -159,6 +161,11 @@ pub struct FleetEntry {
     /// What DescribeInstances reports (every field has a default).
     #[serde(flatten)]
     pub attributes: Attributes,
+    /// Fields of the DescribeInstances row sent exactly as given, whatever the attributes say
+    /// (`null` for a field the API does not report, `2.5` for a count): odd answers that a
+    /// client must cope with. Filters still apply to the attributes.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub row: serde_json::Map<String, serde_json::Value>,
 }
 
 fn running() -> String {
@@ -292,6 +299,7 @@ impl World {
             status: status.to_string(),
             auto_restart,
             attributes: Attributes::generated(id, n),
+            row: serde_json::Map::new(),
         });
     }
 
@@ -310,6 +318,7 @@ impl World {
                 resets_ms: Vec::new(),
                 auto_restart: entry.auto_restart,
                 attributes,
+                row: entry.row,
             },
         );
     }
@@ -327,7 +336,13 @@ impl World {
             .iter()
             .filter(|(id, _)| wanted.as_ref().is_none_or(|w| w.contains(id.as_str())))
             .filter(|(_, i)| filter.matches(&i.status, &i.attributes, &self.settings))
-            .map(|(id, i)| i.attributes.row(id, &i.status))
+            .map(|(id, i)| {
+                let mut row = i.attributes.row(id, &i.status);
+                if let serde_json::Value::Object(fields) = &mut row {
+                    fields.extend(i.row.clone());
+                }
+                row
+            })
             .collect()
     }
 

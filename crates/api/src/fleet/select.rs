@@ -131,6 +131,7 @@ mod tests {
                 tags: tags.clone(),
                 ..Default::default()
             },
+            row: Default::default(),
         });
         let fleet = testing::fleet(&sim, settings());
         let filter = InstanceFilter {
