@@ -72,6 +72,12 @@ fn password_change_replaces_and_resets_all_again() {
     assert_eq!(ws.planned_actions(ADDR), vec!["delete", "create"]);
     let run = ws.apply();
     assert!(run.stdout.contains("must be replaced") || run.stdout.contains("replaced"));
+    // The replacement's destroy half does not claim that the instances keep their password.
+    assert!(
+        !run.all().contains("keep their current password"),
+        "{}",
+        run.raw()
+    );
     for id in ids(2) {
         assert_eq!(sim.reset_count(&id), 2, "{id}");
         assert!(sim.password_matches(&id, "Other2@pass"));
@@ -190,10 +196,11 @@ fn destroy_calls_nothing_and_warns() {
     let before = sim.calls().len();
     let run = ws.tf(&["destroy", "-auto-approve", "-refresh=false"]).ok();
     assert_eq!(sim.calls().len(), before, "no API call");
+    let text = run.all();
+    assert!(text.contains("changes no password"), "{text}");
     assert!(
-        run.all().contains("keep the password they have now"),
-        "{}",
-        run.all()
+        text.contains("the 2 instances keep the password they have"),
+        "{text}"
     );
     assert!(ws.resource(ADDR).is_none());
     for id in ids(2) {
@@ -219,8 +226,18 @@ fn two_resources_listing_one_instance_are_warned_about_at_plan() {
         "{}",
         run.raw()
     );
-    assert!(text.contains("ins-00002 is also in another"), "{text}");
-    assert!(!text.contains("ins-00001 is also"), "{text}");
+    // The other resource is named by its instances (Terraform does not tell a provider the
+    // addresses of its resources).
+    assert!(
+        text.contains("\"ins-00002\" is also listed by the zenlayer_instance_password of"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"ins-00001\", \"ins-00002\"")
+            || text.contains("\"ins-00002\", \"ins-00003\""),
+        "{text}"
+    );
+    assert!(!text.contains("\"ins-00001\" is also"), "{text}");
 
     // One resource replaced for a new password is planned twice: no warning.
     let mut ws = Workspace::for_resource(&sim, &ids(2), "");

@@ -18,6 +18,7 @@ mod power;
 mod process;
 mod scale;
 mod secrets;
+mod selection;
 mod validation;
 mod workflows;
 mod write_only;

@@ -157,3 +157,28 @@ fn destroy_while_the_api_is_down_says_that_refresh_false_works() {
     ws.tf(&["destroy", "-auto-approve", "-refresh=false"]).ok();
     assert!(ws.resource(ADDR).is_none());
 }
+
+#[test]
+fn a_certificate_authority_the_machine_trusts_is_trusted() {
+    // An HTTPS endpoint whose certificate a throwaway CA issued, as behind a company's
+    // TLS-inspecting proxy: trusted once the CA is in SSL_CERT_FILE (or the machine's store).
+    let pem = tempfile::tempdir().expect("temp dir");
+    let (ca, cert, key) = throwaway_tls(pem.path());
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let sim = Sim::start(1, &["--tls-cert", &cert, "--tls-key", &key]);
+    assert!(sim.url.starts_with("https://127.0.0.1:"), "{}", sim.url);
+    let mut ws = Workspace::for_resource(&sim, &ids(1), "");
+
+    let run = ws.tf(&["plan"]).failed();
+    let text = run.all();
+    assert!(text.contains("not trusted"), "{}", run.raw());
+    assert!(
+        text.contains("SSL_CERT_FILE"),
+        "the advice says how: {}",
+        run.raw()
+    );
+
+    ws.set_env("SSL_CERT_FILE", &ca.display().to_string());
+    ws.apply();
+    assert!(sim.password_matches("ins-00001", PASSWORD));
+}

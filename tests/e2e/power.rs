@@ -363,3 +363,192 @@ fn ctrl_c_during_the_wait_ends_promptly_and_keeps_state_true() {
 fn a_cancelled_pipeline_ends_the_wait_promptly_and_keeps_state_true() {
     interrupt_during_the_wait(Interrupt::Cancel);
 }
+
+/// Polls until every instance of `ids` is RUNNING (the provider started them again); panics
+/// with their statuses otherwise.
+fn eventually_running(sim: &Sim, ids: &[String]) {
+    poll(
+        Duration::from_secs(30),
+        "every instance RUNNING again",
+        || {
+            ids.iter()
+                .all(|id| sim.status(id) == "RUNNING")
+                .then_some(())
+        },
+    );
+}
+
+#[test]
+fn instances_stopped_for_a_refused_reset_are_started_again() {
+    let sim = Sim::start(2, &["--power-rule", "stopped"]);
+    sim.fault(
+        json!({"kind": "refuse", "status": 400, "code": "INVALID_PARAMETER",
+                     "action": "ResetInstancesPassword"}),
+    );
+    let ws = Workspace::for_resource(&sim, &ids(2), "  shutdown_before_reset = true");
+    let run = ws.tf(&["apply", "-auto-approve"]).failed();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let text = run.all();
+    assert!(text.contains("INVALID_PARAMETER"), "{}", run.raw());
+    assert!(
+        text.contains("Started again: \"ins-00001\", \"ins-00002\""),
+        "the message names the instances started again: {}",
+        run.raw()
+    );
+    let starts = sim.calls_of("StartInstances");
+    assert_eq!(starts.len(), 1, "{}", sim.call_summary(0));
+    eventually_running(&sim, &ids(2));
+    for id in ids(2) {
+        assert_eq!(sim.reset_count(&id), 0);
+    }
+    assert!(ws.resource(ADDR).is_none(), "nothing recorded");
+}
+
+#[test]
+fn instances_stopped_before_a_timeout_are_started_again() {
+    // The stop takes 4 s and the create's timeout is 2 s: the wait for STOPPED times out.
+    let sim = Sim::start(2, &["--power-rule", "stopped", "--stop-delay", "4s"]);
+    let ws = Workspace::for_resource(
+        &sim,
+        &ids(2),
+        "  shutdown_before_reset = true\n  timeouts {\n    create = \"2s\"\n  }",
+    );
+    let run = ws.tf(&["apply", "-auto-approve"]).failed();
+    eprintln!("calls: {}", sim.call_summary(0));
+    assert!(
+        run.all()
+            .contains("Started again: \"ins-00001\", \"ins-00002\""),
+        "{}",
+        run.raw()
+    );
+    eventually_running(&sim, &ids(2));
+    assert!(ws.resource(ADDR).is_none());
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_the_stop_starts_the_instances_again() {
+    use std::os::unix::process::CommandExt;
+    let sim = Sim::start(2, &["--power-rule", "stopped", "--stop-delay", "3s"]);
+    let ws = Workspace::for_resource(&sim, &ids(2), "  shutdown_before_reset = true");
+    let child = ws
+        .command(&["apply", "-auto-approve", "-no-color"])
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("terraform starts");
+    poll(Duration::from_secs(60), "the stop", || {
+        (count(&sim, "StopInstances") > 0).then_some(())
+    });
+    let group = format!("-{}", child.id());
+    let status = std::process::Command::new("kill")
+        .args(["-INT", "--", &group])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let run: Run = child.wait_with_output().expect("terraform ends").into();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let run = run.failed();
+    assert!(
+        run.all()
+            .contains("Started again: \"ins-00001\", \"ins-00002\""),
+        "{}",
+        run.raw()
+    );
+    eventually_running(&sim, &ids(2));
+    assert_eq!(count(&sim, "ResetInstancesPassword"), 0);
+
+    // The next apply sees them RUNNING, as they were: it stops, resets and brings them back.
+    ws.apply();
+    eventually_running(&sim, &ids(2));
+    for id in ids(2) {
+        assert_eq!(sim.reset_count(&id), 1);
+    }
+}
+
+#[test]
+fn an_instance_in_transition_does_not_hold_back_the_ready_ones() {
+    // ins-00003 is held in STOPPING; the five others are RUNNING.
+    let sim = Sim::start(6, &[]);
+    sim.patch("ins-00003", json!({"status": "STOPPING"}));
+    let ws = Workspace::for_resource(&sim, &ids(6), "  timeouts {\n    create = \"6s\"\n  }");
+    let run = ws.tf(&["apply", "-auto-approve"]).failed();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let resets = sim.calls_of("ResetInstancesPassword");
+    let accepted: Vec<&SimCall> = resets.iter().filter(|c| c.status == Some(200)).collect();
+    assert_eq!(accepted.len(), 1, "{}", sim.call_summary(0));
+    assert_eq!(accepted[0].instance_ids.len(), 5);
+    // Reset straight after the refusal and one status read, not at the end of the timeout.
+    let gap = accepted[0].at_ms - resets[0].at_ms;
+    assert!(gap < 3000, "the ready instances waited {gap} ms");
+    let text = run.all();
+    assert_eq!(
+        text.matches("Error:").count(),
+        1,
+        "one error: {}",
+        run.raw()
+    );
+    assert!(text.contains("\"ins-00003\" (STOPPING)"), "{}", run.raw());
+    assert!(!text.contains("status never read"), "{}", run.raw());
+    let mut expected = ids(6);
+    expected.retain(|id| id != "ins-00003");
+    assert_eq!(ws.state_ids(ADDR), expected);
+}
+
+#[test]
+fn a_terminal_status_during_the_wait_fails_within_a_poll_while_others_still_reboot() {
+    let sim = Sim::start(2, &["--reboot-delay", "120s"]);
+    let ws = Workspace::for_resource(&sim, &ids(2), "  timeouts {\n    create = \"60s\"\n  }");
+    let child = ws
+        .command(&["apply", "-auto-approve", "-no-color"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("terraform starts");
+    sim.wait_for_polling_after_a_reset();
+    sim.patch("ins-00002", json!({"status": "RECYCLE"}));
+    let run: Run = child.wait_with_output().expect("terraform ends").into();
+    eprintln!("calls: {}", sim.call_summary(0));
+    let run = run.failed();
+    let text = run.all();
+    assert!(text.contains("\"ins-00002\" (RECYCLE)"), "{}", run.raw());
+    assert!(!text.contains("Timed out"), "{}", run.raw());
+    assert_eq!(
+        sim.status("ins-00001"),
+        "REBOOT",
+        "the apply ended while ins-00001 still rebooted"
+    );
+    assert_eq!(ws.state_ids(ADDR), ids(2), "both resets succeeded");
+}
+
+#[test]
+fn the_poll_interval_grows_by_half_from_the_first_poll() {
+    let sim = Sim::start(1, &["--reboot-delay", "5s"]);
+    let mut ws = Workspace::new();
+    ws.configure_with(
+        &sim,
+        "  poll_interval = \"1s\"\n  retry_base_delay = \"20ms\"",
+        &resource("web", &ids(1), ""),
+    );
+    ws.apply();
+    let calls = sim.calls();
+    let reset = calls
+        .iter()
+        .position(|c| c.action == "ResetInstancesPassword")
+        .expect("a reset");
+    let polls: Vec<u64> = calls[reset..]
+        .iter()
+        .filter(|c| c.action == "DescribeInstancesStatus")
+        .map(|c| c.at_ms)
+        .collect();
+    let gaps: Vec<u64> = std::iter::once(polls[0] - calls[reset].at_ms)
+        .chain(polls.windows(2).map(|w| w[1] - w[0]))
+        .collect();
+    eprintln!("waits before each poll (ms): {gaps:?}");
+    assert!(gaps.len() >= 3, "{gaps:?}");
+    // 1 s, 1.5 s, 2.25 s: each wait half as long again as the one before.
+    for pair in gaps.windows(2).take(2) {
+        let ratio = pair[1] as f64 / pair[0] as f64;
+        assert!((1.3..1.7).contains(&ratio), "{gaps:?}");
+    }
+}

@@ -163,7 +163,7 @@ impl Sim {
                 .map(|(line, _)| line.trim().to_string())
         });
         assert!(
-            url.starts_with("http://127.0.0.1:"),
+            url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"),
             "unexpected first line {url:?}"
         );
         Sim {
@@ -377,6 +377,42 @@ impl Drop for Sim {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A throwaway CA and a certificate it issued for 127.0.0.1, as PEM files in `dir`:
+/// (CA certificate, server certificate, server key).
+pub fn throwaway_tls(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "zenlayer test CA");
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
+    let key = KeyPair::generate().expect("server key");
+    // "127.0.0.1" becomes an IP address subject alternative name.
+    let params = CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("server params");
+    let cert = params
+        .signed_by(&key, &ca, &ca_key)
+        .expect("server certificate");
+    let files = (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server-key.pem"),
+    );
+    for (path, pem) in [
+        (&files.0, ca.pem()),
+        (&files.1, cert.pem()),
+        (&files.2, key.serialize_pem()),
+    ] {
+        std::fs::write(path, pem).expect("write PEM");
+    }
+    files
 }
 
 /// Ids ins-00001 ... ins-N, as the simulator names them.

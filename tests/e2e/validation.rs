@@ -155,3 +155,57 @@ fn a_refused_reset_reports_code_request_id_and_instances() {
         "Terraform taints a resource whose create failed"
     );
 }
+
+#[test]
+fn huge_durations_are_refused_at_plan_naming_their_maximum() {
+    let sim = Sim::start(1, &[]);
+    let huge = "500000000000y";
+    let mut ws = Workspace::for_resource(
+        &sim,
+        &ids(1),
+        &format!("  timeouts {{\n    create = \"{huge}\"\n  }}"),
+    );
+    let run = ws.tf(&["plan"]).failed();
+    assert!(
+        run.all().contains("timeouts.create must be at most"),
+        "{}",
+        run.raw()
+    );
+    for argument in [
+        "request_timeout",
+        "retry_base_delay",
+        "restart_grace_period",
+    ] {
+        ws.configure_with(
+            &sim,
+            &format!("  {argument} = \"{huge}\""),
+            &resource("web", &ids(1), ""),
+        );
+        let run = ws.tf(&["plan"]).failed();
+        assert!(
+            run.all().contains(&format!("{argument} must be at most")),
+            "{argument}: {}",
+            run.raw()
+        );
+        assert!(!run.all().contains("panicked"), "{}", run.raw());
+    }
+    assert!(sim.calls().is_empty());
+}
+
+#[test]
+fn an_empty_access_key_id_argument_is_an_error_not_a_fall_back() {
+    let sim = Sim::start(1, &[]);
+    let mut ws = Workspace::new();
+    ws.configure_with(
+        &sim,
+        &format!("{FAST_PROVIDER_SETTINGS}  access_key_id = \"\""),
+        &resource("web", &ids(1), ""),
+    );
+    let run = ws.tf(&["plan"]).failed();
+    assert!(
+        run.all().contains("access_key_id is empty"),
+        "the environment's key id was used instead: {}",
+        run.raw()
+    );
+    assert!(sim.calls().is_empty());
+}

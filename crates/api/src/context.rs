@@ -16,10 +16,10 @@ pub struct Context {
 }
 
 impl Context {
-    /// A context that ends `timeout` from now.
+    /// A context that ends `timeout` from now (or in a century, for a longer timeout).
     pub fn with_timeout(timeout: Duration, cancel: CancellationToken) -> Self {
         Context {
-            deadline: Instant::now() + timeout,
+            deadline: after(timeout),
             cancel,
         }
     }
@@ -42,7 +42,7 @@ impl Context {
     /// Sleeps for `duration`, or less if the deadline comes first. Returns early with
     /// `Err(Interrupted)` on a stop request or when the deadline cuts the sleep short.
     pub async fn sleep(&self, duration: Duration) -> Result<(), Interrupted> {
-        let wake = Instant::now() + duration;
+        let wake = after(duration);
         let until = wake.min(self.deadline);
         tokio::select! {
             _ = self.cancel.cancelled() => Err(Interrupted::Cancelled),
@@ -51,6 +51,15 @@ impl Context {
             }
         }
     }
+}
+
+/// The longest span [`after`] reaches: a deadline this far away is no deadline.
+const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// The instant `span` from now, saturating at a century: adding a user's "500000000000y" to
+/// an instant would overflow.
+pub(crate) fn after(span: Duration) -> Instant {
+    Instant::now() + span.min(CENTURY)
 }
 
 /// Why a wait ended early.
@@ -84,5 +93,18 @@ mod tests {
             Err(Interrupted::Cancelled)
         );
         assert!(ctx.cancelled());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn extreme_timeouts_saturate_instead_of_overflowing() {
+        let ctx = Context::with_timeout(Duration::MAX, CancellationToken::new());
+        assert!(ctx.remaining() >= CENTURY - Duration::from_secs(1));
+        assert_eq!(ctx.sleep(Duration::from_millis(5)).await, Ok(()));
+        let ctx = Context::with_timeout(Duration::from_secs(1), CancellationToken::new());
+        assert_eq!(
+            ctx.sleep(Duration::MAX).await,
+            Err(Interrupted::Deadline),
+            "a huge sleep is cut by the deadline"
+        );
     }
 }

@@ -11,42 +11,6 @@ use serde_json::Value;
 
 use super::*;
 
-/// A throwaway CA and a certificate it issued for 127.0.0.1, as PEM files in `dir`:
-/// (CA certificate, server certificate, server key).
-fn throwaway_tls(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
-    let ca_key = KeyPair::generate().expect("CA key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "zenlayer mirror test CA");
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
-    let key = KeyPair::generate().expect("server key");
-    // "127.0.0.1" becomes an IP address subject alternative name.
-    let params = CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("server params");
-    let cert = params
-        .signed_by(&key, &ca, &ca_key)
-        .expect("server certificate");
-    let files = (
-        dir.join("ca.pem"),
-        dir.join("server.pem"),
-        dir.join("server-key.pem"),
-    );
-    for (path, pem) in [
-        (&files.0, ca.pem()),
-        (&files.1, cert.pem()),
-        (&files.2, key.serialize_pem()),
-    ] {
-        std::fs::write(path, pem).expect("write PEM");
-    }
-    files
-}
-
 /// A static HTTPS server on 127.0.0.1 (Python's http.server), killed on drop.
 struct HttpsServer {
     child: Child,

@@ -166,12 +166,11 @@ impl Client {
             let delay = self.config.retry.delay(attempt, failure.retry_after);
             // Waiting would overrun the deadline, or (after a timeout) leave the next attempt
             // less time than the one that timed out: report the last failure as it is.
-            let needed = delay
-                + if timed_out {
-                    self.config.request_timeout
-                } else {
-                    Duration::ZERO
-                };
+            let needed = delay.saturating_add(if timed_out {
+                self.config.request_timeout
+            } else {
+                Duration::ZERO
+            });
             if needed >= ctx.remaining() {
                 return Err(error);
             }

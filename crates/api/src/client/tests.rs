@@ -57,8 +57,8 @@ async fn every_transient_answer_is_retried_until_one_is_accepted() {
         json!({"kind": "drop"}),
         json!({"kind": "latency", "delay": 8000}),
         json!({"kind": "truncated_json"}),
-        json!({"kind": "non_json200"}),
-        json!({"kind": "error_shaped200", "code": code::INTERNAL_SERVER_ERROR}),
+        json!({"kind": "non_json_200"}),
+        json!({"kind": "error_shaped_200", "code": code::INTERNAL_SERVER_ERROR}),
     ];
     for mut fault in transient {
         fault["count"] = json!(2);
@@ -92,10 +92,10 @@ async fn final_answers_are_not_retried() {
             json!({"kind": "refuse", "status": 403, "code": code::OPERATION_DENIED_INSTANCE_NOT_RUNNING}),
             "NOT_RUNNING",
         ),
-        (json!({"kind": "html403"}), "cf-mitigated"),
-        (json!({"kind": "status451"}), "legal reasons"),
+        (json!({"kind": "html_403"}), "cf-mitigated"),
+        (json!({"kind": "status_451"}), "legal reasons"),
         (
-            json!({"kind": "error_shaped200", "code": code::INVALID_PARAMETER}),
+            json!({"kind": "error_shaped_200", "code": code::INVALID_PARAMETER}),
             "HTTP 200",
         ),
     ];

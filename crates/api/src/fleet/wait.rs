@@ -21,6 +21,11 @@ pub(crate) enum WaitTarget {
     Settled,
     /// Anything but STOPPED: the instance is up or on its way up.
     LeftStopped,
+    /// Anything but STOPPING: a stop in progress has finished, so the instance can be started
+    /// (a STOPPING instance cannot).
+    NotStopping,
+    /// Any status but a terminal one: one look at every instance.
+    Everything,
 }
 
 impl WaitTarget {
@@ -30,6 +35,8 @@ impl WaitTarget {
             WaitTarget::Stopped => *s == InstanceStatus::Stopped,
             WaitTarget::Settled => *s == InstanceStatus::Running || *s == InstanceStatus::Stopped,
             WaitTarget::LeftStopped => *s != InstanceStatus::Stopped && !s.is_terminal(),
+            WaitTarget::NotStopping => *s != InstanceStatus::Stopping && !s.is_terminal(),
+            WaitTarget::Everything => !s.is_terminal(),
         }
     }
 }
@@ -44,6 +51,9 @@ pub(super) struct WaitSpec {
     pub until: Option<Instant>,
     /// Give up on an instance that has been STOPPED at every poll for this long.
     pub give_up_if_stopped_after: Option<Duration>,
+    /// End the whole wait at the first instance in a terminal status, so that the operator
+    /// learns of it within one poll instead of when the others are done.
+    pub end_at_terminal: bool,
 }
 
 impl WaitSpec {
@@ -53,6 +63,7 @@ impl WaitSpec {
             first_delay,
             until: None,
             give_up_if_stopped_after: None,
+            end_at_terminal: false,
         }
     }
 }
@@ -74,6 +85,9 @@ pub(crate) struct WaitOutcome {
     pub interrupted: Option<Interrupted>,
     /// The status call that failed, if one did.
     pub error: Option<ApiError>,
+    /// Whether the wait ended early because an instance turned terminal
+    /// ([`WaitSpec::end_at_terminal`]).
+    pub ended_at_terminal: bool,
     /// Polling rounds made.
     pub polls: u32,
 }
@@ -170,7 +184,10 @@ impl Tracker {
 
 impl Fleet {
     /// Polls `ids` until each reaches `spec.target`, turns out terminal or missing, or the wait
-    /// ends (deadline, `spec.until`, stop request, or a failed status call).
+    /// ends (deadline, `spec.until`, stop request, a failed status call, or with
+    /// `spec.end_at_terminal` the first terminal instance). The wait before the first poll is
+    /// `spec.first_delay`; each later one is half as long again as the one before, starting
+    /// from the polling interval, up to its maximum.
     pub(super) async fn wait_for(
         &self,
         ids: &[String],
@@ -179,7 +196,6 @@ impl Fleet {
     ) -> WaitOutcome {
         let mut tracker = Tracker::new(ids, spec);
         let end = spec.until.map_or(ctx.deadline, |u| u.min(ctx.deadline));
-        let mut interval = self.settings.poll_interval;
         let mut delay = spec.first_delay;
         while !tracker.remaining.is_empty() {
             if tracker.out.polls == 0 {
@@ -198,13 +214,27 @@ impl Fleet {
                     break;
                 }
             }
+            if spec.end_at_terminal && !tracker.out.terminal.is_empty() {
+                tracker.out.ended_at_terminal = true;
+                break;
+            }
             if tracker.remaining.is_empty() || Instant::now() >= end {
                 break;
             }
-            delay = interval;
-            interval = interval.mul_f64(1.5).min(self.settings.max_poll_interval);
+            delay = self.next_poll_delay(delay);
         }
         tracker.finish(ctx)
+    }
+
+    /// The wait after one of `previous`: the polling interval after a first look, else half as
+    /// long again, up to the maximum.
+    fn next_poll_delay(&self, previous: Duration) -> Duration {
+        let next = if previous.is_zero() {
+            self.settings.poll_interval
+        } else {
+            previous.mul_f64(1.5)
+        };
+        next.min(self.settings.max_poll_interval)
     }
 }
 
@@ -214,7 +244,7 @@ async fn pause(delay: Duration, end: Instant, ctx: &Context) -> Result<(), Inter
     if delay.is_zero() {
         return Ok(());
     }
-    let wake = (Instant::now() + delay).min(end);
+    let wake = crate::context::after(delay).min(end);
     tokio::select! {
         _ = ctx.cancel.cancelled() => return Err(Interrupted::Cancelled),
         _ = tokio::time::sleep_until(wake) => {}
@@ -223,4 +253,68 @@ async fn pause(delay: Duration, end: Instant, ctx: &Context) -> Result<(), Inter
         return Err(Interrupted::Deadline);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio_util::sync::CancellationToken;
+    use zenlayer_protocol::action::DESCRIBE_INSTANCES_STATUS;
+    use zenlayer_sim::world::Settings;
+
+    use super::*;
+    use crate::fleet::FleetSettings;
+    use crate::testing::{self, ids};
+
+    /// The simulator's times of the status calls, in milliseconds from the first.
+    fn poll_times(sim: &zenlayer_sim::Sim) -> Vec<u64> {
+        let calls = testing::calls(sim);
+        let times: Vec<u64> = calls
+            .iter()
+            .filter(|c| c.action == DESCRIBE_INSTANCES_STATUS)
+            .map(|c| c.at_ms)
+            .collect();
+        times.iter().map(|t| t - calls[0].at_ms).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_wait_between_polls_is_half_as_long_again_as_the_one_before() {
+        let sim = testing::sim(1, Settings::default());
+        sim.lock().modify("i1", Some("REBOOT"), None);
+        let fleet = testing::fleet(
+            &sim,
+            FleetSettings::new(100, Duration::from_secs(2), Duration::from_secs(30)),
+        );
+        let ctx = Context::with_timeout(Duration::from_secs(20), CancellationToken::new());
+        let spec = WaitSpec::new(WaitTarget::Running, Duration::ZERO);
+        let outcome = fleet.wait_for(&ids(1), spec, &ctx).await;
+        assert_eq!(outcome.interrupted, Some(Interrupted::Deadline));
+        // At once, then 2 s, 3 s, 4.5 s, 6.75 s later: 0, 2, 5, 9.5, 16.25 s.
+        assert_eq!(poll_times(&sim), vec![0, 2000, 5000, 9500, 16250]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_that_ends_at_terminal_stops_at_the_first_one() {
+        let sim = testing::sim(2, Settings::default());
+        sim.lock().modify("i1", Some("REBOOT"), None);
+        sim.lock().modify("i2", Some("RECYCLE"), None);
+        let fleet = testing::fleet(
+            &sim,
+            FleetSettings::new(100, Duration::from_secs(2), Duration::from_secs(30)),
+        );
+        let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
+        let spec = WaitSpec {
+            end_at_terminal: true,
+            ..WaitSpec::new(WaitTarget::Running, Duration::ZERO)
+        };
+        let outcome = fleet.wait_for(&ids(2), spec, &ctx).await;
+        assert!(outcome.ended_at_terminal);
+        assert_eq!(outcome.polls, 1);
+        assert!(outcome.terminal.contains_key("i2"));
+        assert_eq!(
+            outcome.pending.get("i1"),
+            Some(&Some(InstanceStatus::Reboot))
+        );
+    }
 }

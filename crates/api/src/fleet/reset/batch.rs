@@ -1,15 +1,23 @@
 //! One batch's reset, narrowing down refusals that are about power state.
+//!
+//! A refusal is looked into with one status read. Instances already in the status the API
+//! wants are sent again at once; instances in a transition (REBOOT, BOOTING, STOPPING) are
+//! waited for on their own and sent when they settle, so that one slow instance never holds
+//! back the others; instances in another settled status are reported (or, with
+//! `shutdown_before_reset` under the running rule, started and reset running).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{wait_failures, Cause, Failure, Outcome, ResetReport, ResetRequest, Stage};
-use crate::fleet::wait::{WaitSpec, WaitTarget};
+use futures::future::BoxFuture;
+
+use super::{wait_failures, Cause, Failure, Op, Outcome, ResetReport, Stage};
+use crate::fleet::wait::{WaitOutcome, WaitSpec, WaitTarget};
 use crate::fleet::Fleet;
 use crate::{ApiError, Context, InstanceStatus, PowerRule};
 use zenlayer_protocol::code;
 
-/// How many times one batch's reset is sent after refusals are narrowed down.
+/// How many times one instance's reset is sent, at most, while refusals are narrowed down.
 const RESET_ROUNDS: u32 = 3;
 
 /// What one batch's reset did; merged into the operation's report.
@@ -21,145 +29,209 @@ pub(super) struct BatchOutcome {
 impl BatchOutcome {
     /// Adds this batch's results to `report`.
     pub(super) fn merge_into(self, report: &mut ResetReport) {
-        let part = self.report;
-        report.reset.extend(part.reset);
-        report.request_ids.extend(part.request_ids);
-        report.failures.extend(part.failures);
-        report.started.extend(part.started);
-        if part.rule_seen.is_some() {
-            report.rule_seen = part.rule_seen;
-        }
+        merge(self.report, report);
     }
 }
 
-/// Where a refused batch stands after one status read.
-struct Narrowed {
-    /// Instances in the status the rule wants: to be sent again.
+/// Adds the results of one part of an operation to `report`.
+fn merge(part: ResetReport, report: &mut ResetReport) {
+    report.reset.extend(part.reset);
+    report.request_ids.extend(part.request_ids);
+    report.failures.extend(part.failures);
+    report.started.extend(part.started);
+    report.stopped.extend(part.stopped);
+    report.stopped_again.extend(part.stopped_again);
+    report.not_restarted.extend(part.not_restarted);
+    report.brought_back.extend(part.brought_back);
+    if part.rule_seen.is_some() {
+        report.rule_seen = part.rule_seen;
+    }
+}
+
+/// A refusal to narrow down: what the API said, and the rule it revealed.
+#[derive(Clone)]
+struct Refusal {
+    error: ApiError,
+    rule: Option<PowerRule>,
+}
+
+/// The refused instances, sorted by one status read.
+#[derive(Default)]
+struct Sorted {
+    /// In the status the rule wants (any settled status without a rule): send again now.
     ready: Vec<String>,
-    /// Instances in another (settled) status.
+    /// In a transition: wait until they settle.
+    moving: Vec<String>,
+    /// Settled in a status the API will not reset them in.
     blocked: BTreeMap<String, InstanceStatus>,
-    /// Whether anything moved since the refusal (a transition finished): if not, sending the
-    /// same instances again cannot help.
-    moved: bool,
 }
 
 impl Fleet {
-    /// Resets one batch. A refusal about power state, or about an instance being released, is
-    /// narrowed down and the batch sent again, at most [`RESET_ROUNDS`] times in all; any other
-    /// refusal fails the batch.
-    pub(super) async fn reset_batch(
-        &self,
-        ids: &[String],
-        req: ResetRequest<'_>,
-        ctx: &Context,
-    ) -> BatchOutcome {
-        let mut out = BatchOutcome::default();
-        let report = &mut out.report;
-        let mut pending: Vec<String> = ids.to_vec();
-        for round in 1..=RESET_ROUNDS {
+    /// Resets one batch, narrowing down refusals about power state or released instances;
+    /// any other refusal fails the batch.
+    pub(super) async fn reset_batch(&self, ids: &[String], op: Op<'_>) -> BatchOutcome {
+        BatchOutcome {
+            report: self.reset_round(ids.to_vec(), op, RESET_ROUNDS).await,
+        }
+    }
+
+    /// Sends the reset of `ids` and, once it is accepted, brings them back to their power
+    /// state (so that instances reset early are not kept waiting by others). On a refusal that
+    /// can be narrowed down, sends the ready ones again at once and the moving ones once they
+    /// settle, with `rounds` sends left in all.
+    fn reset_round<'a>(
+        &'a self,
+        ids: Vec<String>,
+        op: Op<'a>,
+        rounds: u32,
+    ) -> BoxFuture<'a, ResetReport> {
+        Box::pin(async move {
+            let (req, ctx) = (op.req, op.ctx);
+            let mut report = ResetReport::default();
+            if ids.is_empty() {
+                return report;
+            }
             // Retrying a reset is safe: the same password sent again leaves the same result.
-            let refusal = match self
+            let error = match self
                 .client
-                .reset_instances_password(&pending, req.password, ctx)
+                .reset_instances_password(&ids, req.password, ctx)
                 .await
             {
                 Ok(request_id) => {
-                    report.reset.extend(pending);
+                    report.reset.extend(ids.iter().cloned());
                     report.request_ids.push(request_id);
-                    break;
+                    self.bring_back(&ids, op, &mut report).await;
+                    return report;
                 }
                 Err(e) => e,
             };
-            let rule = refusal.code().and_then(PowerRule::from_refusal);
-            report.rule_seen = rule.or(report.rule_seen);
-            let recycled = refusal.code() == Some(code::OPERATION_DENIED_INSTANCE_RECYCLED);
-            if round == RESET_ROUNDS || (rule.is_none() && !recycled) {
+            let refusal = Refusal {
+                rule: error.code().and_then(PowerRule::from_refusal),
+                error,
+            };
+            report.rule_seen = refusal.rule;
+            let recycled = refusal.error.code() == Some(code::OPERATION_DENIED_INSTANCE_RECYCLED);
+            if rounds <= 1 || (refusal.rule.is_none() && !recycled) {
                 report
                     .failures
-                    .push(Failure::api(Stage::Reset, &pending, refusal));
-                break;
+                    .push(Failure::api(Stage::Reset, &ids, refusal.error));
+                return report;
             }
-            match self
-                .next_round(&pending, rule, &refusal, req, ctx, report)
-                .await
-            {
-                Some(next) => pending = next,
-                None => break,
-            }
-        }
-        out
+            let look = WaitSpec::new(WaitTarget::Everything, Duration::ZERO);
+            let seen = self.wait_for(&ids, look, ctx).await;
+            let sorted = self
+                .sort_refused(&ids, seen, &refusal, op, &mut report)
+                .await;
+            let (now, later) = futures::join!(
+                self.reset_round(sorted.ready, op, rounds - 1),
+                self.reset_when_settled(sorted.moving, &refusal, op, rounds - 1),
+            );
+            merge(now, &mut report);
+            merge(later, &mut report);
+            report
+        })
     }
 
-    /// After a refusal about power state (`rule`) or about released instances (no rule): the
-    /// instances to send again, or `None` when there is nothing left worth sending (the others
-    /// are reported in `report`).
-    async fn next_round(
+    /// Sorts refused instances after one status read (`seen`): terminal, missing and blocked
+    /// ones are reported in `report`; returns the ready and the moving ones.
+    async fn sort_refused(
         &self,
-        pending: &[String],
-        rule: Option<PowerRule>,
-        refusal: &ApiError,
-        req: ResetRequest<'_>,
-        ctx: &Context,
+        ids: &[String],
+        seen: WaitOutcome,
+        refusal: &Refusal,
+        op: Op<'_>,
         report: &mut ResetReport,
-    ) -> Option<Vec<String>> {
-        let narrowed = self.narrow(pending, rule, ctx, report).await;
-        let mut next = narrowed.ready;
-        let mut moved = narrowed.moved;
-        if let Some(rule) = rule.filter(|_| !narrowed.blocked.is_empty()) {
-            if rule == PowerRule::Running && req.shutdown_before_reset {
-                // The account wants RUNNING instances: start them and reset them running;
-                // they are stopped again afterwards if they were stopped before.
-                next.extend(self.start_for_reset(narrowed.blocked, ctx, report).await);
-                moved = true;
+    ) -> Sorted {
+        let unread = match (&seen.error, seen.interrupted) {
+            (Some(_), _) => Some(Cause::Api(refusal.error.clone())),
+            (None, Some(crate::Interrupted::Cancelled)) => Some(Cause::Cancelled),
+            (None, Some(crate::Interrupted::Deadline)) => Some(Cause::TimedOut),
+            (None, None) => None,
+        };
+        if let Some(cause) = unread {
+            // Nothing is known beyond the refusal (the status read failed, or the operation
+            // ended): report it as it is.
+            report.failures.push(Failure::new(Stage::Reset, ids, cause));
+            return Sorted::default();
+        }
+        report.failures.extend(wait_failures(Stage::Reset, &seen));
+        let mut sorted = Sorted::default();
+        let wanted = refusal.rule.map(PowerRule::required_status);
+        for (id, status) in seen.reached {
+            if wanted.as_ref().is_none_or(|w| *w == status) {
+                sorted.ready.push(id);
+            } else if status == InstanceStatus::Running || status == InstanceStatus::Stopped {
+                sorted.blocked.insert(id, status);
             } else {
-                report
-                    .failures
-                    .push(power_refusal(narrowed.blocked, rule, refusal.clone()));
+                sorted.moving.push(id);
             }
         }
-        next.sort();
-        if next.is_empty() {
-            return None;
-        }
-        if next == pending && !moved {
-            // Every instance is already as the API asks, yet it refused: narrowing down cannot
-            // help, so report the refusal as it is.
+        if sorted.ready.len() == ids.len() {
+            // Every instance is already as the API asks, yet it refused: sending the same
+            // instances again cannot help, so report the refusal as it is.
             report
                 .failures
-                .push(Failure::api(Stage::Reset, pending, refusal.clone()));
-            return None;
+                .push(Failure::api(Stage::Reset, ids, refusal.error.clone()));
+            return Sorted::default();
         }
-        Some(next)
+        let blocked = std::mem::take(&mut sorted.blocked);
+        sorted
+            .ready
+            .extend(self.handle_blocked(blocked, refusal, op, report).await);
+        sorted
     }
 
-    /// Reads the refused instances' status, letting transitions finish, and sorts them by the
-    /// rule's wanted status (any settled status without a rule). Instances found in a terminal
-    /// status are reported (as failures of the reset) and left out.
-    async fn narrow(
+    /// Instances settled in a status the API will not reset: under the running rule with
+    /// `shutdown_before_reset` they are started (and returned, to be reset running); otherwise
+    /// they are reported with the rule the API applied.
+    async fn handle_blocked(
         &self,
-        pending: &[String],
-        rule: Option<PowerRule>,
-        ctx: &Context,
+        blocked: BTreeMap<String, InstanceStatus>,
+        refusal: &Refusal,
+        op: Op<'_>,
         report: &mut ResetReport,
-    ) -> Narrowed {
-        let seen = self
-            .wait_for(
-                pending,
-                WaitSpec::new(WaitTarget::Settled, Duration::ZERO),
-                ctx,
-            )
-            .await;
-        report.failures.extend(wait_failures(Stage::Reset, &seen));
-        let wanted = rule.map(PowerRule::required_status);
-        let (ready, blocked): (BTreeMap<_, _>, BTreeMap<_, _>) = seen
+    ) -> Vec<String> {
+        let Some(rule) = refusal.rule.filter(|_| !blocked.is_empty()) else {
+            return Vec::new();
+        };
+        if rule == PowerRule::Running && op.req.shutdown_before_reset {
+            // The account wants RUNNING instances: start them and reset them running; they
+            // are stopped again afterwards if they were stopped before.
+            return self.start_for_reset(blocked, op.ctx, report).await;
+        }
+        report
+            .failures
+            .push(power_refusal(blocked, rule, refusal.error.clone()));
+        Vec::new()
+    }
+
+    /// Waits until `moving` instances leave their transition, then resets those the API will
+    /// take; the others are reported as after any refusal.
+    async fn reset_when_settled(
+        &self,
+        moving: Vec<String>,
+        refusal: &Refusal,
+        op: Op<'_>,
+        rounds: u32,
+    ) -> ResetReport {
+        let mut report = ResetReport::default();
+        if moving.is_empty() {
+            return report;
+        }
+        let spec = WaitSpec::new(WaitTarget::Settled, self.settings.poll_interval);
+        let settled = self.wait_for(&moving, spec, op.ctx).await;
+        report
+            .failures
+            .extend(wait_failures(Stage::Reset, &settled));
+        let wanted = refusal.rule.map(PowerRule::required_status);
+        let (ready, blocked): (BTreeMap<_, _>, BTreeMap<_, _>) = settled
             .reached
             .into_iter()
             .partition(|(_, s)| wanted.as_ref().is_none_or(|w| s == w));
-        Narrowed {
-            ready: ready.into_keys().collect(),
-            blocked,
-            moved: seen.polls > 1,
-        }
+        let mut ready: Vec<String> = ready.into_keys().collect();
+        ready.extend(self.handle_blocked(blocked, refusal, op, &mut report).await);
+        merge(self.reset_round(ready, op, rounds).await, &mut report);
+        report
     }
 
     /// Starts `blocked` instances and waits for RUNNING; returns those that got there.

@@ -12,7 +12,11 @@
 //!    rule, started and reset running).
 //! 3. [`power`] again: every instance is brought back to the power state it had. Those the
 //!    platform does not restart within the grace period are started; instances that were
-//!    STOPPED before are stopped again if the platform started them; then the wait for RUNNING.
+//!    STOPPED before are stopped again if the platform started them; then the wait for RUNNING,
+//!    which ends at the first instance in a status it does not come back from.
+//! 4. [`power`], last and whatever happened before (a refusal, the timeout, a stop request):
+//!    every instance this operation stopped and did not bring back is started again, within
+//!    its own bound ([`super::POWER_RESTORE_BOUND`]).
 //!
 //! The report says exactly which instances were reset; failures never hide other batches'
 //! successes.
@@ -42,6 +46,16 @@ pub struct ResetRequest<'a> {
     pub wait_for_running: bool,
 }
 
+/// What every phase of one operation needs: the request, its bounds, and what the first
+/// phase found.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Op<'a> {
+    pub(super) req: ResetRequest<'a>,
+    pub(super) ctx: &'a Context,
+    /// The instances that were STOPPED before the operation: they are left STOPPED.
+    pub(super) was_stopped: &'a BTreeSet<String>,
+}
+
 /// The step of the operation a failure happened in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -59,6 +73,8 @@ pub enum Stage {
     WaitRunning,
     /// Stopping again instances that were STOPPED before the operation.
     Restore,
+    /// Starting again, at the end, instances this operation stopped and did not bring back.
+    StartAgain,
 }
 
 /// Why a set of instances failed.
@@ -78,6 +94,8 @@ pub enum Cause {
     TimedOut,
     /// Terraform asked the provider to stop.
     Cancelled,
+    /// The wait for RUNNING ended early, at another instance's terminal status.
+    Abandoned,
 }
 
 /// Where an instance's password stands.
@@ -95,7 +113,11 @@ impl Stage {
     /// Where an instance that failed at this stage stands, unless the failure says otherwise.
     fn outcome(self) -> Outcome {
         match self {
-            Stage::Inspect | Stage::Stop | Stage::WaitStopped | Stage::Reset => Outcome::NotReset,
+            Stage::Inspect
+            | Stage::Stop
+            | Stage::WaitStopped
+            | Stage::Reset
+            | Stage::StartAgain => Outcome::NotReset,
             Stage::Start | Stage::WaitRunning | Stage::Restore => Outcome::Reset,
         }
     }
@@ -138,6 +160,13 @@ pub struct ResetReport {
     /// Instances that stayed STOPPED after the reset and were not waited for (without
     /// `shutdown_before_reset`, the provider does not start instances itself).
     pub not_restarted: BTreeSet<String>,
+    /// Instances this operation stopped and then, because the operation did not bring them
+    /// back (a refusal, the timeout, a stop request), started again at its end.
+    pub started_again: BTreeSet<String>,
+    /// Reset instances whose power state was brought back in full (with
+    /// `shutdown_before_reset`: restarted, or left stopped as they were); the last phase
+    /// leaves them alone.
+    pub brought_back: BTreeSet<String>,
 }
 
 impl Failure {
@@ -171,6 +200,11 @@ impl Failure {
     fn with_outcome(self, outcome: Outcome) -> Self {
         Failure { outcome, ..self }
     }
+
+    /// Whether the failed call may have taken effect (its answer was lost).
+    fn outcome_unknown_call(&self) -> bool {
+        matches!(&self.cause, Cause::Api(e) if e.outcome_unknown)
+    }
 }
 
 /// The failures of the instances a wait did not bring to its target.
@@ -190,6 +224,7 @@ fn wait_failures(stage: Stage, outcome: &WaitOutcome) -> Vec<Failure> {
     }
     if !outcome.pending.is_empty() {
         let cause = match (&outcome.error, outcome.interrupted) {
+            _ if outcome.ended_at_terminal => Cause::Abandoned,
             (Some(e), _) => Cause::Api(e.clone()),
             (None, Some(Interrupted::Cancelled)) => Cause::Cancelled,
             (None, _) => Cause::TimedOut,
@@ -226,14 +261,18 @@ impl Fleet {
         } else {
             power::Prepared::as_they_are(req.instance_ids)
         };
+        let op = Op {
+            req,
+            ctx,
+            was_stopped: &prepared.was_stopped,
+        };
         let batches = self
             .batches(&prepared.candidates)
-            .map(|batch| self.reset_batch(batch, req, ctx));
+            .map(|batch| self.reset_batch(batch, op));
         for outcome in join_all(batches).await {
             outcome.merge_into(&mut report);
         }
-        self.bring_back(req, &prepared.was_stopped, ctx, &mut report)
-            .await;
+        self.start_again(&mut report).await;
         report.unknown = report
             .failures
             .iter()

@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::future::join_all;
-use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
-use super::{wait_failures, Failure, ResetReport, ResetRequest, Stage};
+use super::{wait_failures, Failure, Op, Outcome, ResetReport, Stage};
 use crate::fleet::wait::{WaitOutcome, WaitSpec, WaitTarget};
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, POWER_RESTORE_BOUND};
 use crate::{ApiError, Context, InstanceStatus};
 
 /// What the first phase leaves for the resets.
@@ -75,29 +75,31 @@ impl Fleet {
         }
     }
 
-    /// After the resets: restarts, stops again and waits, so that every reset instance ends in
-    /// the power state it had (RUNNING, unless it was STOPPED before the operation).
-    pub(super) async fn bring_back(
-        &self,
-        req: ResetRequest<'_>,
-        was_stopped: &BTreeSet<String>,
-        ctx: &Context,
-        report: &mut ResetReport,
-    ) {
+    /// After the reset of `ids`: restarts, stops again and waits, so that each ends in the
+    /// power state it had (RUNNING, unless it was STOPPED before the operation). Those given
+    /// their restart in full (the operation was neither stopped nor out of time before it) are
+    /// recorded as brought back.
+    pub(super) async fn bring_back(&self, ids: &[String], op: Op<'_>, report: &mut ResetReport) {
+        let (req, ctx) = (op.req, op.ctx);
         let mut to_stop_again = Vec::new();
-        if req.shutdown_before_reset && !report.reset.is_empty() && !ctx.cancelled() {
-            to_stop_again = self.restart_after_reset(was_stopped, ctx, report).await;
+        if req.shutdown_before_reset && !ctx.cancelled() {
+            to_stop_again = self
+                .restart_after_reset(ids, op.was_stopped, ctx, report)
+                .await;
+            if !ctx.cancelled() && !ctx.expired() {
+                report.brought_back.extend(ids.iter().cloned());
+            }
         }
-        let to_wait_running: Vec<String> = report
-            .reset
+        let to_wait_running: Vec<String> = ids
             .iter()
-            .filter(|id| !was_stopped.contains(*id))
+            .filter(|id| !op.was_stopped.contains(*id))
             .cloned()
             .collect();
         if req.wait_for_running && !to_wait_running.is_empty() {
             let spec = WaitSpec {
                 give_up_if_stopped_after: (!req.shutdown_before_reset)
                     .then_some(self.settings.restart_grace),
+                end_at_terminal: true,
                 ..WaitSpec::new(WaitTarget::Running, self.settings.poll_interval)
             };
             let up = self.wait_for(&to_wait_running, spec, ctx).await;
@@ -111,21 +113,60 @@ impl Fleet {
         }
     }
 
+    /// The last phase, whatever happened before: starts again every instance this operation
+    /// stopped and did not bring back, once its stop has finished. Its waits have their own
+    /// bound, [`POWER_RESTORE_BOUND`] (its calls one request timeout more), and ignore the stop
+    /// request: it runs after a refusal, a timeout or Ctrl-C alike.
+    pub(super) async fn start_again(&self, report: &mut ResetReport) {
+        let targets: Vec<String> = report
+            .stopped
+            .difference(&report.brought_back)
+            .cloned()
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
+        let bound = POWER_RESTORE_BOUND.saturating_add(self.request_timeout());
+        let ctx = Context::with_timeout(bound, CancellationToken::new());
+        // A STOPPING instance cannot be started: let stops in progress finish first.
+        let spec = WaitSpec {
+            until: Some(crate::context::after(POWER_RESTORE_BOUND)),
+            ..WaitSpec::new(WaitTarget::NotStopping, Duration::ZERO)
+        };
+        let seen = self.wait_for(&targets, spec, &ctx).await;
+        let mut part = ResetReport::default();
+        part.failures
+            .extend(wait_failures(Stage::StartAgain, &seen));
+        let stopped = reached(&seen, &InstanceStatus::Stopped);
+        let started = self.start_all(&stopped, &ctx, &mut part).await;
+        tracing::info!(
+            stopped_by_this_operation = targets.len(),
+            started_again = started.len(),
+            "power brought back"
+        );
+        report.started_again.extend(started);
+        for failure in part.failures {
+            report
+                .failures
+                .extend(split_by_outcome(failure, &report.reset));
+        }
+    }
+
     /// Gives the platform the grace period to restart the reset instances, and starts those it
     /// left STOPPED (unless they were STOPPED before). Returns the instances that were STOPPED
     /// before and that the platform started: they are to be stopped again.
     async fn restart_after_reset(
         &self,
+        watched: &[String],
         was_stopped: &BTreeSet<String>,
         ctx: &Context,
         report: &mut ResetReport,
     ) -> Vec<String> {
-        let watched: Vec<String> = report.reset.iter().cloned().collect();
         let grace = WaitSpec {
-            until: Some(Instant::now() + self.settings.restart_grace),
+            until: Some(crate::context::after(self.settings.restart_grace)),
             ..WaitSpec::new(WaitTarget::LeftStopped, self.settings.poll_interval)
         };
-        let mut watch = self.wait_for(&watched, grace, ctx).await;
+        let mut watch = self.wait_for(watched, grace, ctx).await;
         let to_stop_again = watch
             .reached
             .keys()
@@ -190,7 +231,17 @@ impl Fleet {
             (batch, self.client.stop_instances(batch, false, ctx).await)
         });
         let accepted = collect_batches(Stage::Stop, join_all(calls).await, report);
+        // A stop whose answer was lost may have taken effect: count it as stopped, so that the
+        // last phase starts the instance again if it is down.
         report.stopped.extend(accepted.iter().cloned());
+        report.stopped.extend(
+            report
+                .failures
+                .iter()
+                .filter(|f| f.stage == Stage::Stop && f.outcome_unknown_call())
+                .flat_map(|f| f.instances.iter().map(|(id, _)| id.clone()))
+                .collect::<Vec<_>>(),
+        );
         accepted
     }
 
@@ -206,6 +257,24 @@ impl Fleet {
             .map(|batch| async move { (batch, self.client.start_instances(batch, ctx).await) });
         collect_batches(Stage::Start, join_all(calls).await, report)
     }
+}
+
+/// `failure` as one failure per outcome: its instances in `reset` were reset, the others not.
+fn split_by_outcome(failure: Failure, reset: &BTreeSet<String>) -> Vec<Failure> {
+    let (done, not_done): (Vec<_>, Vec<_>) = failure
+        .instances
+        .iter()
+        .cloned()
+        .partition(|(id, _)| reset.contains(id));
+    [(done, Outcome::Reset), (not_done, Outcome::NotReset)]
+        .into_iter()
+        .filter(|(instances, _)| !instances.is_empty())
+        .map(|(instances, outcome)| Failure {
+            instances,
+            outcome,
+            ..failure.clone()
+        })
+        .collect()
 }
 
 /// The instances of the accepted calls; each refused batch is a failure of `stage`.

@@ -123,20 +123,39 @@ async fn running_rule_narrows_a_refusal_to_the_stopped_instance() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_transition_is_waited_out_and_the_batch_sent_again() {
+async fn a_transition_is_waited_out_without_holding_back_the_ready_instances() {
     let sim = sim(2, PowerRule::Running);
     // i1 is rebooting (a reset of its own, two seconds long) when the operation starts.
     sim.lock()
         .reset(&["i1".to_string()], "Other1!pw")
         .expect("running");
+    let started = tokio::time::Instant::now();
     let report = reset(&sim, &ids(2), false).await;
     assert_eq!(
         writes(&sim),
         vec![
             "ResetInstancesPassword(2) -> OPERATION_DENIED_INSTANCE_NOT_RUNNING",
-            "ResetInstancesPassword(2)"
+            "ResetInstancesPassword(1)",
+            "ResetInstancesPassword(1)"
         ]
     );
+    let resets = calls_of(&sim, action::RESET_INSTANCES_PASSWORD);
+    assert_eq!(resets[1], vec!["i2"], "the ready one first, at once");
+    assert_eq!(
+        resets[2],
+        vec!["i1"],
+        "the rebooting one once it is RUNNING"
+    );
+    let at = |n: usize| {
+        calls(&sim)
+            .iter()
+            .filter(|c| c.action == action::RESET_INSTANCES_PASSWORD)
+            .nth(n)
+            .map(|c| c.at_ms)
+            .expect("a reset")
+    };
+    assert_eq!(at(1), at(0), "no wait before the ready instance's reset");
+    assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(reset_set(&report), ids(2));
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert!(has_password(&sim, "i1"));
@@ -370,14 +389,21 @@ async fn a_terminal_status_during_the_wait_fails_fast() {
         ids(2),
         "the resets themselves succeeded"
     );
-    let [failure] = report.failures.as_slice() else {
+    let [terminal, abandoned] = report.failures.as_slice() else {
         panic!("{:?}", report.failures)
     };
-    assert_eq!(failure.stage, Stage::WaitRunning);
-    assert!(matches!(failure.cause, Cause::Terminal));
+    assert_eq!(terminal.stage, Stage::WaitRunning);
+    assert!(matches!(terminal.cause, Cause::Terminal));
+    // i1 was still rebooting at that poll: the wait ended there, and says so.
+    assert!(matches!(abandoned.cause, Cause::Abandoned));
+    assert_eq!(
+        abandoned.instances,
+        vec![("i1".to_string(), Some(crate::InstanceStatus::Reboot))]
+    );
     assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "no wait for the timeout"
+        started.elapsed() < Duration::from_secs(2),
+        "ended at the first poll that saw it: {:?}",
+        started.elapsed()
     );
 }
 
@@ -430,4 +456,148 @@ async fn a_stop_request_ends_the_wait_and_keeps_what_was_done() {
     };
     assert!(matches!(failure.cause, Cause::Cancelled));
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// Resets `targets` with `shutdown_before_reset` on `sim` within `ctx`.
+async fn shutdown_reset(sim: &Sim, targets: &[String], ctx: &Context) -> ResetReport {
+    reset_within(sim, targets, true, ctx).await
+}
+
+fn started_again(report: &ResetReport) -> Vec<String> {
+    report.started_again.iter().cloned().collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn instances_stopped_for_a_refused_reset_are_started_again() {
+    let sim = sim(2, PowerRule::Stopped);
+    let rule: FaultRule = serde_json::from_value(json!({
+        "kind": "refuse", "status": 400, "code": code::INVALID_PARAMETER,
+        "action": action::RESET_INSTANCES_PASSWORD
+    }))
+    .expect("rule");
+    sim.faults().add([rule]);
+    let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
+    let report = shutdown_reset(&sim, &ids(2), &ctx).await;
+    assert!(report.reset.is_empty());
+    assert_eq!(started_again(&report), ids(2));
+    assert_eq!(
+        writes(&sim),
+        vec![
+            "StopInstances(2)",
+            "ResetInstancesPassword(2) -> INVALID_PARAMETER",
+            "StartInstances(2)"
+        ]
+    );
+    back_up(&sim, &ids(2)).await;
+}
+
+/// Lets the starts finish, then checks that every instance of `ids` is RUNNING.
+async fn back_up(sim: &Sim, ids: &[String]) {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    for id in ids {
+        assert_eq!(status(sim, id), "RUNNING", "{id} as it was");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn instances_stopped_before_the_deadline_are_started_again_after_it() {
+    // The stop takes 10 s; the operation has 4 s.
+    let sim = testing::sim(
+        2,
+        Settings {
+            power_rule: PowerRule::Stopped,
+            stop_delay: Duration::from_secs(10),
+            ..Settings::default()
+        },
+    );
+    let ctx = Context::with_timeout(Duration::from_secs(4), CancellationToken::new());
+    let report = shutdown_reset(&sim, &ids(2), &ctx).await;
+    assert!(report.reset.is_empty());
+    assert_eq!(started_again(&report), ids(2), "{:?}", report.failures);
+    assert_eq!(writes(&sim), vec!["StopInstances(2)", "StartInstances(2)"]);
+    assert!(report
+        .failures
+        .iter()
+        .any(|f| f.stage == Stage::WaitStopped && matches!(f.cause, Cause::TimedOut)));
+    back_up(&sim, &ids(2)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_request_during_the_stop_wait_starts_the_instances_again() {
+    let sim = testing::sim(
+        2,
+        Settings {
+            power_rule: PowerRule::Stopped,
+            stop_delay: Duration::from_secs(5),
+            ..Settings::default()
+        },
+    );
+    let cancel = CancellationToken::new();
+    let ctx = Context::with_timeout(Duration::from_secs(600), cancel.clone());
+    let stopper = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        stopper.cancel();
+    });
+    let report = shutdown_reset(&sim, &ids(2), &ctx).await;
+    assert_eq!(started_again(&report), ids(2));
+    assert_eq!(writes(&sim), vec!["StopInstances(2)", "StartInstances(2)"]);
+    back_up(&sim, &ids(2)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_instance_still_stopping_past_the_bound_is_named() {
+    // The stop takes 10 s, the operation has 4 s, and i2 never finishes its stop.
+    let sim = testing::sim(
+        2,
+        Settings {
+            power_rule: PowerRule::Stopped,
+            stop_delay: Duration::from_secs(10),
+            ..Settings::default()
+        },
+    );
+    let watcher = sim.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        watcher.lock().modify("i2", Some("STOPPING"), None);
+    });
+    let started = tokio::time::Instant::now();
+    let ctx = Context::with_timeout(Duration::from_secs(4), CancellationToken::new());
+    let report = shutdown_reset(&sim, &ids(2), &ctx).await;
+    assert_eq!(started_again(&report), vec!["i1"]);
+    let stuck = report
+        .failures
+        .iter()
+        .find(|f| f.stage == Stage::StartAgain)
+        .expect("i2 is named");
+    assert_eq!(
+        stuck.instances,
+        vec![("i2".to_string(), Some(crate::InstanceStatus::Stopping))]
+    );
+    assert!(matches!(stuck.cause, Cause::TimedOut));
+    let took = started.elapsed();
+    assert!(
+        took <= Duration::from_secs(4) + crate::fleet::POWER_RESTORE_BOUND,
+        "bounded: {took:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_instance_in_transition_leaves_the_others_to_be_reset_at_once() {
+    let sim = sim(6, PowerRule::Running);
+    set_status(&sim, "i3", "STOPPING", true);
+    let ctx = Context::with_timeout(Duration::from_secs(30), CancellationToken::new());
+    let report = reset_within(&sim, &ids(6), false, &ctx).await;
+    let resets = calls_of(&sim, action::RESET_INSTANCES_PASSWORD);
+    assert_eq!(resets.len(), 2, "{resets:?}");
+    assert_eq!(resets[1].len(), 5);
+    let [failure] = report.failures.as_slice() else {
+        panic!("one failure: {:?}", report.failures)
+    };
+    assert!(matches!(failure.cause, Cause::TimedOut));
+    assert_eq!(
+        failure.instances,
+        vec![("i3".to_string(), Some(crate::InstanceStatus::Stopping))]
+    );
+    assert_eq!(report.reset.len(), 5);
 }
