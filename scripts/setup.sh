@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares this checkout for plain cargo commands: installs protoc when it is missing, and
 # prepares the patched tf-provider (the published crate, checked against its SHA-256, with
-# patches/tf-provider-0.2.2-write-only.patch applied) in .patched/, with .cargo/config.toml
+# the patches of patches/tf-provider-0.2.2/ applied in order) in .patched/, with .cargo/config.toml
 # pointing cargo at it. Run once after cloning, and again after the patch changes; the demo,
 # test, install, release and benchmark scripts run it themselves.
 set -euo pipefail

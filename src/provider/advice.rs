@@ -25,10 +25,13 @@ pub(crate) fn advice(error: &ApiError) -> Option<&'static str> {
         }
         Category::Tls => {
             "Check the endpoint's scheme and port: nothing speaks TLS there (plain http?), or its \
-             certificate is not trusted on this machine."
+             certificate is not trusted: the provider trusts the machine's certificate store, or \
+             the PEM file SSL_CERT_FILE names (or the directory SSL_CERT_DIR names); add the \
+             certificate authority of a TLS-inspecting proxy there."
         }
         Category::Deadline => {
-            "Raise the resource's timeouts, or apply again to finish the remaining work."
+            "The operation's time ran out: raise the resource's timeouts (timeouts.create or \
+             timeouts.update), or apply again to finish the remaining work."
         }
         Category::Cancelled | Category::Other => return None,
     })

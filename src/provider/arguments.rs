@@ -9,7 +9,8 @@ use tf_provider::value::Value;
 use zenlayer_api::fleet::MAX_POLL_INTERVAL;
 use zenlayer_api::{DEFAULT_ENDPOINT, MAX_IDS_PER_CALL};
 
-use super::config::ConfigError;
+use crate::diagnostics::Problem;
+use crate::durations::{self, human, Bounds};
 
 /// The kind of value an argument takes, with its default and bounds.
 #[derive(Debug, Clone, Copy)]
@@ -18,11 +19,11 @@ pub(crate) enum Kind {
     Text,
     /// A whole number from `min` to `max`.
     Count { default: u32, min: u32, max: u32 },
-    /// A duration of at least `min` (and at most `max`, when there is one).
+    /// A duration from `min` to `max`.
     Duration {
         default: Duration,
         min: Duration,
-        max: Option<Duration>,
+        max: Duration,
     },
 }
 
@@ -83,7 +84,7 @@ pub(crate) const RETRY_BASE_DELAY: Argument = Argument {
     kind: Kind::Duration {
         default: Duration::from_secs(1),
         min: Duration::from_millis(1),
-        max: None,
+        max: Duration::from_secs(60),
     },
     sensitive: false,
     env: None,
@@ -95,7 +96,7 @@ pub(crate) const REQUEST_TIMEOUT: Argument = Argument {
     kind: Kind::Duration {
         default: Duration::from_secs(30),
         min: Duration::from_millis(100),
-        max: None,
+        max: Duration::from_secs(10 * 60),
     },
     sensitive: false,
     env: None,
@@ -131,7 +132,7 @@ pub(crate) const POLL_INTERVAL: Argument = Argument {
     kind: Kind::Duration {
         default: Duration::from_secs(2),
         min: Duration::from_millis(10),
-        max: Some(MAX_POLL_INTERVAL),
+        max: MAX_POLL_INTERVAL,
     },
     sensitive: false,
     env: None,
@@ -143,7 +144,7 @@ pub(crate) const RESTART_GRACE_PERIOD: Argument = Argument {
     kind: Kind::Duration {
         default: Duration::from_secs(120),
         min: Duration::ZERO,
-        max: None,
+        max: Duration::from_secs(60 * 60),
     },
     sensitive: false,
     env: None,
@@ -163,10 +164,6 @@ pub(crate) const ALL: [Argument; 10] = [
     POLL_INTERVAL,
     RESTART_GRACE_PERIOD,
 ];
-
-fn human(d: Duration) -> String {
-    humantime::format_duration(d).to_string()
-}
 
 impl Argument {
     /// The schema attribute: optional, with the description, bounds and default.
@@ -192,10 +189,10 @@ impl Argument {
                 format!(" A whole number from {min} to {max}. Default `{default}`.")
             }
             Kind::Duration { default, min, max } => {
-                let bounds = match max {
-                    Some(max) => format!(" From `{}` to `{}`.", human(min), human(max)),
-                    None if min.is_zero() => String::new(),
-                    None => format!(" At least `{}`.", human(min)),
+                let bounds = if min.is_zero() {
+                    format!(" At most `{}`.", human(max))
+                } else {
+                    format!(" From `{}` to `{}`.", human(min), human(max))
                 };
                 format!("{bounds} Default `\"{}\"`.", human(default))
             }
@@ -210,13 +207,13 @@ impl Argument {
         format!("{}{limits}{fallback}", self.about)
     }
 
-    fn invalid(&self, detail: String) -> ConfigError {
-        ConfigError::new(self.name, format!("Invalid {}", self.name), detail)
+    fn invalid(&self, detail: String) -> Problem {
+        Problem::at(self.name, format!("Invalid {}", self.name), detail)
     }
 
     /// The whole number given, or the default; an invalid value is reported in `errors` and
     /// replaced by the default. Numbers arrive as `f64` so that a fraction gets a clear message.
-    pub(crate) fn count(&self, value: &Value<f64>, errors: &mut Vec<ConfigError>) -> u32 {
+    pub(crate) fn count(&self, value: &Value<f64>, errors: &mut Vec<Problem>) -> u32 {
         let Kind::Count { default, min, max } = self.kind else {
             unreachable!("{} is not a count", self.name)
         };
@@ -239,30 +236,25 @@ impl Argument {
 
     /// The duration given, or the default; an invalid value is reported in `errors` and
     /// replaced by the default.
-    pub(crate) fn duration(
-        &self,
-        value: &Value<String>,
-        errors: &mut Vec<ConfigError>,
-    ) -> Duration {
+    pub(crate) fn duration(&self, value: &Value<String>, errors: &mut Vec<Problem>) -> Duration {
         let Kind::Duration { default, min, max } = self.kind else {
             unreachable!("{} is not a duration", self.name)
         };
         let Value::Value(text) = value else {
             return default;
         };
-        let name = self.name;
-        let problem = match humantime::parse_duration(text.trim()) {
-            Ok(d) if d < min => format!("{name} must be at least {}.", human(min)),
-            Ok(d) if max.is_some_and(|max| d > max) => {
-                format!("{name} must be at most {}.", human(max.unwrap_or(d)))
-            }
-            Ok(d) => return d,
-            Err(e) => format!(
-                "{name} = {text:?} is not a duration ({e}); write it like \"500ms\", \"30s\" or \"2m\"."
-            ),
+        let bounds = Bounds {
+            min,
+            max,
+            examples: "\"500ms\", \"30s\" or \"2m\"",
         };
-        errors.push(self.invalid(problem));
-        default
+        match durations::parse(self.name, text, bounds) {
+            Ok(d) => d,
+            Err(problem) => {
+                errors.push(self.invalid(problem));
+                default
+            }
+        }
     }
 }
 
@@ -279,7 +271,7 @@ mod tests {
         );
         let d = REQUEST_TIMEOUT.attribute().description.content;
         assert!(
-            d.contains("At least `100ms`") && d.contains("Default `\"30s\"`"),
+            d.contains("From `100ms` to `10m`") && d.contains("Default `\"30s\"`"),
             "{d}"
         );
         let d = ENDPOINT.attribute().description.content;

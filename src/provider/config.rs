@@ -9,6 +9,8 @@ use tf_provider::value::Value;
 use zenlayer_api::fleet::FleetSettings;
 use zenlayer_api::{ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, DEFAULT_ENDPOINT};
 
+use crate::diagnostics::Problem;
+
 use super::arguments::{
     Argument, ACCESS_KEY_ID, ACCESS_KEY_PASSWORD, BATCH_SIZE, ENDPOINT, MAX_CONCURRENCY,
     MAX_RETRIES, POLL_INTERVAL, REQUEST_TIMEOUT, RESTART_GRACE_PERIOD, RETRY_BASE_DELAY,
@@ -50,31 +52,6 @@ pub struct ProviderConfig {
     pub restart_grace_period: Value<String>,
 }
 
-/// A configuration problem, tied to the argument it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ConfigError {
-    /// The argument, e.g. `endpoint`.
-    pub argument: &'static str,
-    /// Short summary.
-    pub summary: String,
-    /// What is wrong and what to do.
-    pub detail: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(
-        argument: &'static str,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) -> Self {
-        ConfigError {
-            argument,
-            summary: summary.into(),
-            detail: detail.into(),
-        }
-    }
-}
-
 /// Everything a configured provider needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Resolved {
@@ -104,7 +81,7 @@ struct Tuning {
 }
 
 /// Parses the tuning arguments; every invalid one is reported in `errors`.
-fn tuning(config: &ProviderConfig, errors: &mut Vec<ConfigError>) -> Tuning {
+fn tuning(config: &ProviderConfig, errors: &mut Vec<Problem>) -> Tuning {
     Tuning {
         max_retries: MAX_RETRIES.count(&config.max_retries, errors),
         max_concurrency: MAX_CONCURRENCY.count(&config.max_concurrency, errors) as usize,
@@ -117,29 +94,55 @@ fn tuning(config: &ProviderConfig, errors: &mut Vec<ConfigError>) -> Tuning {
 }
 
 /// The problem with the `endpoint` argument, if it is given and invalid.
-fn endpoint_argument_error(config: &ProviderConfig) -> Option<ConfigError> {
+fn endpoint_argument_error(config: &ProviderConfig) -> Option<Problem> {
     let Value::Value(e) = &config.endpoint else {
         return None;
     };
     Endpoint::parse(e)
         .err()
-        .map(|err| ConfigError::new(ENDPOINT.name, "Invalid endpoint", err.to_string()))
+        .map(|err| Problem::at(ENDPOINT.name, "Invalid endpoint", err.to_string()))
 }
 
 /// Checks the arguments that are known, without looking at the environment. Used at
 /// validation time; returns every problem found.
-pub(crate) fn check_arguments(config: &ProviderConfig) -> Vec<ConfigError> {
-    let mut errors: Vec<ConfigError> = endpoint_argument_error(config).into_iter().collect();
+pub(crate) fn check_arguments(config: &ProviderConfig) -> Vec<Problem> {
+    let mut errors: Vec<Problem> = endpoint_argument_error(config).into_iter().collect();
+    errors.extend(empty_credential(&ACCESS_KEY_ID, &config.access_key_id));
+    let password = config
+        .access_key_password
+        .as_ref()
+        .map(|s| s.expose().to_string());
+    errors.extend(empty_credential(&ACCESS_KEY_PASSWORD, &password));
     tuning(config, &mut errors);
     errors
+}
+
+/// The problem with a credential argument given as an empty string: an error, not a silent
+/// fall-back to the environment (which may hold another account's key).
+fn empty_credential(argument: &Argument, value: &Value<String>) -> Option<Problem> {
+    let name = argument.name;
+    let variable = argument.env.unwrap_or_default();
+    value
+        .as_ref_option()
+        .filter(|v| v.trim().is_empty())
+        .map(|_| {
+            Problem::at(
+                name,
+                format!("{name} is empty"),
+                format!(
+                    "The provider's {name} is an empty string. Give it a value, or remove it \
+                     (or set it to null) to take the environment variable {variable}."
+                ),
+            )
+        })
 }
 
 /// Resolves the configuration: arguments first, then environment variables, then defaults.
 pub(crate) fn resolve(
     config: &ProviderConfig,
     env: EnvLookup<'_>,
-) -> Result<Resolved, Vec<ConfigError>> {
-    let mut errors: Vec<ConfigError> = endpoint_argument_error(config).into_iter().collect();
+) -> Result<Resolved, Vec<Problem>> {
+    let mut errors: Vec<Problem> = endpoint_argument_error(config).into_iter().collect();
     let tuning = tuning(config, &mut errors);
     let access_key_id = given_or_env(&ACCESS_KEY_ID, &config.access_key_id, env, &mut errors);
     let access_key_password = given_or_env(
@@ -181,9 +184,9 @@ pub(crate) fn resolve(
 }
 
 /// The error for an argument that depends on a value known only after apply.
-fn unknown(argument: &Argument) -> ConfigError {
+fn unknown(argument: &Argument) -> Problem {
     let name = argument.name;
-    ConfigError::new(
+    Problem::at(
         name,
         format!("{name} is not known yet"),
         format!(
@@ -199,11 +202,15 @@ fn given_or_env(
     argument: &Argument,
     value: &Value<String>,
     env: EnvLookup<'_>,
-    errors: &mut Vec<ConfigError>,
+    errors: &mut Vec<Problem>,
 ) -> Option<String> {
     let variable = argument.env.unwrap_or_default();
     let found = match value {
-        Value::Value(v) if !v.is_empty() => return Some(v.clone()),
+        Value::Value(v) if v.trim().is_empty() => {
+            errors.extend(empty_credential(argument, value));
+            return None;
+        }
+        Value::Value(v) => return Some(v.clone()),
         Value::Unknown => {
             errors.push(unknown(argument));
             return None;
@@ -212,7 +219,7 @@ fn given_or_env(
     };
     if found.is_none() {
         let name = argument.name;
-        errors.push(ConfigError::new(
+        errors.push(Problem::at(
             name,
             format!("Missing {}", name.replace('_', " ")),
             format!("Set the provider argument {name}, or the environment variable {variable}."),
@@ -226,7 +233,7 @@ fn given_or_env(
 fn endpoint(
     config: &ProviderConfig,
     env: EnvLookup<'_>,
-    errors: &mut Vec<ConfigError>,
+    errors: &mut Vec<Problem>,
 ) -> Option<Endpoint> {
     let variable = ENDPOINT.env.unwrap_or_default();
     match &config.endpoint {
@@ -240,7 +247,7 @@ fn endpoint(
             match Endpoint::parse(&text) {
                 Ok(e) => Some(e),
                 Err(err) => {
-                    errors.push(ConfigError::new(
+                    errors.push(Problem::at(
                         ENDPOINT.name,
                         "Invalid endpoint",
                         format!("{err} (from the environment variable {variable})"),
@@ -323,8 +330,15 @@ mod tests {
             ..Default::default()
         };
         let errors = check_arguments(&config);
-        let args: Vec<&str> = errors.iter().map(|e| e.argument).collect();
-        assert_eq!(args, vec!["endpoint", "batch_size", "request_timeout"]);
+        let args: Vec<Option<&str>> = errors.iter().map(|e| e.attribute).collect();
+        assert_eq!(
+            args,
+            vec![
+                Some("endpoint"),
+                Some("batch_size"),
+                Some("request_timeout")
+            ]
+        );
         let fraction = ProviderConfig {
             max_retries: Value::Value(1.5),
             ..Default::default()
@@ -339,6 +353,29 @@ mod tests {
         ]);
         let errors = resolve(&ProviderConfig::default(), &env).expect_err("insecure env endpoint");
         assert!(errors[0].detail.contains("ZENLAYERCLOUD_ENDPOINT"));
+    }
+
+    #[test]
+    fn an_empty_credential_argument_is_refused_whatever_the_environment_holds() {
+        let config = ProviderConfig {
+            access_key_id: Value::Value(String::new()),
+            access_key_password: Value::Value(Secret::new(" ".into())),
+            ..Default::default()
+        };
+        let env = env_of(&[
+            ("ZENLAYERCLOUD_ACCESS_KEY_ID", "id"),
+            ("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", "pw"),
+        ]);
+        let summaries: Vec<String> = resolve(&config, &env)
+            .expect_err("refused")
+            .into_iter()
+            .map(|e| e.summary)
+            .collect();
+        assert_eq!(
+            summaries,
+            vec!["access_key_id is empty", "access_key_password is empty"]
+        );
+        assert_eq!(check_arguments(&config).len(), 2, "known at validate");
     }
 
     #[test]

@@ -4,7 +4,6 @@
 pub(crate) mod advice;
 mod arguments;
 pub(crate) mod config;
-pub(crate) mod diagnostics;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -12,15 +11,18 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use tf_provider::schema::{Attribute, Block, Description, Schema};
 use tf_provider::value::ValueEmpty;
-use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
+use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::data_source::InstancesDataSource;
+use crate::diagnostics::root_error;
 use crate::resource::{Claims, InstancePasswordResource};
 use crate::stop::Stop;
 use config::ProviderConfig;
-use diagnostics::{error_at, root_error};
 use zenlayer_api::fleet::Fleet;
-use zenlayer_api::Client;
+use zenlayer_api::{Client, Context};
+
+/// How long a read of the API (a refresh, a data source) may take in all.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// What the provider shares with its resources.
 #[derive(Debug)]
@@ -43,6 +45,25 @@ impl Shared {
     /// The configured fleet, if ConfigureProvider succeeded.
     pub fn fleet(&self) -> Option<Arc<Fleet>> {
         self.fleet.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The configured fleet, or an error in `diags` saying that the provider is not
+    /// configured, for an operation that must call the API.
+    pub(crate) fn configured_fleet(&self, diags: &mut Diagnostics) -> Option<Arc<Fleet>> {
+        let fleet = self.fleet();
+        if fleet.is_none() {
+            root_error(
+                diags,
+                "The zenlayer provider is not configured",
+                "The provider block could not be configured (see the errors above), so no API call can be made.",
+            );
+        }
+        fleet
+    }
+
+    /// The bounds of a read (a refresh, a data source): [`READ_TIMEOUT`], and the stop signal.
+    pub(crate) fn read_context(&self) -> Context {
+        Context::with_timeout(READ_TIMEOUT, self.stop.token())
     }
 
     /// Which resource claimed each instance first in this process.
@@ -94,12 +115,6 @@ pub fn provider_schema() -> Schema {
     }
 }
 
-fn report_config_errors(diags: &mut Diagnostics, errors: Vec<config::ConfigError>) {
-    for e in errors {
-        error_at(diags, AttributePath::new(e.argument), e.summary, e.detail);
-    }
-}
-
 #[async_trait]
 impl Provider for ZenlayerProvider {
     type Config<'a> = ProviderConfig;
@@ -114,7 +129,7 @@ impl Provider for ZenlayerProvider {
         if errors.is_empty() {
             Some(())
         } else {
-            report_config_errors(diags, errors);
+            crate::diagnostics::report(diags, errors);
             None
         }
     }
@@ -128,7 +143,7 @@ impl Provider for ZenlayerProvider {
         let resolved = match config::resolve(&config, &config::process_env) {
             Ok(r) => r,
             Err(errors) => {
-                report_config_errors(diags, errors);
+                crate::diagnostics::report(diags, errors);
                 return None;
             }
         };
@@ -139,9 +154,14 @@ impl Provider for ZenlayerProvider {
             batch_size = resolved.fleet.batch_size,
             "provider configured"
         );
-        self.shared
-            .stop()
-            .set_call_bound(resolved.client.request_timeout);
+        // SIGTERM lets an operation in progress finish its calls and start again the instances
+        // it stopped.
+        self.shared.stop().set_call_bound(
+            resolved
+                .client
+                .request_timeout
+                .saturating_add(zenlayer_api::fleet::POWER_RESTORE_BOUND),
+        );
         let client = match Client::new(resolved.client) {
             Ok(c) => Arc::new(c),
             Err(e) => {

@@ -154,7 +154,7 @@ fn an_edge_firewall_challenge_is_reported_plainly_and_not_retried() {
             "HTTP 403",
             "cf-mitigated: challenge",
             "never reached the API",
-            "ins-00001, ins-00002",
+            "\"ins-00001\", \"ins-00002\"",
         ],
     );
     assert!(

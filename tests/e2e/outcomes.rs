@@ -69,11 +69,11 @@ fn an_instance_being_released_fails_the_plan_naming_it() {
     let ws = Workspace::for_resource(&sim, &ids(5), "");
     let run = ws.tf(&["plan"]).failed();
     let text = run.all();
-    for part in ["ins-00003 (RELEASING)", "remove"] {
+    for part in ["\"ins-00003\" (RELEASING)", "remove"] {
         assert!(text.contains(part), "{part:?} missing from\n{}", run.raw());
     }
     assert!(
-        !text.contains("ins-00001 ("),
+        !text.contains("\"ins-00001\" ("),
         "only the released one is named"
     );
     assert!(sim.write_calls().is_empty());
@@ -91,7 +91,7 @@ fn an_instance_released_during_the_apply_is_narrowed_out_of_its_batch() {
     let text = run.all();
     eprintln!("released during the apply: {}", run.all());
     for part in [
-        "ins-00003 (RELEASING)",
+        "\"ins-00003\" (RELEASING)",
         "remove it from instance_ids",
         "4 of 5",
     ] {

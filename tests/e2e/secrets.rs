@@ -83,7 +83,7 @@ fn each_api_call_is_logged_with_its_instances() {
             "[INFO]",
             "action=ResetInstancesPassword",
             "instances=5",
-            "instance_ids=\"ins-00001,ins-00002,ins-00003 and 2 more\"",
+            "instance_ids=\"ins-00001, ins-00002, ins-00003 and 2 more\"",
             "status=200",
             "attempt=1",
             "elapsed_ms=",
@@ -194,6 +194,9 @@ fn run_by_hand_the_provider_explains_itself_and_exits() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("Terraform"), "{stderr}");
     assert!(stderr.contains("zenlayer/zenlayer"), "{stderr}");
+    for name in ["zenlayer_instance_password", "zenlayer_instances"] {
+        assert!(stderr.contains(name), "--help names {name}: {stderr}");
+    }
     assert!(
         out.stdout.is_empty(),
         "nothing on stdout, where Terraform expects the handshake"

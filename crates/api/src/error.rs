@@ -8,7 +8,7 @@ use zenlayer_protocol::code;
 
 /// The failure of one API call (after any retries).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{action} {kind}{}", attempts_note(*.attempts))]
+#[error("{action} {kind}{}{}", attempts_note(*.attempts), retry_note(*.retry_did_not_fit))]
 pub struct ApiError {
     /// The action that was called, e.g. `ResetInstancesPassword`.
     pub action: &'static str,
@@ -19,6 +19,9 @@ pub struct ApiError {
     /// Whether the call may have taken effect after all: an attempt reached the API (or may
     /// have) and no answer said it failed, such as an answer lost on the way back.
     pub outcome_unknown: bool,
+    /// The wait before the next retry (the server's `Retry-After`, or the backoff), when it
+    /// did not fit in the operation's time left, so that no retry was made.
+    pub retry_did_not_fit: Option<Duration>,
 }
 
 /// The kinds of failure, from "the API said no" to "nothing came back". Each reads after the
@@ -75,6 +78,16 @@ pub enum ErrorKind {
         /// Why.
         detail: String,
     },
+    /// Every page was read again and again, and the answers never agreed: the fleet kept
+    /// changing while it was read.
+    #[error(
+        "gave a different set of instances on each of {reads} reads of every page: the \
+         instances kept changing while they were read"
+    )]
+    Unsettled {
+        /// How many times every page was read.
+        reads: u32,
+    },
     /// The provider failed on its own side (a bug): for example a shared read that ended
     /// without answering.
     #[error("failed inside the provider: {detail}")]
@@ -123,6 +136,16 @@ fn or_none(request_id: &Option<String>) -> &str {
     request_id.as_deref().unwrap_or("(none given)")
 }
 
+fn retry_note(wait: Option<Duration>) -> String {
+    wait.map(|w| {
+        format!(
+            "; the next retry, due in {}, did not fit in the operation's time left",
+            humantime::format_duration(Duration::from_millis(w.as_millis() as u64))
+        )
+    })
+    .unwrap_or_default()
+}
+
 fn attempts_note(attempts: u32) -> String {
     if attempts > 1 {
         format!(" (after {attempts} attempts)")
@@ -139,6 +162,7 @@ impl ApiError {
             kind,
             attempts: 1,
             outcome_unknown: false,
+            retry_did_not_fit: None,
         }
     }
 
@@ -185,6 +209,7 @@ impl ApiError {
             ErrorKind::DeadlineExceeded
             | ErrorKind::Cancelled
             | ErrorKind::InvalidRequest { .. }
+            | ErrorKind::Unsettled { .. }
             | ErrorKind::Internal { .. } => false,
         }
     }
@@ -197,6 +222,8 @@ impl ApiError {
             });
         match &self.kind {
             _ if authentication => Category::Authentication,
+            // Retryable, but the retry did not fit: the operation's time is what ran out.
+            _ if self.retry_did_not_fit.is_some() => Category::Deadline,
             ErrorKind::Refused { status: 429, .. } => Category::Throttled,
             ErrorKind::Refused { code, .. } if code == code::REQUEST_LIMIT_EXCEEDED => {
                 Category::Throttled

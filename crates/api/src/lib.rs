@@ -13,6 +13,7 @@
 //!   `instances`: DescribeInstances with its filters.
 //! - [`fleet`]: batches, shared status reads, waits and the password reset with its power-state
 //!   handling.
+//! - [`words`]: how messages name instances and count lists, shared with the provider.
 
 mod actions;
 mod client;
@@ -26,6 +27,7 @@ mod retry;
 mod secret;
 mod signer;
 mod transport;
+pub mod words;
 
 #[cfg(test)]
 mod testing;

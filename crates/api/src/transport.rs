@@ -77,13 +77,24 @@ pub struct HttpTransport {
 pub struct TransportSetupError(String);
 
 impl HttpTransport {
-    /// A transport whose connections must be made within `connect_timeout`.
+    /// A transport whose connections must be made within `connect_timeout`. It trusts the
+    /// certificate authorities the machine trusts: its certificate store, or the PEM file
+    /// `SSL_CERT_FILE` and the directory `SSL_CERT_DIR` name, as Go programs do; the roots
+    /// built into the provider serve only where the machine has no store at all.
     pub fn new(connect_timeout: Duration) -> Result<Self, TransportSetupError> {
+        let machine_roots = rustls_native_certs::load_native_certs().certs.len();
+        tracing::debug!(
+            machine_roots,
+            built_in_roots = machine_roots == 0,
+            "certificate authorities trusted"
+        );
         let http = reqwest::Client::builder()
             .user_agent(concat!(
                 "terraform-provider-zenlayer/",
                 env!("CARGO_PKG_VERSION")
             ))
+            .tls_built_in_native_certs(true)
+            .tls_built_in_webpki_certs(machine_roots == 0)
             .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(30))
             .build()

@@ -26,6 +26,23 @@ impl InstanceStatus {
     /// or in the recycle bin, and the API refuses to reset it.
     pub const TERMINAL: [&'static str; 4] = ["CREATE_FAILED", "RELEASING", "RECYCLE", "RECYCLING"];
 
+    /// Every status the API reference documents.
+    pub const DOCUMENTED: [&'static str; 13] = [
+        "PENDING",
+        "DEPLOYING",
+        "REBUILDING",
+        "REBOOT",
+        "RUNNING",
+        "STOPPED",
+        "BOOTING",
+        "RELEASING",
+        "STOPPING",
+        "RECYCLE",
+        "RECYCLING",
+        "CREATE_FAILED",
+        "IMAGING",
+    ];
+
     /// Parses the API's status string.
     pub fn parse(s: &str) -> Self {
         match s {
@@ -109,6 +126,7 @@ mod tests {
         assert_eq!(InstanceStatus::parse("RECYCLE").as_str(), "RECYCLE");
         for terminal in InstanceStatus::TERMINAL {
             assert!(InstanceStatus::parse(terminal).is_terminal());
+            assert!(InstanceStatus::DOCUMENTED.contains(&terminal));
         }
         for live in [
             "RUNNING", "STOPPED", "REBOOT", "BOOTING", "STOPPING", "PENDING",

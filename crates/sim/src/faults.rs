@@ -187,30 +187,40 @@ impl FaultPlan {
 
     /// The rule that applies to a call of `action` on `ids`, as [`FaultPlan::pick`] chooses it.
     pub fn pick_rule(&mut self, action: &str, ids: &[String]) -> Option<FaultRule> {
-        let index = self.rules.iter().position(|r| {
-            r.action.as_deref().is_none_or(|a| a == action)
-                && r.instance_id
+        let mut chosen = None;
+        for (index, rule) in self.rules.iter_mut().enumerate() {
+            let matches = rule.action.as_deref().is_none_or(|a| a == action)
+                && rule
+                    .instance_id
                     .as_ref()
-                    .is_none_or(|wanted| ids.iter().any(|id| id == wanted))
-                && match (r.count, r.rate) {
-                    (Some(n), _) => n > 0,
-                    (None, Some(p)) => fastrand::f64() < p,
-                    (None, None) => true,
-                }
-        })?;
-        let rule = &mut self.rules[index];
-        if let Some(skip) = rule.skip.as_mut().filter(|n| **n > 0) {
-            *skip -= 1;
-            return None;
+                    .is_none_or(|wanted| ids.iter().any(|id| id == wanted));
+            if !matches {
+                continue;
+            }
+            // Every rule counts the matching calls it lets pass, whichever rule applies.
+            if let Some(skip) = rule.skip.as_mut().filter(|n| **n > 0) {
+                *skip -= 1;
+                continue;
+            }
+            let applies = match (rule.count, rule.rate) {
+                (Some(n), _) => n > 0,
+                (None, Some(p)) => fastrand::f64() < p,
+                (None, None) => true,
+            };
+            if applies && chosen.is_none() {
+                chosen = Some(index);
+            }
         }
-        let chosen = rule.clone();
+        let index = chosen?;
+        let rule = &mut self.rules[index];
+        let picked = rule.clone();
         if let Some(n) = rule.count.as_mut() {
             *n -= 1;
             if *n == 0 {
                 self.rules.remove(index);
             }
         }
-        Some(chosen)
+        Some(picked)
     }
 }
 

@@ -3,30 +3,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
 
-use tf_provider::{AttributePath, Diagnostics};
+use tf_provider::Diagnostics;
 use zenlayer_api::fleet::Statuses;
-use zenlayer_api::Context;
+use zenlayer_api::words::{listed, plural, quoted, quoted_list};
 
-use super::report::{self, plural};
+use super::report::remove_terminal;
 use super::state::State;
-use crate::provider::diagnostics::{error_at, root_error, root_warning};
+use crate::diagnostics::{error_at, root_error, root_warning};
+use crate::durations::human;
 use crate::provider::Shared;
-
-/// How many ids a plan-time error lists before it only counts the rest.
-const LISTED: usize = 50;
-
-/// `a, b, c and 3 more`
-fn listed<T: AsRef<str>>(items: &[T]) -> String {
-    let shown: Vec<&str> = items.iter().take(LISTED).map(AsRef::as_ref).collect();
-    let more = items.len().saturating_sub(shown.len());
-    let tail = if more > 0 {
-        format!(" and {more} more")
-    } else {
-        String::new()
-    };
-    format!("{}{tail}", shown.join(", "))
-}
 
 /// Fails the plan for ids that do not exist or that the API will not reset (being released,
 /// in the recycle bin, failed). Skipped when the provider could not be configured yet (its
@@ -46,15 +33,20 @@ pub(super) async fn instances_can_be_reset(
         return true;
     };
     let list: Vec<String> = ids.iter().cloned().collect();
-    let ctx = Context::with_timeout(fleet.status_read_budget(list.len()), shared.stop().token());
+    let budget = fleet.status_read_budget(list.len());
+    let ctx = zenlayer_api::Context::with_timeout(budget, shared.stop().token());
     match fleet.statuses().read(&list, &ctx).await {
         Ok(found) => all_found(diags, &list, &found) & none_terminal(diags, &list, &found),
         Err(e) => {
+            let n = list.len();
             root_error(
                 diags,
                 "Could not check that the instances exist",
                 format!(
-                    "{e}.{}\nNothing was reset.",
+                    "{e}.\nThe check of {n} instance{} may take {}: one request_timeout ({}) per round of calls, plus a second.{}\nNothing was reset.",
+                    plural(n),
+                    human(budget),
+                    human(fleet.request_timeout()),
                     crate::provider::advice::advice_line(&e)
                 ),
             );
@@ -68,13 +60,14 @@ fn all_found(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> bool 
     if missing.is_empty() {
         return true;
     }
+    let n = missing.len();
     error_at(
         diags,
-        AttributePath::new("instance_ids"),
-        format!("{} instance id{} not found", missing.len(), plural(missing.len())),
+        "instance_ids",
+        format!("{n} instance id{} not found", plural(n)),
         format!(
             "DescribeInstancesStatus does not know these instances: {}.\nCheck the ids (they look like \"ins-...\" in the Zenlayer console) and that the access key belongs to the account that owns them. Nothing was reset.",
-            listed(&missing)
+            quoted_list(&missing)
         ),
     );
     false
@@ -85,7 +78,7 @@ fn none_terminal(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> b
         .iter()
         .filter_map(|id| {
             let status = found.get(id).filter(|s| s.is_terminal())?;
-            Some(format!("{id} ({status})"))
+            Some(format!("{} ({status})", quoted(id)))
         })
         .collect();
     if terminal.is_empty() {
@@ -94,24 +87,37 @@ fn none_terminal(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> b
     let n = terminal.len();
     error_at(
         diags,
-        AttributePath::new("instance_ids"),
+        "instance_ids",
         format!("{n} instance{} cannot be reset", plural(n)),
         format!(
             "{}.\n{} Nothing was reset.",
-            listed(&terminal),
-            report::remove_terminal(n)
+            listed(&terminal, zenlayer_api::words::LISTED),
+            remove_terminal(n)
         ),
     );
     false
 }
 
-/// Which resource configuration claimed each instance first, among the resources this
+/// The first resource configuration that claimed an instance, among the resources this
 /// provider process has planned.
+#[derive(Debug)]
+struct Claim {
+    /// What it sets (see [`Claims::fingerprint`]).
+    fingerprint: u64,
+    /// How messages name it: Terraform does not tell a provider its resources' addresses, so
+    /// by its instances.
+    name: Arc<str>,
+}
+
+/// Which resource configuration claimed each instance first.
 #[derive(Debug, Default)]
 pub(crate) struct Claims {
     hasher: std::collections::hash_map::RandomState,
-    first: std::sync::Mutex<BTreeMap<String, u64>>,
+    first: std::sync::Mutex<BTreeMap<String, Claim>>,
 }
+
+/// How many of its instances name another resource in a message.
+const NAMING_INSTANCES: usize = 3;
 
 impl Claims {
     /// A fingerprint of what a configuration sets: its instances and its password (keyed with
@@ -127,14 +133,24 @@ impl Claims {
     }
 
     /// Records that `config` sets the password of `ids`; returns the ids some other
-    /// configuration claimed first. Planning the same resource twice (as a replacement does)
-    /// claims nothing new.
-    fn claim(&self, config: &State, ids: &BTreeSet<String>) -> Vec<String> {
+    /// configuration claimed first, each with that configuration's name. Planning the same
+    /// resource twice (as a replacement does) claims nothing new.
+    fn claim(&self, config: &State, ids: &BTreeSet<String>) -> Vec<(String, Arc<str>)> {
         let fingerprint = self.fingerprint(config, ids);
+        let name: Arc<str> = format!(
+            "the zenlayer_instance_password of {}",
+            listed(ids.iter().map(|id| quoted(id)), NAMING_INSTANCES)
+        )
+        .into();
         let mut first = self.first.lock().unwrap_or_else(|e| e.into_inner());
         ids.iter()
-            .filter(|id| *first.entry((*id).clone()).or_insert(fingerprint) != fingerprint)
-            .cloned()
+            .filter_map(|id| {
+                let claim = first.entry(id.clone()).or_insert_with(|| Claim {
+                    fingerprint,
+                    name: name.clone(),
+                });
+                (claim.fingerprint != fingerprint).then(|| (id.clone(), claim.name.clone()))
+            })
             .collect()
     }
 }
@@ -153,13 +169,20 @@ pub(super) fn warn_shared_instances(
         return;
     }
     let n = shared_ids.len();
+    let each = listed(
+        shared_ids
+            .iter()
+            .map(|(id, other)| format!("{} is also listed by {other}", quoted(id))),
+        zenlayer_api::words::LISTED,
+    );
     root_warning(
         diags,
-        format!("{n} instance{} also listed by another zenlayer_instance_password", plural(n)),
         format!(
-            "{} {} in another zenlayer_instance_password with other instances or another password. Each apply sets the password of the resource applied last, and the other resource's state then claims a password these instances no longer have. List each instance in one resource only.",
-            listed(&shared_ids),
-            if n == 1 { "is also" } else { "are also" }
+            "{n} instance{} also listed by another zenlayer_instance_password",
+            plural(n)
+        ),
+        format!(
+            "{each}, with other instances or another password. Each apply sets the password of the resource applied last, and the other resource's state then claims a password these instances no longer have. List each instance in one resource only."
         ),
     );
 }

@@ -15,21 +15,18 @@ pub(crate) mod state;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, ClientCapabilities, Diagnostics, Resource};
 
-use crate::provider::diagnostics::{error_at, root_error, root_warning};
+use crate::diagnostics::{report, root_error, root_warning};
 use crate::provider::Shared;
-use state::{Operation, Problem, State};
-use zenlayer_api::fleet::{Fleet, ResetRequest};
+use state::{Operation, State};
+use zenlayer_api::fleet::ResetRequest;
+use zenlayer_api::words::quoted_list;
 use zenlayer_api::Context;
-
-/// How long a refresh or a plan-time existence check may take.
-const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The resource.
 #[derive(Debug, Clone)]
@@ -43,42 +40,9 @@ impl InstancePasswordResource {
         InstancePasswordResource { shared }
     }
 
-    fn read_context(&self) -> Context {
-        Context::with_timeout(READ_TIMEOUT, self.shared.stop().token())
-    }
-
-    /// The configured fleet, or an error saying the provider is not configured.
-    fn fleet(&self, diags: &mut Diagnostics) -> Option<Arc<Fleet>> {
-        let fleet = self.shared.fleet();
-        if fleet.is_none() {
-            root_error(
-                diags,
-                "The zenlayer provider is not configured",
-                "The provider block could not be configured (see the errors above), so no API call can be made.",
-            );
-        }
-        fleet
-    }
-
     /// Adds the plan-time problems of `state` to `diags`; true when there were none.
     fn check(diags: &mut Diagnostics, state: &State) -> bool {
-        Self::report(diags, &state.problems())
-    }
-
-    /// Adds `problems` to `diags`; true when there were none.
-    fn report(diags: &mut Diagnostics, problems: &[Problem]) -> bool {
-        for p in problems {
-            match p.attribute {
-                Some(a) => error_at(
-                    diags,
-                    AttributePath::new(a),
-                    p.summary.clone(),
-                    p.detail.clone(),
-                ),
-                None => root_error(diags, p.summary.clone(), p.detail.clone()),
-            }
-        }
-        problems.is_empty()
+        report(diags, state.problems())
     }
 
     /// Resets `ids` and reports into `diags`. Returns the ids reset and the request ids.
@@ -104,7 +68,7 @@ impl InstancePasswordResource {
             );
             return None;
         };
-        let fleet = self.fleet(diags)?;
+        let fleet = self.shared.configured_fleet(diags)?;
         let list: Vec<String> = ids.iter().cloned().collect();
         let timeout = state.timeout(operation);
         let ctx = Context::with_timeout(timeout, self.shared.stop().token());
@@ -165,7 +129,7 @@ impl Resource for InstancePasswordResource {
     ) -> Option<()> {
         let mut problems = config.problems();
         problems.extend(config.write_only_problem(capabilities.write_only_attributes_allowed));
-        Self::report(diags, &problems).then_some(())
+        report(diags, problems).then_some(())
     }
 
     async fn read<'a>(
@@ -178,11 +142,15 @@ impl Resource for InstancePasswordResource {
         let Some(ids) = state.known_ids() else {
             return Some((state, private_state));
         };
-        let Some(fleet) = self.fleet(diags) else {
+        let Some(fleet) = self.shared.configured_fleet(diags) else {
             return Some((state, private_state));
         };
         let list: Vec<String> = ids.iter().cloned().collect();
-        let found = match fleet.statuses().read(&list, &self.read_context()).await {
+        let found = match fleet
+            .statuses()
+            .read(&list, &self.shared.read_context())
+            .await
+        {
             Ok(found) => found,
             Err(e) => {
                 let hint = crate::provider::advice::advice_line(&e);
@@ -212,7 +180,7 @@ impl Resource for InstancePasswordResource {
                 "All instances of a zenlayer_instance_password are gone",
                 format!(
                     "None of its instances exist any more ({}); the resource is removed from state.",
-                    gone.join(", ")
+                    quoted_list(&gone)
                 ),
             );
             return None;
@@ -223,7 +191,7 @@ impl Resource for InstancePasswordResource {
                 1 => "1 instance no longer exists".to_string(),
                 n => format!("{n} instances no longer exist"),
             },
-            format!("Dropped from state: {}.", gone.join(", ")),
+            format!("Dropped from state: {}.", quoted_list(&gone)),
         );
         let mut state = state;
         state.set_ids(kept.iter());
@@ -408,16 +376,18 @@ impl Resource for InstancePasswordResource {
         _planned_private_state: Self::PrivateState<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
+        // True of a destroy and of the destroy half of a replacement alike: the destroy itself
+        // changes nothing, and a replacement's create then sets the new password.
         let n = prior_state.known_ids().map_or(0, |ids| ids.len());
         root_warning(
             diags,
-            "Instances keep their current password",
+            "Destroying zenlayer_instance_password changes no password",
             format!(
-                "Destroying zenlayer_instance_password only removes it from state. A password cannot be un-reset, so no API was called: {}.",
+                "It is only removed from state: a password cannot be un-reset, so no API was called, and {} (when the resource is being replaced, its new password is set next).",
                 if n == 1 {
-                    "the 1 instance keeps the password it has now".to_string()
+                    "the 1 instance keeps the password it has".to_string()
                 } else {
-                    format!("the {n} instances keep the password they have now")
+                    format!("the {n} instances keep the password they have")
                 }
             ),
         );

@@ -1,27 +1,17 @@
 //! Turns a [`ResetReport`] into Terraform diagnostics: for each failure, what failed, on which
-//! instances (with their status), the API's code, message and request id, and what to do.
+//! instances (quoted, with their status), the API's code, message and request id, and what to
+//! do; then what the operation did as a whole and what state records.
 
 use tf_provider::Diagnostics;
+use zenlayer_api::fleet::{Cause, Failure, Outcome, ResetReport, Stage};
+use zenlayer_api::words::{listed, plural, quoted, quoted_list, LISTED};
+use zenlayer_api::{ApiError, InstanceStatus, PowerRule, Secret};
 
 use super::state::Operation;
+use crate::diagnostics::{root_error, root_warning};
+use crate::durations::human;
 use crate::provider::advice::advice_line;
-use crate::provider::diagnostics::{root_error, root_warning};
 use crate::stop::StopReason;
-use zenlayer_api::fleet::{Cause, Failure, Outcome, ResetReport, Stage};
-use zenlayer_api::Secret;
-use zenlayer_api::{ApiError, InstanceStatus, PowerRule};
-
-/// How many instances an error lists before summarising the rest.
-const LISTED: usize = 20;
-
-/// `text` with its first letter in upper case.
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
 
 /// What the report is about.
 pub(super) struct ReportInput<'a> {
@@ -39,45 +29,47 @@ pub(super) struct ReportInput<'a> {
     pub stop_reason: Option<StopReason>,
 }
 
-/// The plural ending for `n` things.
-pub(super) fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
+/// The instances a failure is about, as its message names them.
+struct Instances {
+    count: usize,
+    /// `"ins-1" (STOPPED), "ins-2", ... and 3 more`
+    named: String,
+}
+
+impl Instances {
+    fn of(failure: &Failure) -> Self {
+        Instances {
+            count: failure.instances.len(),
+            named: with_statuses(&failure.instances, false),
+        }
+    }
+
+    /// "1 instance", "2 instances".
+    fn counted(&self) -> String {
+        format!("{} instance{}", self.count, plural(self.count))
+    }
+
+    /// "its" or "their".
+    fn their(&self) -> &'static str {
+        if self.count == 1 {
+            "its"
+        } else {
+            "their"
+        }
     }
 }
 
-/// `ins-1 (REBOOT), ins-2 (status never read), ... and 3 more`: a wait's last statuses.
-fn last_statuses(instances: &[(String, Option<InstanceStatus>)]) -> String {
-    let mut parts: Vec<String> = instances
-        .iter()
-        .take(LISTED)
-        .map(|(id, status)| match status {
-            Some(s) => format!("{id} ({s})"),
-            None => format!("{id} (status never read)"),
-        })
-        .collect();
-    if instances.len() > LISTED {
-        parts.push(format!("and {} more", instances.len() - LISTED));
-    }
-    parts.join(", ")
-}
-
-/// `ins-1 (STOPPED), ins-2, ... and 3 more`
-pub(super) fn list_instances(instances: &[(String, Option<InstanceStatus>)]) -> String {
-    let mut parts: Vec<String> = instances
-        .iter()
-        .take(LISTED)
-        .map(|(id, status)| match status {
-            Some(s) => format!("{id} ({s})"),
-            None => id.clone(),
-        })
-        .collect();
-    if instances.len() > LISTED {
-        parts.push(format!("and {} more", instances.len() - LISTED));
-    }
-    parts.join(", ")
+/// The instances quoted, each with its status in brackets; an unread status is left out, or
+/// with `never_read` said to be unread.
+fn with_statuses(instances: &[(String, Option<InstanceStatus>)], never_read: bool) -> String {
+    listed(
+        instances.iter().map(|(id, status)| match status {
+            Some(s) => format!("{} ({s})", quoted(id)),
+            None if never_read => format!("{} (status never read)", quoted(id)),
+            None => quoted(id),
+        }),
+        LISTED,
+    )
 }
 
 /// What an unknown outcome means for the user.
@@ -85,30 +77,33 @@ const UNKNOWN: &str =
     "the outcome is unknown: the API may have applied it; the next apply sets it again";
 
 /// Where the failure happened and where the password stands.
-fn failure_text(failure: &Failure) -> &'static str {
-    match failure.outcome {
-        Outcome::Unknown => UNKNOWN,
-        _ => stage_text(failure.stage),
+fn failure_text(failure: &Failure, who: &Instances) -> String {
+    if failure.outcome == Outcome::Unknown {
+        return UNKNOWN.to_string();
     }
-}
-
-fn stage_text(stage: Stage) -> &'static str {
-    match stage {
+    let their = who.their();
+    match failure.stage {
         Stage::Inspect => {
-            "while reading their status before stopping them; their password was not reset"
+            format!("while reading the status before stopping; {their} password was not reset")
         }
-        Stage::Stop => "while stopping them before the reset; their password was not reset",
+        Stage::Stop => format!("while stopping before the reset; {their} password was not reset"),
         Stage::WaitStopped => {
-            "while waiting for them to stop before the reset; their password was not reset"
+            format!("while waiting for the stop before the reset; {their} password was not reset")
         }
-        Stage::Reset => "their password was not reset",
-        Stage::Start => "while starting them",
+        Stage::Reset => format!("{their} password was not reset"),
+        Stage::Start => "while starting for the reset".to_string(),
         Stage::WaitRunning => {
-            "after their password was reset, while waiting for them to be RUNNING"
+            format!("after {their} password was reset, while waiting for RUNNING")
         }
-        Stage::Restore => {
-            "after their password was reset, while stopping them again (they were STOPPED before)"
+        Stage::Restore => format!(
+            "after {their} password was reset, while stopping again (STOPPED before the operation)"
+        ),
+        Stage::StartAgain if failure.outcome == Outcome::Reset => {
+            format!("while starting again after the operation ended; {their} password was reset")
         }
+        Stage::StartAgain => format!(
+            "while starting again after the operation ended; {their} password was not reset"
+        ),
     }
 }
 
@@ -119,86 +114,103 @@ fn timeout_name(op: Operation) -> &'static str {
     }
 }
 
-/// The instances a failure is about, as the messages name them.
-struct Subject {
-    /// How many.
-    n: usize,
-    /// "s" or "".
-    s: &'static str,
-    /// `ins-1 (STOPPED), ins-2, ...`
-    list: String,
-}
-
 /// The summary and detail of one failure.
 fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
-    let n = failure.instances.len();
-    let who = Subject {
-        n,
-        s: plural(n),
-        list: list_instances(&failure.instances),
-    };
-    let stage = failure_text(failure);
-    if failure.outcome == Outcome::Unknown {
-        if let Cause::Api(error) = &failure.cause {
-            return (
-                format!(
-                    "{} failed for {} instance{}: the outcome is unknown",
-                    error.action, who.n, who.s
-                ),
-                cx.password.redact_from(&format!(
-                    "{error}.\nInstances ({UNKNOWN}): {}.{}",
-                    who.list,
-                    advice_line(error)
-                )),
-            );
-        }
+    let who = Instances::of(failure);
+    let stage = failure_text(failure, &who);
+    if let (Outcome::Unknown, Cause::Api(error)) = (failure.outcome, &failure.cause) {
+        return (
+            format!(
+                "{} failed for {}: the outcome is unknown",
+                error.action,
+                who.counted()
+            ),
+            cx.password.redact_from(&format!(
+                "{error}.\nInstances ({UNKNOWN}): {}.{}",
+                who.named,
+                advice_line(error)
+            )),
+        );
     }
     match &failure.cause {
         Cause::NeedsRunning(refusal) => needs_running(&who, refusal, cx),
         Cause::NeedsStopped(refusal) => needs_stopped(&who, refusal, cx),
         Cause::Api(error) => (
-            format!("{} failed for {} instance{}", error.action, who.n, who.s),
+            format!("{} failed for {}", error.action, who.counted()),
             cx.password.redact_from(&format!(
                 "{error}.\nInstances ({stage}): {}.{}",
-                who.list,
+                who.named,
                 advice_line(error)
             )),
         ),
         Cause::Terminal => (
-            match who.n {
+            match who.count {
                 1 => "1 instance in a status it does not come back from".to_string(),
                 n => format!("{n} instances in a status they do not come back from"),
             },
-            format!("{}: {stage}.\n{}", who.list, remove_terminal(who.n)),
+            format!("{}: {stage}.\n{}", who.named, remove_terminal(who.count)),
         ),
         Cause::NotFound => (
             format!(
-                "{} instance{} no longer exist{}",
-                who.n,
-                who.s,
-                if who.n == 1 { "s" } else { "" }
+                "{} no longer exist{}",
+                who.counted(),
+                if who.count == 1 { "s" } else { "" }
             ),
             format!(
                 "These instances disappeared ({stage}): {}.\nRemove them from instance_ids.",
-                who.list
+                who.named
             ),
         ),
         Cause::TimedOut => timed_out(&who, failure, cx),
-        Cause::Cancelled => (
-            format!("Interrupted with {} instance{} not done", who.n, who.s),
+        Cause::Cancelled => cancelled(&who, &stage, cx),
+        Cause::Abandoned => (
+            format!("Not waited for: {} still on the way to RUNNING", who.counted()),
             format!(
-                "{} ({stage}). Instances: {}.\nApply again to finish.",
-                cx.stop_reason
-                    .map_or("The operation was interrupted".to_string(), |r| {
-                        capitalized(&r.to_string())
-                    }),
-                who.list
+                "The wait for RUNNING ended at the first instance in a status it does not come back from (reported above). Still on their way ({stage}): {}.",
+                with_statuses(&failure.instances, true)
             ),
         ),
     }
 }
 
-fn needs_running(who: &Subject, refusal: &ApiError, cx: &ReportInput<'_>) -> (String, String) {
+fn cancelled(who: &Instances, stage: &str, cx: &ReportInput<'_>) -> (String, String) {
+    let why = cx
+        .stop_reason
+        .map_or("The operation was interrupted".to_string(), |r| {
+            capitalized(&r.to_string())
+        });
+    (
+        format!("Interrupted with {} not done", who.counted()),
+        format!(
+            "{why} ({stage}). Instances: {}.\n{}",
+            who.named,
+            apply_again(cx.operation)
+        ),
+    )
+}
+
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// What applying again does after a failed `op`.
+fn apply_again(op: Operation) -> &'static str {
+    match op {
+        Operation::Create => {
+            "Apply again to finish: Terraform replaces a resource whose create failed, so the next apply resets every listed instance again (run `terraform untaint` on it first to reset only the missing ones)."
+        }
+        Operation::Update => {
+            "Apply again to finish: the next apply resets exactly the added instances that are missing."
+        }
+    }
+}
+
+fn needs_running(who: &Instances, refusal: &ApiError, cx: &ReportInput<'_>) -> (String, String) {
     let or_shutdown = if cx.shutdown_before_reset {
         ""
     } else {
@@ -206,56 +218,79 @@ fn needs_running(who: &Subject, refusal: &ApiError, cx: &ReportInput<'_>) -> (St
     };
     (
         format!(
-            "Password not reset on {} instance{}: the API resets only RUNNING instances",
-            who.n, who.s
+            "Password not reset on {}: the API resets only RUNNING instances",
+            who.counted()
         ),
         cx.password.redact_from(&format!(
             "{refusal}.\nOn this account the API resets passwords only on RUNNING instances. Not running: {}.\n\
              Start these instances and apply again{or_shutdown}.",
-            who.list
+            who.named
         )),
     )
 }
 
-fn needs_stopped(who: &Subject, refusal: &ApiError, cx: &ReportInput<'_>) -> (String, String) {
+fn needs_stopped(who: &Instances, refusal: &ApiError, cx: &ReportInput<'_>) -> (String, String) {
     (
         format!(
-            "Password not reset on {} instance{}: the API wants them STOPPED",
-            who.n, who.s
+            "Password not reset on {}: the API wants them STOPPED",
+            who.counted()
         ),
         cx.password.redact_from(&format!(
             "{refusal}.\nOn this account the API resets passwords only on STOPPED instances. Not stopped: {}.\n\
              Set shutdown_before_reset = true: the provider then stops RUNNING instances gracefully before the reset and brings them back afterwards.",
-            who.list
+            who.named
         )),
     )
 }
 
-/// What to do about instances in a terminal status.
-pub(super) fn remove_terminal(n: usize) -> &'static str {
-    if n == 1 {
-        "It is failed, being released or in the recycle bin, and the API will not reset it: remove it from instance_ids."
+/// What to do about `n` instances in a terminal status.
+pub(super) fn remove_terminal(n: usize) -> String {
+    let (subject, it) = if n == 1 {
+        ("It is", "it")
     } else {
-        "They are failed, being released or in the recycle bin, and the API will not reset them: remove them from instance_ids."
-    }
+        ("They are", "them")
+    };
+    format!(
+        "{subject} failed, being released or in the recycle bin, and the API will not reset {it}: remove {it} from instance_ids. When the ids come from a zenlayer_instances data source, set resettable_only = true there to leave out such instances."
+    )
 }
 
-fn timed_out(who: &Subject, failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
-    let (n, s) = (who.n, who.s);
-    let stage = failure.stage;
-    let what = match stage {
-        Stage::WaitRunning => format!("Timed out waiting for {n} instance{s} to be RUNNING"),
-        Stage::WaitStopped => format!("Timed out waiting for {n} instance{s} to stop"),
-        _ => format!("Timed out with {n} instance{s} not done"),
+fn timed_out(who: &Instances, failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
+    let counted = who.counted();
+    let what = match failure.stage {
+        Stage::WaitRunning => format!("Timed out waiting for {counted} to be RUNNING"),
+        Stage::WaitStopped => format!("Timed out waiting for {counted} to stop"),
+        Stage::StartAgain => {
+            format!("Timed out waiting for {counted} to stop, to start them again")
+        }
+        _ => format!("Timed out with {counted} not done"),
     };
     let bound = timeout_name(cx.operation);
+    let raise = match failure.stage {
+        Stage::StartAgain => format!(
+            "Start {} yourself once {} stopped.",
+            if who.count == 1 { "it" } else { "them" },
+            if who.count == 1 {
+                "it has"
+            } else {
+                "they have"
+            }
+        ),
+        _ => format!("Raise {bound}. {}", apply_again(cx.operation)),
+    };
+    let limit = match failure.stage {
+        Stage::StartAgain => {
+            "The time the provider gives instances to finish their stop after the operation passed"
+                .to_string()
+        }
+        _ => format!("The {bound} of {} passed", human(cx.timeout)),
+    };
     (
         what,
         format!(
-            "The {bound} of {} passed ({}). Last status: {}.\nRaise {bound} or apply again to finish.",
-            humantime::format_duration(cx.timeout),
-            failure_text(failure),
-            last_statuses(&failure.instances)
+            "{limit} ({}). Last status: {}.\n{raise}",
+            failure_text(failure, who),
+            with_statuses(&failure.instances, true)
         ),
     )
 }
@@ -278,195 +313,77 @@ fn footer(report: &ResetReport, cx: &ReportInput<'_>) -> String {
         1 => format!(" For 1 instance {UNKNOWN}."),
         n => format!(" For {n} instances {UNKNOWN}."),
     };
+    let requested = cx.requested;
+    let s = plural(requested);
     let main = match (cx.operation, report.failures.is_empty(), done) {
         (_, true, _) => return String::new(),
         (Operation::Create, false, 0) if !report.unknown.is_empty() => format!(
-            "\n\nNo reset was confirmed (0 of {}); nothing was recorded in state.",
-            cx.requested
+            "\n\nNo reset was confirmed (0 of {requested}); nothing was recorded in state."
         ),
         (Operation::Create, false, 0) => format!(
-            "\n\nNo password was reset (0 of {}); nothing was recorded in state.",
-            cx.requested
+            "\n\nNo password was reset (0 of {requested}); nothing was recorded in state."
         ),
         (Operation::Create, false, _) => format!(
-            "\n\nThe password was reset on {done} of {} instance{}; state records only those. Terraform marks a resource \
+            "\n\nThe password was reset on {done} of {requested} instance{s}; state records only those. Terraform marks a resource \
              whose create failed as tainted, so the next apply replaces it and resets every listed instance again \
              (same password, one more restart each). To reset only what is missing, run `terraform untaint` on this \
-             resource before the next apply.",
-            cx.requested,
-            plural(cx.requested)
+             resource before the next apply."
         ),
         (Operation::Update, false, _) => format!(
-            "\n\nThe password was reset on {done} of the {} added instance{}; state records only those, so the next \
-             apply resets exactly the instances that are missing.",
-            cx.requested,
-            plural(cx.requested)
+            "\n\nThe password was reset on {done} of the {requested} added instance{s}; state records only those, so the next \
+             apply resets exactly the instances that are missing."
         ),
     };
     format!("{main}{unknown}")
 }
 
-/// The warnings about power state: a needless shutdown, instances left STOPPED.
+/// The warnings about power state: a needless shutdown, instances left STOPPED, instances
+/// started again.
 fn power_warnings(diags: &mut Diagnostics, report: &ResetReport, cx: &ReportInput<'_>) {
     if cx.shutdown_before_reset && report.rule_seen == Some(PowerRule::Running) {
+        // Only the instances that were running before this operation stopped them.
+        let restarted = report.started.intersection(&report.stopped).count();
         root_warning(
             diags,
             "shutdown_before_reset is not needed on this account",
             format!(
                 "The API refused to reset STOPPED instances (OPERATION_DENIED_INSTANCE_NOT_RUNNING): on this account it \
-                 resets only RUNNING instances. The provider started {} instance{} again and reset them running. Set \
+                 resets only RUNNING instances. The provider started {restarted} instance{} again and reset them running. Set \
                  shutdown_before_reset = false to avoid the needless stop and start.",
-                report.started.len(),
-                plural(report.started.len())
+                plural(restarted)
             ),
         );
     }
     if !report.not_restarted.is_empty() {
-        let list: Vec<(String, Option<InstanceStatus>)> = report
-            .not_restarted
-            .iter()
-            .map(|id| (id.clone(), Some(InstanceStatus::Stopped)))
-            .collect();
+        let n = report.not_restarted.len();
         root_warning(
             diags,
-            format!("{} instance{} stayed STOPPED after the reset", list.len(), plural(list.len())),
+            format!("{n} instance{} stayed STOPPED after the reset", plural(n)),
             format!(
-                "Their password was reset, but the platform did not restart them, so the provider did not wait for \
-                 them: {}. Start them yourself, or set shutdown_before_reset = true to let the provider bring \
-                 instances back to the power state they had.",
-                list_instances(&list)
+                "{} password was reset, but the platform did not restart {}, so the provider did not wait: {}. Start {} yourself, or set shutdown_before_reset = true to let the provider bring instances back to the power state they had.",
+                if n == 1 { "Its" } else { "Their" },
+                if n == 1 { "it" } else { "them" },
+                quoted_list(&report.not_restarted.iter().collect::<Vec<_>>()),
+                if n == 1 { "it" } else { "them" },
+            ),
+        );
+    }
+    if !report.started_again.is_empty() {
+        let n = report.started_again.len();
+        root_warning(
+            diags,
+            format!(
+                "{n} instance{} stopped for the reset {} started again",
+                plural(n),
+                if n == 1 { "was" } else { "were" }
+            ),
+            format!(
+                "Started again: {}. They were RUNNING before this operation stopped them for the reset, and it ended without bringing them back (a refusal, the timeout or an interruption), so the provider started them again.",
+                quoted_list(&report.started_again.iter().collect::<Vec<_>>())
             ),
         );
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-    use zenlayer_api::{ApiError, ErrorKind};
-
-    fn refusal() -> ApiError {
-        ApiError::new(
-            "ResetInstancesPassword",
-            ErrorKind::Refused {
-                status: 403,
-                code: "OPERATION_DENIED_INSTANCE_NOT_RUNNING".into(),
-                message: "instance not running; password Sekret1!x refused".into(),
-                request_id: Some("T42".into()),
-            },
-        )
-    }
-
-    #[test]
-    fn errors_carry_code_request_id_instances_and_advice_but_not_the_password() {
-        let password = Secret::new("Sekret1!x".into());
-        let report = ResetReport {
-            reset: ["ins-1".to_string()].into(),
-            failures: vec![Failure {
-                stage: Stage::Reset,
-                instances: vec![("ins-2".into(), Some(InstanceStatus::Stopped))],
-                cause: Cause::NeedsRunning(refusal()),
-                outcome: Outcome::NotReset,
-            }],
-            ..Default::default()
-        };
-        let mut diags = Diagnostics::default();
-        let cx = input(&password);
-        add_diagnostics(&mut diags, &report, &cx);
-        assert_eq!(diags.errors.len(), 1);
-        let text = format!("{} {}", diags.errors[0].summary, diags.errors[0].detail);
-        for part in [
-            "OPERATION_DENIED_INSTANCE_NOT_RUNNING",
-            "T42",
-            "ins-2 (STOPPED)",
-            "HTTP 403",
-            "1 of 2",
-            "untaint",
-            "shutdown_before_reset",
-        ] {
-            assert!(text.contains(part), "{part} missing from {text}");
-        }
-        assert!(!text.contains("Sekret1!x"), "{text}");
-    }
-
-    fn input(password: &Secret) -> ReportInput<'_> {
-        ReportInput {
-            operation: Operation::Create,
-            requested: 2,
-            password,
-            shutdown_before_reset: false,
-            timeout: Duration::from_secs(60),
-            stop_reason: None,
-        }
-    }
-
-    #[test]
-    fn a_timeout_prints_every_last_status_or_says_it_was_never_read() {
-        let password = Secret::new("Sekret1!x".into());
-        let report = ResetReport {
-            reset: ["ins-1".to_string(), "ins-2".to_string()].into(),
-            failures: vec![Failure {
-                stage: Stage::WaitRunning,
-                instances: vec![
-                    ("ins-1".into(), Some(InstanceStatus::Reboot)),
-                    ("ins-2".into(), None),
-                ],
-                cause: Cause::TimedOut,
-                outcome: Outcome::Reset,
-            }],
-            ..Default::default()
-        };
-        let mut diags = Diagnostics::default();
-        add_diagnostics(&mut diags, &report, &input(&password));
-        let text = &diags.errors[0].detail;
-        assert!(
-            text.contains("Last status: ins-1 (REBOOT), ins-2 (status never read)."),
-            "{text}"
-        );
-        assert!(text.contains("timeouts.create of 1m"), "{text}");
-    }
-
-    #[test]
-    fn an_unknown_outcome_says_the_next_apply_sets_it_again() {
-        let password = Secret::new("Sekret1!x".into());
-        let mut lost = ApiError::new(
-            "ResetInstancesPassword",
-            ErrorKind::Transport {
-                step: zenlayer_api::TransportStep::Broken,
-                detail: "the connection broke".into(),
-            },
-        );
-        lost.outcome_unknown = true;
-        let report = ResetReport {
-            failures: vec![Failure {
-                stage: Stage::Reset,
-                instances: vec![("ins-1".into(), None)],
-                cause: Cause::Api(lost),
-                outcome: Outcome::Unknown,
-            }],
-            unknown: ["ins-1".to_string()].into(),
-            ..Default::default()
-        };
-        let mut diags = Diagnostics::default();
-        add_diagnostics(&mut diags, &report, &input(&password));
-        let text = format!("{} {}", diags.errors[0].summary, diags.errors[0].detail);
-        for part in [
-            "the outcome is unknown",
-            "the API may have applied it; the next apply sets it again",
-            "No reset was confirmed (0 of 2)",
-        ] {
-            assert!(text.contains(part), "{part} missing from {text}");
-        }
-        assert!(!text.contains("was not reset"), "{text}");
-    }
-
-    #[test]
-    fn long_lists_are_summarised() {
-        let many: Vec<(String, Option<InstanceStatus>)> =
-            (0..25).map(|i| (format!("i{i}"), None)).collect();
-        let text = list_instances(&many);
-        assert!(text.ends_with("and 5 more"));
-        assert!(text.starts_with("i0, i1"));
-    }
-}
+mod tests;

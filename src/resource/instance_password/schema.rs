@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use super::state::{DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_TIMEOUT, DEFAULT_WAIT_FOR_RUNNING};
+use super::state::{
+    DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_TIMEOUT, DEFAULT_WAIT_FOR_RUNNING, MAX_TIMEOUT,
+};
 use tf_provider::schema::{
     Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
 };
@@ -136,11 +138,11 @@ fn timeouts() -> Block {
         attributes: [
             (
                 "create".to_string(),
-                attribute(AttributeType::String, AttributeConstraint::Optional, &format!("Bound of a create, stop, reset and waits included, such as `\"90s\"`, `\"20m\"`, `\"1h\"`. Default `\"{}\"`.", humantime::format_duration(DEFAULT_TIMEOUT))),
+                attribute(AttributeType::String, AttributeConstraint::Optional, &format!("Bound of a create, stop, reset and waits included, such as `\"90s\"`, `\"20m\"`, `\"1h\"`; at most `{}`. Default `\"{}\"`.", humantime::format_duration(MAX_TIMEOUT), humantime::format_duration(DEFAULT_TIMEOUT))),
             ),
             (
                 "update".to_string(),
-                attribute(AttributeType::String, AttributeConstraint::Optional, &format!("Bound of an update that resets added instances. Default `\"{}\"`.", humantime::format_duration(DEFAULT_TIMEOUT))),
+                attribute(AttributeType::String, AttributeConstraint::Optional, &format!("Bound of an update that resets added instances; at most `{}`. Default `\"{}\"`.", humantime::format_duration(MAX_TIMEOUT), humantime::format_duration(DEFAULT_TIMEOUT))),
             ),
         ]
         .into_iter()

@@ -10,12 +10,17 @@ use tf_provider::value::Value;
 use zenlayer_api::Secret;
 use zenlayer_protocol::password_rule;
 
+use crate::diagnostics::Problem;
+use crate::durations;
+
 /// Default of `shutdown_before_reset`.
 pub(crate) const DEFAULT_SHUTDOWN_BEFORE_RESET: bool = false;
 /// Default of `wait_for_running`.
 pub(crate) const DEFAULT_WAIT_FOR_RUNNING: bool = true;
 /// Default of `timeouts.create` and `timeouts.update`.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+/// The longest `timeouts.create` and `timeouts.update`: a day.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The `timeouts` block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -83,18 +88,6 @@ pub(crate) enum Operation {
     Update,
 }
 
-/// A problem found while checking the configuration at plan time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Problem {
-    /// The attribute, when the problem is tied to one that may be shown; `None` for the
-    /// password (Terraform would print the source line, which may hold the password).
-    pub attribute: Option<&'static str>,
-    /// Summary.
-    pub summary: String,
-    /// Detail.
-    pub detail: String,
-}
-
 impl State {
     /// The instance ids when they are all known.
     pub(crate) fn known_ids(&self) -> Option<BTreeSet<String>> {
@@ -143,7 +136,7 @@ impl State {
     }
 
     /// The timeout of `op`, defaulted. Invalid text was refused at plan time; it falls back to
-    /// the default here.
+    /// the default here, and a value past the maximum is cut to it.
     pub(crate) fn timeout(&self, op: Operation) -> Duration {
         let text = match (&self.timeouts, op) {
             (Value::Value(list), Operation::Create) => {
@@ -155,7 +148,7 @@ impl State {
             _ => None,
         };
         text.and_then(|t| humantime::parse_duration(t.trim()).ok())
-            .unwrap_or(DEFAULT_TIMEOUT)
+            .map_or(DEFAULT_TIMEOUT, |d| d.min(MAX_TIMEOUT))
     }
 
     /// Sets `request_ids`.
@@ -174,51 +167,61 @@ impl State {
                 problems.extend(password_rule_problem(argument, password));
             }
         }
-        if self.instance_ids.is_null() {
-            problems.push(Problem {
-                attribute: Some("instance_ids"),
-                summary: "No instances".into(),
-                detail: "instance_ids is null; it must list at least one instance id.".into(),
-            });
-        }
-        if let Value::Value(set) = &self.instance_ids {
-            if set.is_empty() {
-                problems.push(Problem {
-                    attribute: Some("instance_ids"),
-                    summary: "No instances".into(),
-                    detail: "instance_ids must list at least one instance id.".into(),
-                });
-            }
-            if set
-                .iter()
-                .any(|v| matches!(v, Value::Value(s) if s.trim().is_empty()) || v.is_null())
+        problems.extend(self.instance_ids_problems());
+        problems.extend(self.timeouts_problems());
+        problems
+    }
+
+    fn instance_ids_problems(&self) -> Vec<Problem> {
+        let none = |detail: &str| {
+            Problem::at(
+                "instance_ids",
+                "No instances",
+                format!("{detail} Nothing was sent to the API."),
+            )
+        };
+        match &self.instance_ids {
+            Value::Null => vec![none(
+                "instance_ids is null; it must list at least one instance id.",
+            )],
+            Value::Value(set) if set.is_empty() => vec![none(
+                "instance_ids must list at least one instance id (an empty selection, such as a zenlayer_instances data source that found nothing, resets nothing).",
+            )],
+            Value::Value(set)
+                if set
+                    .iter()
+                    .any(|v| v.is_null() || v.as_ref_option().is_some_and(|s| s.trim().is_empty())) =>
             {
-                problems.push(Problem {
-                    attribute: Some("instance_ids"),
-                    summary: "Empty instance id".into(),
-                    detail: "instance_ids contains an empty string or null; every element must be an instance id such as \"ins-abc123\".".into(),
-                });
+                vec![Problem::at(
+                    "instance_ids",
+                    "Empty instance id",
+                    "instance_ids contains an empty string or null; every element must be an instance id such as \"ins-abc123\". Nothing was sent to the API.",
+                )]
             }
+            _ => Vec::new(),
         }
-        if let Value::Value(list) = &self.timeouts {
-            for t in list {
-                for (name, value) in [("create", &t.create), ("update", &t.update)] {
-                    if let Value::Value(text) = value {
-                        match humantime::parse_duration(text.trim()) {
-                            Ok(d) if !d.is_zero() => {}
-                            Ok(_) => problems.push(Problem {
-                                attribute: Some("timeouts"),
-                                summary: format!("Invalid timeouts.{name}"),
-                                detail: format!("timeouts.{name} must be longer than zero."),
-                            }),
-                            Err(e) => problems.push(Problem {
-                                attribute: Some("timeouts"),
-                                summary: format!("Invalid timeouts.{name}"),
-                                detail: format!(
-                                    "timeouts.{name} = {text:?} is not a duration ({e}); write it like \"90s\", \"20m\" or \"1h\"."
-                                ),
-                            }),
-                        }
+    }
+
+    fn timeouts_problems(&self) -> Vec<Problem> {
+        let Value::Value(list) = &self.timeouts else {
+            return Vec::new();
+        };
+        let mut problems = Vec::new();
+        for t in list {
+            for (name, value) in [("create", &t.create), ("update", &t.update)] {
+                if let Value::Value(text) = value {
+                    let argument = format!("timeouts.{name}");
+                    let bounds = durations::Bounds {
+                        min: Duration::from_millis(1),
+                        max: MAX_TIMEOUT,
+                        examples: "\"90s\", \"20m\" or \"1h\"",
+                    };
+                    if let Err(detail) = durations::parse(&argument, text, bounds) {
+                        problems.push(Problem::at(
+                            "timeouts",
+                            format!("Invalid {argument}"),
+                            detail,
+                        ));
                     }
                 }
             }
@@ -274,11 +277,10 @@ impl State {
     /// The refusal of `password_wo` on a client that would store it: Terraform and OpenTofu
     /// before 1.11 do not know write-only arguments and keep them in plan and state.
     pub(crate) fn write_only_problem(&self, write_only_allowed: bool) -> Option<Problem> {
-        (!self.password_wo.is_null() && !write_only_allowed).then(|| Problem {
-            attribute: None,
-            summary: "password_wo needs Terraform 1.11 or later".into(),
-            detail: "password_wo is a write-only argument, which needs Terraform 1.11 or later, or OpenTofu 1.11 or later; this version would store its value in the plan and the state. Use password (and no password_wo_version) with this version, or upgrade. Nothing was sent to the API.".into(),
-        })
+        (!self.password_wo.is_null() && !write_only_allowed).then(|| Problem::whole(
+            "password_wo needs Terraform 1.11 or later",
+            "password_wo is a write-only argument, which needs Terraform 1.11 or later, or OpenTofu 1.11 or later; this version would store its value in the plan and the state. Use password (and no password_wo_version) with this version, or upgrade. Nothing was sent to the API.",
+        ))
     }
 
     /// The password to send: `password` of this (planned) state, else `password_wo`, which
@@ -320,15 +322,14 @@ fn password_rule_problem(argument: &str, password: &Secret) -> Option<Problem> {
         return None;
     }
     let reasons: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
-    Some(Problem {
-        attribute: None,
-        summary: "Invalid password for zenlayer_instance_password".into(),
-        detail: format!(
+    Some(Problem::whole(
+        "Invalid password for zenlayer_instance_password",
+        format!(
             "The {argument} argument breaks the Zenlayer password rule: {}. The rule: {}. Nothing was sent to the API.",
             reasons.join("; "),
             password_rule::describe_rule()
         ),
-    })
+    ))
 }
 
 /// A fresh resource id: stable for the life of the resource, unique in practice.

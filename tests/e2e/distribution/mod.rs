@@ -4,7 +4,7 @@
 mod network_mirror;
 mod release;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use sha2::{Digest, Sha256};

@@ -154,11 +154,12 @@ impl Client {
                     ..
                 }
             );
-            let error = ApiError {
+            let mut error = ApiError {
                 action,
                 kind: failure.kind,
                 attempts: attempt,
                 outcome_unknown,
+                retry_did_not_fit: None,
             };
             if !error.is_transient() || attempt > self.config.retry.max_retries {
                 return Err(error);
@@ -172,6 +173,7 @@ impl Client {
                 Duration::ZERO
             });
             if needed >= ctx.remaining() {
+                error.retry_did_not_fit = Some(delay);
                 return Err(error);
             }
             tracing::warn!(
@@ -366,6 +368,7 @@ fn typed<T: DeserializeOwned>(
             attempts,
             // The call was answered 200: it took effect, whatever the fields say.
             outcome_unknown: true,
+            retry_did_not_fit: None,
         }),
     }
 }
@@ -398,15 +401,7 @@ fn log_attempt(
     };
     let status = status.map_or_else(|| "-".to_string(), |s| s.to_string());
     let instances = ids.len();
-    let mut first = ids
-        .iter()
-        .take(IDS_AT_INFO)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(",");
-    if instances > IDS_AT_INFO {
-        first.push_str(&format!(" and {} more", instances - IDS_AT_INFO));
-    }
+    let first = crate::words::listed(ids, IDS_AT_INFO);
     tracing::info!(
         action,
         instances,

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{Client, MAX_IDS_PER_CALL};
 
 pub use reset::{Cause, Failure, Outcome, ResetReport, ResetRequest, Stage};
+pub use select::{Selection, MAX_READS};
 pub use status::{StatusReader, Statuses};
 
 /// Tuning of the fleet operations.

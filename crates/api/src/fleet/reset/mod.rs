@@ -225,6 +225,10 @@ fn wait_failures(stage: Stage, outcome: &WaitOutcome) -> Vec<Failure> {
     if !outcome.pending.is_empty() {
         let cause = match (&outcome.error, outcome.interrupted) {
             _ if outcome.ended_at_terminal => Cause::Abandoned,
+            // A status read cut by the operation's own bounds: said as the timeout or the
+            // stop, like any other wait.
+            (Some(e), _) if e.kind == ErrorKind::DeadlineExceeded => Cause::TimedOut,
+            (Some(e), _) if e.kind == ErrorKind::Cancelled => Cause::Cancelled,
             (Some(e), _) => Cause::Api(e.clone()),
             (None, Some(Interrupted::Cancelled)) => Cause::Cancelled,
             (None, _) => Cause::TimedOut,

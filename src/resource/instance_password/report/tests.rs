@@ -1,0 +1,181 @@
+//! The report's messages: what each says, and what it never says.
+
+use super::*;
+use std::time::Duration;
+use zenlayer_api::{ApiError, ErrorKind};
+
+fn refusal() -> ApiError {
+    ApiError::new(
+        "ResetInstancesPassword",
+        ErrorKind::Refused {
+            status: 403,
+            code: "OPERATION_DENIED_INSTANCE_NOT_RUNNING".into(),
+            message: "instance not running; password Sekret1!x refused".into(),
+            request_id: Some("T42".into()),
+        },
+    )
+}
+
+#[test]
+fn errors_carry_code_request_id_instances_and_advice_but_not_the_password() {
+    let password = Secret::new("Sekret1!x".into());
+    let report = ResetReport {
+        reset: ["ins-1".to_string()].into(),
+        failures: vec![Failure {
+            stage: Stage::Reset,
+            instances: vec![("ins-2".into(), Some(InstanceStatus::Stopped))],
+            cause: Cause::NeedsRunning(refusal()),
+            outcome: Outcome::NotReset,
+        }],
+        ..Default::default()
+    };
+    let mut diags = Diagnostics::default();
+    let cx = input(&password);
+    add_diagnostics(&mut diags, &report, &cx);
+    assert_eq!(diags.errors.len(), 1);
+    let text = format!("{} {}", diags.errors[0].summary, diags.errors[0].detail);
+    for part in [
+        "OPERATION_DENIED_INSTANCE_NOT_RUNNING",
+        "T42",
+        "\"ins-2\" (STOPPED)",
+        "HTTP 403",
+        "1 of 2",
+        "untaint",
+        "shutdown_before_reset",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    assert!(!text.contains("Sekret1!x"), "{text}");
+}
+
+fn input(password: &Secret) -> ReportInput<'_> {
+    ReportInput {
+        operation: Operation::Create,
+        requested: 2,
+        password,
+        shutdown_before_reset: false,
+        timeout: Duration::from_secs(60),
+        stop_reason: None,
+    }
+}
+
+#[test]
+fn a_timeout_prints_every_last_status_or_says_it_was_never_read() {
+    let password = Secret::new("Sekret1!x".into());
+    let report = ResetReport {
+        reset: ["ins-1".to_string(), "ins-2".to_string()].into(),
+        failures: vec![Failure {
+            stage: Stage::WaitRunning,
+            instances: vec![
+                ("ins-1".into(), Some(InstanceStatus::Reboot)),
+                ("ins-2".into(), None),
+            ],
+            cause: Cause::TimedOut,
+            outcome: Outcome::Reset,
+        }],
+        ..Default::default()
+    };
+    let mut diags = Diagnostics::default();
+    add_diagnostics(&mut diags, &report, &input(&password));
+    let text = &diags.errors[0].detail;
+    assert!(
+        text.contains("Last status: \"ins-1\" (REBOOT), \"ins-2\" (status never read)."),
+        "{text}"
+    );
+    assert!(text.contains("timeouts.create of 1m"), "{text}");
+}
+
+#[test]
+fn an_unknown_outcome_says_the_next_apply_sets_it_again() {
+    let password = Secret::new("Sekret1!x".into());
+    let mut lost = ApiError::new(
+        "ResetInstancesPassword",
+        ErrorKind::Transport {
+            step: zenlayer_api::TransportStep::Broken,
+            detail: "the connection broke".into(),
+        },
+    );
+    lost.outcome_unknown = true;
+    let report = ResetReport {
+        failures: vec![Failure {
+            stage: Stage::Reset,
+            instances: vec![("ins-1".into(), None)],
+            cause: Cause::Api(lost),
+            outcome: Outcome::Unknown,
+        }],
+        unknown: ["ins-1".to_string()].into(),
+        ..Default::default()
+    };
+    let mut diags = Diagnostics::default();
+    add_diagnostics(&mut diags, &report, &input(&password));
+    let text = format!("{} {}", diags.errors[0].summary, diags.errors[0].detail);
+    for part in [
+        "the outcome is unknown",
+        "the API may have applied it; the next apply sets it again",
+        "No reset was confirmed (0 of 2)",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    assert!(!text.contains("was not reset"), "{text}");
+}
+
+#[test]
+fn one_instance_reads_in_the_singular_and_ids_are_quoted() {
+    let password = Secret::new("Sekret1!x".into());
+    let report = ResetReport {
+        failures: vec![Failure {
+            stage: Stage::Reset,
+            instances: vec![("web-2\n".into(), None)],
+            cause: Cause::TimedOut,
+            outcome: Outcome::NotReset,
+        }],
+        ..Default::default()
+    };
+    let mut diags = Diagnostics::default();
+    add_diagnostics(&mut diags, &report, &input(&password));
+    let text = &diags.errors[0].detail;
+    assert!(text.contains("its password was not reset"), "{text}");
+    assert!(
+        text.contains("\"web-2\\n\""),
+        "the id is quoted and escaped: {text}"
+    );
+    assert!(text.contains("untaint"), "apply again replaces: {text}");
+}
+
+#[test]
+fn instances_started_again_are_named_in_a_warning() {
+    let password = Secret::new("Sekret1!x".into());
+    let report = ResetReport {
+        stopped: ["ins-1".to_string(), "ins-2".to_string()].into(),
+        started_again: ["ins-1".to_string(), "ins-2".to_string()].into(),
+        ..Default::default()
+    };
+    let mut diags = Diagnostics::default();
+    add_diagnostics(&mut diags, &report, &input(&password));
+    let text = format!("{} {}", diags.warnings[0].summary, diags.warnings[0].detail);
+    assert!(
+        text.contains("Started again: \"ins-1\", \"ins-2\"."),
+        "{text}"
+    );
+}
+
+#[test]
+fn started_again_counts_only_instances_that_were_running() {
+    let password = Secret::new("Sekret1!x".into());
+    let report = ResetReport {
+        rule_seen: Some(PowerRule::Running),
+        // ins-1 was running and stopped by the operation; ins-2 was STOPPED before.
+        stopped: ["ins-1".to_string()].into(),
+        started: ["ins-1".to_string(), "ins-2".to_string()].into(),
+        reset: ["ins-1".to_string(), "ins-2".to_string()].into(),
+        ..Default::default()
+    };
+    let mut diags = Diagnostics::default();
+    let cx = ReportInput {
+        shutdown_before_reset: true,
+        ..input(&password)
+    };
+    add_diagnostics(&mut diags, &report, &cx);
+    let text = &diags.warnings[0].detail;
+    assert!(text.contains("started 1 instance again"), "{text}");
+}
