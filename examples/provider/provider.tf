@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    zenlayer = {
+      source = "zenlayer/zenlayer"
+    }
+  }
+}
+
 # Credentials come from the environment (the variables Zenlayer's own tools read):
 #   export ZENLAYERCLOUD_ACCESS_KEY_ID="..."
 #   export ZENLAYERCLOUD_ACCESS_KEY_PASSWORD="..."

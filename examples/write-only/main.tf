@@ -1,7 +1,9 @@
 # The password never stored (Terraform or OpenTofu 1.11 and later): password_wo takes the
 # password from an ephemeral variable, so neither the plan nor the state holds it.
-# To set a new password, change root_password and bump password_version:
-#   TF_VAR_root_password='N3w!Passw0rd' terraform apply -var password_version=2
+# To set a new password, change root_password and bump password_version where every later
+# run reads it: its default below, a committed terraform.tfvars (password_version = "2"), or
+# the pipeline's TF_VAR_password_version. (A one-off -var password_version=2 works once: the
+# next plain apply sees the version go back, and resets every instance again.)
 
 terraform {
   required_version = ">= 1.11"
@@ -31,9 +33,9 @@ variable "root_password" {
 }
 
 variable "password_version" {
-  description = "Any value; change it whenever root_password changes, to set the new one."
+  description = "Any value; change it (here, or in terraform.tfvars) whenever root_password changes, to set the new one."
   type        = string
-  default     = "1"
+  default     = "1" # bump it with the password, and commit it
 }
 
 provider "zenlayer" {

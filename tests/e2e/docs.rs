@@ -208,3 +208,58 @@ fn every_argument_is_documented_with_a_description() {
         true
     );
 }
+
+#[test]
+fn the_provider_page_s_example_names_the_provider_s_source() {
+    // Copied alone, a configuration without required_providers resolves hashicorp/zenlayer.
+    let page = std::fs::read_to_string(root().join("docs/index.md")).expect("docs/index.md");
+    let example = page
+        .split("```terraform")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("an example on the provider page");
+    assert!(
+        example.contains("required_providers")
+            && example.contains("source = \"zenlayer/zenlayer\""),
+        "{example}"
+    );
+}
+
+#[test]
+fn the_simulator_s_help_shows_its_faults_and_default_credentials() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zenlayer-sim"))
+        .arg("--help")
+        .output()
+        .expect("zenlayer-sim runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{help}");
+    // The README names these credentials; --help must show them too.
+    for part in ["sim-access-key", "sim-access-key-password", "/_sim/faults"] {
+        assert!(help.contains(part), "{part} missing from:\n{help}");
+    }
+    for kind in zenlayer_sim::faults::FaultKind::NAMES {
+        assert!(
+            help.contains(kind),
+            "fault kind {kind} missing from:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn the_gitops_local_run_starts_the_simulator_from_the_repository() {
+    // `make install` installs only the provider, so the local run must not call a
+    // zenlayer-sim that nothing installed.
+    let readme = std::fs::read_to_string(root().join("examples/gitops/README.md")).expect("README");
+    let block = readme
+        .split("```sh")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the local run");
+    for line in block.lines().map(str::trim) {
+        assert!(
+            !line.starts_with("zenlayer-sim"),
+            "a bare zenlayer-sim after make install: {line}"
+        );
+    }
+    assert!(block.contains("cargo run"), "{block}");
+}

@@ -9,11 +9,16 @@ fn example(path: &str) -> PathBuf {
     root().join("examples").join(path)
 }
 
-/// Copies an example's `.tf` files into a workspace. Examples written for the registry pages
-/// omit `required_providers`; the copy gets it, as a user's configuration would have it.
+/// Copies an example's `.tf` files into a workspace. The resource and data source snippets of
+/// the registry pages omit `required_providers`, and the copy gets it, as the configuration
+/// they are pasted into would have it; every other example must stand alone (without it,
+/// Terraform would look for hashicorp/zenlayer).
 fn workspace_with(example_dir: &Path) -> Workspace {
     let ws = Workspace::new();
-    let mut has_required = false;
+    let snippet = ["resources", "data-sources"]
+        .iter()
+        .any(|kind| example_dir.starts_with(example(kind)));
+    let mut has_required = !snippet;
     for entry in std::fs::read_dir(example_dir).expect("example dir") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "tf") {

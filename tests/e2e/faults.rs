@@ -185,6 +185,29 @@ fn an_error_shaped_200_is_an_error() {
 }
 
 #[test]
+fn a_retry_after_longer_than_the_time_left_names_the_timeout() {
+    // The API asks for 30 s; the create has 3 s.
+    let sim = Sim::start(1, &[]);
+    sim.fault(json!({"kind": "throttle", "retry_after": 30, "action": "ResetInstancesPassword"}));
+    let ws = Workspace::for_resource(&sim, &ids(1), "  timeouts {\n    create = \"3s\"\n  }");
+    let run = ws.tf(&["apply", "-auto-approve"]).failed();
+    let text = run.all();
+    assert!(text.contains("REQUEST_LIMIT_EXCEEDED"), "{}", run.raw());
+    assert!(
+        text.contains("the next retry, due in 30s, did not fit in the operation's time left"),
+        "{}",
+        run.raw()
+    );
+    assert!(text.contains("timeouts.create"), "{}", run.raw());
+    assert!(
+        !text.contains("max_concurrency"),
+        "the advice is about the timeout: {}",
+        run.raw()
+    );
+    assert_eq!(sim.calls_of("ResetInstancesPassword").len(), 1, "no retry");
+}
+
+#[test]
 fn throttling_beyond_the_retries_fails_with_the_attempts_and_advice() {
     fails_clearly(
         json!({"kind": "throttle"}),

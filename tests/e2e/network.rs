@@ -100,6 +100,13 @@ fn a_hanging_endpoint_fails_the_plan_within_one_request_timeout() {
     let text = run.all();
     assert!(text.contains("no answer"), "{}", run.raw());
     assert!(text.contains(&sim.url), "{}", run.raw());
+    // The error names the limit it used, and the advice matches it.
+    assert!(
+        text.contains("The check of 1 instance may take 3s: one request_timeout (2s) per round of calls, plus a second."),
+        "{}",
+        run.raw()
+    );
+    assert!(text.contains("raise request_timeout"), "{}", run.raw());
     assert!(took < Duration::from_secs(8), "took {took:?}");
 }
 
