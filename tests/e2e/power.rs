@@ -283,18 +283,19 @@ enum Interrupt {
     Cancel,
 }
 
-fn interrupt_during_the_wait(how: Interrupt) {
+/// `terraform apply` in its own process group, as a terminal starts it, not waited for.
+fn apply_in_background(ws: &Workspace) -> std::process::Child {
     use std::os::unix::process::CommandExt;
-    let sim = Sim::start(2, &["--reboot-delay", "120s"]);
-    let ws = Workspace::for_resource(&sim, &ids(2), "");
-    let child = ws
-        .command(&["apply", "-auto-approve", "-no-color"])
+    ws.command(&["apply", "-auto-approve", "-no-color"])
         .process_group(0)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("terraform starts");
-    sim.wait_for_polling_after_a_reset();
+        .expect("terraform starts")
+}
+
+/// Interrupts `child` as `how` says, and returns what it printed once it ended.
+fn interrupt(child: std::process::Child, how: Interrupt) -> Run {
     let pid = child.id().to_string();
     let (signal, target) = match how {
         Interrupt::CtrlC => ("-INT", format!("-{pid}")),
@@ -305,7 +306,15 @@ fn interrupt_during_the_wait(how: Interrupt) {
         .status()
         .expect("kill runs");
     assert!(status.success());
-    let output: Run = child.wait_with_output().expect("terraform ends").into();
+    child.wait_with_output().expect("terraform ends").into()
+}
+
+fn interrupt_during_the_wait(how: Interrupt) {
+    let sim = Sim::start(2, &["--reboot-delay", "120s"]);
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
+    let child = apply_in_background(&ws);
+    sim.wait_for_polling_after_a_reset();
+    let output = interrupt(child, how);
     eprintln!("{how:?} calls: {}", sim.call_summary(0));
     let run = output.failed();
     // The instances are still rebooting: the wait ended on the interrupt, not on RUNNING.
@@ -402,26 +411,13 @@ fn instances_stopped_before_a_timeout_are_started_again() {
 
 #[test]
 fn ctrl_c_while_waiting_for_the_stop_starts_the_instances_again() {
-    use std::os::unix::process::CommandExt;
     let sim = Sim::start(2, &["--power-rule", "stopped", "--stop-delay", "3s"]);
     let ws = Workspace::for_resource(&sim, &ids(2), "  shutdown_before_reset = true");
-    let child = ws
-        .command(&["apply", "-auto-approve", "-no-color"])
-        .process_group(0)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("terraform starts");
+    let child = apply_in_background(&ws);
     poll(Duration::from_secs(60), "the stop", || {
         (count(&sim, "StopInstances") > 0).then_some(())
     });
-    let group = format!("-{}", child.id());
-    let status = std::process::Command::new("kill")
-        .args(["-INT", "--", &group])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    let run: Run = child.wait_with_output().expect("terraform ends").into();
+    let run = interrupt(child, Interrupt::CtrlC);
     eprintln!("calls: {}", sim.call_summary(0));
     let run = run.failed();
     assert!(
@@ -474,12 +470,7 @@ fn an_instance_in_transition_does_not_hold_back_the_ready_ones() {
 fn a_terminal_status_during_the_wait_fails_within_a_poll_while_others_still_reboot() {
     let sim = Sim::start(2, &["--reboot-delay", "120s"]);
     let ws = Workspace::for_resource(&sim, &ids(2), "  timeouts {\n    create = \"60s\"\n  }");
-    let child = ws
-        .command(&["apply", "-auto-approve", "-no-color"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("terraform starts");
+    let child = apply_in_background(&ws);
     sim.wait_for_polling_after_a_reset();
     sim.patch("ins-00002", json!({"status": "RECYCLE"}));
     let run: Run = child.wait_with_output().expect("terraform ends").into();
