@@ -45,7 +45,7 @@ impl Problem {
 }
 
 /// Adds `problems` to `diags` as errors; true when there were none.
-pub(crate) fn report(diags: &mut Diagnostics, problems: Vec<Problem>) -> bool {
+pub(crate) fn add_problems(diags: &mut Diagnostics, problems: Vec<Problem>) -> bool {
     let none = problems.is_empty();
     for p in problems {
         let attribute = p

@@ -11,11 +11,16 @@
 //!   [`logging`] and [`stop`] how the plugin process logs and stops.
 //! - `zenlayer-sim`: the local simulator, a separate crate the provider does not link.
 
+mod advice;
+mod attribute;
 mod data_source;
 mod diagnostics;
 mod durations;
+mod listings;
 pub mod logging;
 pub mod provider;
+pub mod provider_data;
+mod reset_report;
 mod resource;
 pub mod stop;
 

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use tf_provider::schema::{Attribute, AttributeConstraint, AttributeType, Description};
+use tf_provider::schema::{Attribute, AttributeType};
 use tf_provider::value::Value;
 use zenlayer_api::fleet::MAX_POLL_INTERVAL;
 use zenlayer_api::{DEFAULT_ENDPOINT, MAX_IDS_PER_CALL};
 
+use crate::attribute::{optional, Flags};
 use crate::diagnostics::Problem;
 use crate::durations::{self, human, Bounds};
 
@@ -172,13 +173,11 @@ impl Argument {
             Kind::Count { .. } => AttributeType::Number,
             Kind::Text | Kind::Duration { .. } => AttributeType::String,
         };
-        Attribute {
-            attr_type,
-            description: Description::markdown(self.description()),
-            constraint: AttributeConstraint::Optional,
-            sensitive: self.sensitive,
-            deprecated: false,
-            write_only: false,
+        let attribute = optional(attr_type, self.description());
+        if self.sensitive {
+            attribute.sensitive()
+        } else {
+            attribute
         }
     }
 

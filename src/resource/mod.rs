@@ -2,4 +2,4 @@
 
 pub(crate) mod instance_password;
 
-pub(crate) use instance_password::{checks::Claims, InstancePasswordResource};
+pub(crate) use instance_password::InstancePasswordResource;

@@ -87,15 +87,30 @@ fn check_batch(action: &'static str, ids: &[String]) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn json_body<T: Serialize>(action: &'static str, body: &T) -> Result<Bytes, ApiError> {
-    serde_json::to_vec(body).map(Bytes::from).map_err(|e| {
+/// The JSON of `body`, in a buffer of `capacity` bytes that is zeroized when the last copy
+/// of the bytes (a retry's included) is dropped: a reset's body holds the password. A
+/// capacity that covers the worst case keeps the buffer from reallocating and leaving a copy
+/// behind.
+pub(crate) fn json_body<T: Serialize>(
+    action: &'static str,
+    body: &T,
+    capacity: usize,
+) -> Result<Bytes, ApiError> {
+    let mut buffer = Zeroizing::new(Vec::with_capacity(capacity));
+    serde_json::to_writer(&mut *buffer, body).map_err(|e| {
         ApiError::new(
             action,
             ErrorKind::InvalidRequest {
                 detail: format!("could not encode the request: {e}"),
             },
         )
-    })
+    })?;
+    Ok(Bytes::from_owner(buffer))
+}
+
+/// Room for the JSON of `ids` (each escaped at worst six bytes a character) and 64 more.
+fn room_for(ids: &[String]) -> usize {
+    64 + ids.iter().map(|id| id.len() * 6 + 3).sum::<usize>()
 }
 
 impl Client {
@@ -109,28 +124,14 @@ impl Client {
     ) -> Result<String, ApiError> {
         const ACTION: &str = action::RESET_INSTANCES_PASSWORD;
         check_batch(ACTION, ids)?;
-        // The body holds the password: build it in a buffer that is zeroized when the last
-        // reference (including any retry's) is dropped. The capacity covers the worst-case
-        // escaping so that the buffer never reallocates and leaves a copy behind.
-        let capacity =
-            64 + ids.iter().map(|id| id.len() * 6 + 3).sum::<usize>() + password.expose().len() * 6;
-        let mut buffer = Zeroizing::new(Vec::with_capacity(capacity));
-        serde_json::to_writer(
-            &mut *buffer,
+        let body = json_body(
+            ACTION,
             &ResetBody {
                 instance_ids: ids,
                 password: password.expose(),
             },
-        )
-        .map_err(|e| {
-            ApiError::new(
-                ACTION,
-                ErrorKind::InvalidRequest {
-                    detail: format!("could not encode the request: {e}"),
-                },
-            )
-        })?;
-        let body = Bytes::from_owner(buffer);
+            room_for(ids) + password.expose().len() * 6,
+        )?;
         let answer: Answer<Empty> = self.call(ACTION, body, ids, ctx).await?;
         Ok(answer.request_id)
     }
@@ -155,6 +156,7 @@ impl Client {
                     page_num,
                     page_size: STATUS_PAGE_SIZE,
                 },
+                room_for(ids),
             )?;
             let answer: Answer<StatusPage> = self.call(ACTION, body, ids, ctx).await?;
             let page_len = answer.value.data_set.len();
@@ -185,6 +187,7 @@ impl Client {
                 instance_ids: ids,
                 force_shutdown: force,
             },
+            room_for(ids),
         )?;
         let answer: Answer<Empty> = self.call(ACTION, body, ids, ctx).await?;
         Ok(answer.request_id)
@@ -198,7 +201,7 @@ impl Client {
     ) -> Result<String, ApiError> {
         const ACTION: &str = action::START_INSTANCES;
         check_batch(ACTION, ids)?;
-        let body = json_body(ACTION, &IdsBody { instance_ids: ids })?;
+        let body = json_body(ACTION, &IdsBody { instance_ids: ids }, room_for(ids))?;
         let answer: Answer<Empty> = self.call(ACTION, body, ids, ctx).await?;
         Ok(answer.request_id)
     }

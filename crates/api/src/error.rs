@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use zenlayer_protocol::code;
 
+pub use crate::transport::TransportStep;
+
 /// The failure of one API call (after any retries).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{action} {kind}{}{}", attempts_note(*.attempts), retry_note(*.retry_did_not_fit))]
@@ -95,20 +97,6 @@ pub enum ErrorKind {
         /// What failed.
         detail: String,
     },
-}
-
-/// Where an exchange that produced no answer stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportStep {
-    /// No connection could be made: nothing was sent.
-    Connect,
-    /// The TLS handshake failed (not TLS at that port, or an untrusted certificate): nothing
-    /// was sent, and sending again will not help.
-    Tls,
-    /// The request went out and the connection broke before the answer was complete.
-    Broken,
-    /// The request went out and no complete answer came within the request timeout.
-    TimedOut,
 }
 
 /// What kind of trouble an error is, for whoever turns it into advice.

@@ -14,7 +14,7 @@ use zenlayer_protocol::action;
 
 use crate::client::{Answer, Client};
 use crate::context::Context;
-use crate::error::{ApiError, ErrorKind};
+use crate::error::ApiError;
 
 /// What DescribeInstances filters on; every filter combines with AND. `None` does not filter;
 /// an empty list or map is a filter that nothing passes (it never widens the selection).
@@ -365,15 +365,8 @@ impl Client {
             page_num,
             page_size,
         };
-        let body = serde_json::to_vec(&body).map_err(|e| {
-            ApiError::new(
-                ACTION,
-                ErrorKind::InvalidRequest {
-                    detail: format!("could not encode the request: {e}"),
-                },
-            )
-        })?;
-        let answer: Answer<InstancePage> = self.call(ACTION, body.into(), ids, ctx).await?;
+        let body = crate::actions::json_body(ACTION, &body, 1024)?;
+        let answer: Answer<InstancePage> = self.call(ACTION, body, ids, ctx).await?;
         let raw = answer.value.data_set.unwrap_or_default();
         let rows: Vec<InstanceInfo> = raw.iter().filter_map(InstanceInfo::from_row).collect();
         Ok(Page {

@@ -39,7 +39,5 @@ pub use error::{ApiError, Category, ErrorKind, TransportStep};
 pub use instances::{InstanceFilter, InstanceInfo};
 pub use retry::{RetryPolicy, MAX_BACKOFF};
 pub use secret::Secret;
-pub use transport::{
-    HttpTransport, Transport, TransportError, TransportErrorKind, TransportSetupError,
-};
+pub use transport::{HttpTransport, Transport, TransportError, TransportSetupError};
 pub use zenlayer_protocol::{password_rule, InstanceStatus, PowerRule, MAX_IDS_PER_CALL};

@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 use zenlayer_sim::world::{CallRecord, Settings};
 use zenlayer_sim::{Sim, SimCredentials};
 
-use crate::fleet::{Fleet, FleetSettings};
-use crate::transport::{Transport, TransportError, TransportErrorKind};
+use crate::fleet::{FleetSettings, Operations};
+use crate::transport::{Transport, TransportError, TransportStep};
 use crate::{Client, ClientConfig, Credentials, Endpoint, RetryPolicy, Secret};
 
 const KEY_ID: &str = "unit-key";
@@ -29,7 +29,7 @@ impl Transport for SimTransport {
     ) -> Result<http::Response<Bytes>, TransportError> {
         self.0.handle_in_process(request).await.ok_or_else(|| {
             TransportError::new(
-                TransportErrorKind::Broken,
+                TransportStep::Broken,
                 "connection closed before message completed",
             )
         })
@@ -80,13 +80,17 @@ pub(crate) fn client(sim: &Sim, config: ClientConfig) -> Client {
 }
 
 /// A fleet on `sim` with the given settings and the default client.
-pub(crate) fn fleet(sim: &Sim, settings: FleetSettings) -> Fleet {
-    fleet_with_retries(sim, settings, 3)
+pub(crate) fn operations(sim: &Sim, settings: FleetSettings) -> Operations {
+    operations_with_retries(sim, settings, 3)
 }
 
 /// A fleet on `sim` whose client retries `max_retries` times.
-pub(crate) fn fleet_with_retries(sim: &Sim, settings: FleetSettings, max_retries: u32) -> Fleet {
-    Fleet::new(
+pub(crate) fn operations_with_retries(
+    sim: &Sim,
+    settings: FleetSettings,
+    max_retries: u32,
+) -> Operations {
+    Operations::new(
         Arc::new(client(sim, client_config(max_retries, 4))),
         settings,
         CancellationToken::new(),

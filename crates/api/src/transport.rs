@@ -8,48 +8,47 @@ use std::time::Duration;
 
 /// Why an exchange produced no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {detail}", .kind.describe())]
+#[error("{}: {detail}", .step.describe())]
 pub struct TransportError {
     /// At which step it failed.
-    pub kind: TransportErrorKind,
+    pub step: TransportStep,
     /// What the HTTP stack reported, down to the root cause.
     pub detail: String,
 }
 
-/// The step an exchange failed at.
+/// Where an exchange that produced no answer stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportErrorKind {
-    /// No connection could be made.
+pub enum TransportStep {
+    /// No connection could be made: nothing was sent.
     Connect,
-    /// The TLS handshake failed.
+    /// The TLS handshake failed (not TLS at that port, or an untrusted certificate): nothing
+    /// was sent, and sending again will not help.
     Tls,
-    /// The connection closed before a complete answer arrived.
+    /// The request may have gone out, and the connection broke before the answer was
+    /// complete.
     Broken,
-    /// Anything else the HTTP stack reported.
-    Other,
+    /// The request went out and no complete answer came within the request timeout (the
+    /// client's bound; a transport never reports it).
+    TimedOut,
 }
 
-impl TransportErrorKind {
-    fn describe(self) -> &'static str {
+impl TransportStep {
+    /// What failed, in a few words ("could not connect").
+    pub fn describe(self) -> &'static str {
         match self {
-            TransportErrorKind::Connect => "could not connect",
-            TransportErrorKind::Tls => "the TLS handshake failed",
-            TransportErrorKind::Broken => "the connection broke before a complete answer arrived",
-            TransportErrorKind::Other => "the connection failed",
+            TransportStep::Connect => "could not connect",
+            TransportStep::Tls => "the TLS handshake failed",
+            TransportStep::Broken => "the connection broke before a complete answer arrived",
+            TransportStep::TimedOut => "no complete answer arrived in time",
         }
     }
 }
 
 impl TransportError {
-    /// What failed, in a few words ("could not connect").
-    pub fn kind_text(&self) -> &'static str {
-        self.kind.describe()
-    }
-
-    /// An error of `kind`.
-    pub fn new(kind: TransportErrorKind, detail: impl Into<String>) -> Self {
+    /// An error at `step`.
+    pub fn new(step: TransportStep, detail: impl Into<String>) -> Self {
         TransportError {
-            kind,
+            step,
             detail: detail.into(),
         }
     }
@@ -144,14 +143,13 @@ fn describe(e: &reqwest::Error) -> TransportError {
         tls |= is_tls_failure(s);
         source = s.source();
     }
-    let kind = if e.is_connect() && tls {
-        TransportErrorKind::Tls
+    // Anything but a failed connection may have sent the request.
+    let step = if e.is_connect() && tls {
+        TransportStep::Tls
     } else if e.is_connect() {
-        TransportErrorKind::Connect
-    } else if e.is_body() || e.is_decode() || e.is_request() {
-        TransportErrorKind::Broken
+        TransportStep::Connect
     } else {
-        TransportErrorKind::Other
+        TransportStep::Broken
     };
-    TransportError::new(kind, root)
+    TransportError::new(step, root)
 }

@@ -158,7 +158,7 @@ fn null_value(argument: &'static str, what: String) -> Problem {
 
 impl InstancesState {
     /// Every plan-time problem of the known filters.
-    pub(super) fn problems(&self) -> Vec<Problem> {
+    pub(super) fn config_problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
         for (argument, value) in texts(self) {
             if value.as_ref_option().is_some_and(|t| blank(t)) {
@@ -329,7 +329,11 @@ mod tests {
     }
 
     fn summaries(state: &InstancesState) -> Vec<String> {
-        state.problems().into_iter().map(|p| p.summary).collect()
+        state
+            .config_problems()
+            .into_iter()
+            .map(|p| p.summary)
+            .collect()
     }
 
     #[test]
@@ -353,7 +357,7 @@ mod tests {
             ]
         );
         assert!(state
-            .problems()
+            .config_problems()
             .iter()
             .all(|p| p.detail.ends_with(NOTHING_READ)));
     }
@@ -366,8 +370,8 @@ mod tests {
             tags: Value::Unknown,
             ..Default::default()
         };
-        assert!(state.problems().is_empty());
-        assert!(InstancesState::default().problems().is_empty());
+        assert!(state.config_problems().is_empty());
+        assert!(InstancesState::default().config_problems().is_empty());
         assert!(InstancesState::default().empty_filters().is_empty());
     }
 

@@ -21,28 +21,28 @@ use zenlayer_api::fleet::Selection;
 use zenlayer_api::words::{listed, plural, quoted, LISTED};
 use zenlayer_api::{InstanceInfo, InstanceStatus};
 
-use crate::diagnostics::{report, root_error, root_warning};
-use crate::provider::advice::advice_line;
-use crate::provider::Shared;
+use crate::advice::advice_line;
+use crate::diagnostics::{add_problems, root_error, root_warning};
+use crate::provider_data::ProviderData;
 use filters::{InstanceRow, InstancesState};
 
 /// The data source.
 #[derive(Debug, Clone)]
 pub(crate) struct InstancesDataSource {
-    shared: Arc<Shared>,
+    data: Arc<ProviderData>,
 }
 
 impl InstancesDataSource {
     /// The data source of a provider.
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        InstancesDataSource { shared }
+    pub(crate) fn new(data: Arc<ProviderData>) -> Self {
+        InstancesDataSource { data }
     }
 
     /// The instances `config` selects, from the API; `None` (with an error) when the read
     /// fails.
     async fn select(&self, diags: &mut Diagnostics, config: &InstancesState) -> Option<Selection> {
-        let fleet = self.shared.configured_fleet(diags)?;
-        let ctx = self.shared.read_context();
+        let fleet = self.data.configured_operations(diags)?;
+        let ctx = self.data.read_context();
         match fleet.describe_instances(&config.filter(), &ctx).await {
             Ok(selection) => Some(selection),
             Err(e) => {
@@ -116,7 +116,7 @@ impl DataSource for InstancesDataSource {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        report(diags, config.problems()).then_some(())
+        add_problems(diags, config.config_problems()).then_some(())
     }
 
     async fn read<'a>(
@@ -125,7 +125,7 @@ impl DataSource for InstancesDataSource {
         config: Self::State<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<Self::State<'a>> {
-        if !report(diags, config.problems()) {
+        if !add_problems(diags, config.config_problems()) {
             return None;
         }
         let name = config.name_regex().ok().flatten();

@@ -2,25 +2,10 @@
 
 use std::collections::HashMap;
 
-use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, Schema,
-};
+use tf_provider::schema::{Attribute, AttributeType, Schema};
 use zenlayer_api::InstanceStatus;
 
-fn optional(attr_type: AttributeType, description: &str) -> Attribute {
-    Attribute {
-        attr_type,
-        description: Description::markdown(description),
-        constraint: AttributeConstraint::Optional,
-        sensitive: false,
-        deprecated: false,
-        write_only: false,
-    }
-}
-
-fn string_set() -> AttributeType {
-    AttributeType::Set(Box::new(AttributeType::String))
-}
+use crate::attribute::{self, optional, string_set, Flags};
 
 /// The type of one element of `instances`.
 fn instance_type() -> AttributeType {
@@ -71,42 +56,24 @@ fn text_filters() -> [(&'static str, String); 8] {
 /// The list and map filters, the flag, and the results.
 fn other_attributes() -> [(&'static str, Attribute); 7] {
     [
-        ("ids", Attribute {
-            constraint: AttributeConstraint::OptionalComputed,
-            ..optional(string_set(), "As a filter: only these instances (`[]` selects none). In the result: the ids of every instance found, ready for `instance_ids` of `zenlayer_instance_password`.")
-        }),
+        ("ids", optional(string_set(), "As a filter: only these instances (`[]` selects none). In the result: the ids of every instance found, ready for `instance_ids` of `zenlayer_instance_password`.").optional_computed()),
         ("public_ip_addresses", optional(string_set(), "Only instances with one of these public addresses.")),
         ("private_ip_addresses", optional(string_set(), "Only instances with one of these private addresses.")),
         ("tags", optional(AttributeType::Map(Box::new(AttributeType::String)), "Only instances with every one of these tags (key and value).")),
         ("tag_keys", optional(string_set(), "Only instances with a tag of each of these keys, whatever its value.")),
-        ("resettable_only", optional(AttributeType::Bool, &format!("Leave out the instances the API will not reset: failed, being released or in the recycle bin ({}). Default `false`.", InstanceStatus::TERMINAL.map(|s| format!("`{s}`")).join(", ")))),
-        ("instances", Attribute {
-            constraint: AttributeConstraint::Computed,
-            ..optional(AttributeType::List(Box::new(instance_type())), "The instances found, ordered by id: `id`, `name`, `status`, `zone_id`, `instance_type`, `image_id`, `image_name`, `cpu_count`, `memory` (GiB), `public_ip_addresses`, `private_ip_addresses`, `resource_group_id`, `create_time` and `tags` (a map). An attribute the API does not report, or reports in a form that cannot be read (a fraction for `cpu_count`), is null; a WARN line in the log says which.")
-        }),
+        ("resettable_only", optional(AttributeType::Bool, format!("Leave out the instances the API will not reset: failed, being released or in the recycle bin ({}). Default `false`.", InstanceStatus::TERMINAL.map(|s| format!("`{s}`")).join(", ")))),
+        ("instances", optional(AttributeType::List(Box::new(instance_type())), "The instances found, ordered by id: `id`, `name`, `status`, `zone_id`, `instance_type`, `image_id`, `image_name`, `cpu_count`, `memory` (GiB), `public_ip_addresses`, `private_ip_addresses`, `resource_group_id`, `create_time` and `tags` (a map). An attribute the API does not report, or reports in a form that cannot be read (a fraction for `cpu_count`), is null; a WARN line in the log says which.").computed()),
     ]
 }
 
 /// The data source's schema.
 pub(crate) fn schema() -> Schema {
-    let mut attributes: HashMap<String, Attribute> = text_filters()
+    let filters = text_filters()
         .into_iter()
-        .map(|(name, about)| (name.to_string(), optional(AttributeType::String, &about)))
-        .collect();
-    attributes.extend(
-        other_attributes()
-            .into_iter()
-            .map(|(name, a)| (name.to_string(), a)),
-    );
-    Schema {
-        version: 1,
-        block: Block {
-            version: 1,
-            attributes,
-            description: Description::markdown(
-                "Selects instances with DescribeInstances: every filter given must match (AND), and the provider checks every row the API returns against every filter. A selection is never wider than asked: an empty list or map selects nothing, and an empty string or a null inside a list or map fails the plan. With no filter at all, it selects every instance of the account. No match is an empty result, not an error.",
-            ),
-            ..Default::default()
-        },
-    }
+        .map(|(name, about)| (name, optional(AttributeType::String, about)));
+    attribute::schema(
+        "Selects instances with DescribeInstances: every filter given must match (AND), and the provider checks every row the API returns against every filter. A selection is never wider than asked: an empty list or map selects nothing, and an empty string or a null inside a list or map fails the plan. With no filter at all, it selects every instance of the account. No match is an empty result, not an error.",
+        filters.chain(other_attributes()),
+        [],
+    )
 }

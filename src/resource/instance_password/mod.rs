@@ -8,10 +8,10 @@
 //! - read: instances that no longer exist are dropped; with none left the resource is gone.
 //! - delete: calls nothing (a password cannot be un-reset) and says so.
 
-pub(crate) mod checks;
-mod report;
-pub(crate) mod schema;
-pub(crate) mod state;
+mod lifecycle;
+mod plan_checks;
+mod schema;
+mod state;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -21,8 +21,10 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, ClientCapabilities, Diagnostics, Resource};
 
-use crate::diagnostics::{report, root_error, root_warning};
-use crate::provider::Shared;
+use crate::diagnostics::{add_problems, root_error, root_warning};
+use crate::provider_data::ProviderData;
+use crate::reset_report;
+use lifecycle::Change;
 use state::{Operation, State};
 use zenlayer_api::fleet::ResetRequest;
 use zenlayer_api::words::quoted_list;
@@ -31,18 +33,18 @@ use zenlayer_api::Context;
 /// The resource.
 #[derive(Debug, Clone)]
 pub(crate) struct InstancePasswordResource {
-    shared: Arc<Shared>,
+    data: Arc<ProviderData>,
 }
 
 impl InstancePasswordResource {
     /// The resource of a provider.
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        InstancePasswordResource { shared }
+    pub(crate) fn new(data: Arc<ProviderData>) -> Self {
+        InstancePasswordResource { data }
     }
 
     /// Adds the plan-time problems of `state` to `diags`; true when there were none.
-    fn check(diags: &mut Diagnostics, state: &State) -> bool {
-        report(diags, state.problems())
+    fn config_is_valid(diags: &mut Diagnostics, state: &State) -> bool {
+        add_problems(diags, state.config_problems())
     }
 
     /// Resets `ids` and reports into `diags`. Returns the ids reset and the request ids.
@@ -57,7 +59,7 @@ impl InstancePasswordResource {
         operation: Operation,
     ) -> Option<(BTreeSet<String>, Vec<String>)> {
         // The password may have been unknown at plan time: check it again before sending it.
-        if !Self::check(diags, config) {
+        if !Self::config_is_valid(diags, config) {
             return None;
         }
         let Some(password) = state.password_to_send(config) else {
@@ -68,10 +70,10 @@ impl InstancePasswordResource {
             );
             return None;
         };
-        let fleet = self.shared.configured_fleet(diags)?;
+        let fleet = self.data.configured_operations(diags)?;
         let list: Vec<String> = ids.iter().cloned().collect();
         let timeout = state.timeout(operation);
-        let ctx = Context::with_timeout(timeout, self.shared.stop().token());
+        let ctx = Context::with_timeout(timeout, self.data.stop().token());
         let request = ResetRequest {
             instance_ids: &list,
             password,
@@ -90,16 +92,16 @@ impl InstancePasswordResource {
             started = report.started.len(),
             "reset finished"
         );
-        report::add_diagnostics(
+        reset_report::add_diagnostics(
             diags,
             &report,
-            &report::ReportInput {
+            &reset_report::ReportFacts {
                 operation,
                 requested: list.len(),
                 password,
                 shutdown_before_reset: state.shutdown_before_reset(),
                 timeout,
-                stop_reason: self.shared.stop().reason(),
+                stop_reason: self.data.stop().reason(),
             },
         );
         Some((report.reset, report.request_ids))
@@ -127,9 +129,9 @@ impl Resource for InstancePasswordResource {
         config: Self::State<'a>,
         capabilities: ClientCapabilities,
     ) -> Option<()> {
-        let mut problems = config.problems();
+        let mut problems = config.config_problems();
         problems.extend(config.write_only_problem(capabilities.write_only_attributes_allowed));
-        report(diags, problems).then_some(())
+        add_problems(diags, problems).then_some(())
     }
 
     async fn read<'a>(
@@ -142,18 +144,18 @@ impl Resource for InstancePasswordResource {
         let Some(ids) = state.known_ids() else {
             return Some((state, private_state));
         };
-        let Some(fleet) = self.shared.configured_fleet(diags) else {
+        let Some(fleet) = self.data.configured_operations(diags) else {
             return Some((state, private_state));
         };
         let list: Vec<String> = ids.iter().cloned().collect();
         let found = match fleet
             .statuses()
-            .read(&list, &self.shared.read_context())
+            .read(&list, &self.data.read_context())
             .await
         {
             Ok(found) => found,
             Err(e) => {
-                let hint = crate::provider::advice::advice_line(&e);
+                let hint = crate::advice::advice_line(&e);
                 root_error(
                     diags,
                     "Could not refresh zenlayer_instance_password",
@@ -206,17 +208,17 @@ impl Resource for InstancePasswordResource {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let mut state = proposed_state;
-        if !Self::check(diags, &state) {
+        if !Self::config_is_valid(diags, &state) {
             return None;
         }
         state.apply_defaults();
         state.id = Value::Unknown;
         state.request_ids = Value::Unknown;
         if let Some(ids) = state.known_ids() {
-            if !checks::instances_can_be_reset(&self.shared, diags, &ids).await {
+            if !plan_checks::instances_can_be_reset(&self.data, diags, &ids).await {
                 return None;
             }
-            checks::warn_shared_instances(&self.shared, diags, &config_state, &ids);
+            plan_checks::warn_shared_instances(&self.data, diags, &config_state, &ids);
         }
         Some((state, ValueEmpty::default()))
     }
@@ -231,41 +233,36 @@ impl Resource for InstancePasswordResource {
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         let mut state = proposed_state;
-        if !Self::check(diags, &state) {
+        if !Self::config_is_valid(diags, &state) {
             return None;
         }
         state.apply_defaults();
         if let Some(ids) = state.known_ids() {
-            checks::warn_shared_instances(&self.shared, diags, &config_state, &ids);
+            plan_checks::warn_shared_instances(&self.data, diags, &config_state, &ids);
         }
-        let replacing = state.replacing_changes(&prior_state);
-        if !replacing.is_empty() {
-            // A new password (or password_wo_version) replaces the resource: the create resets
-            // every instance again.
-            state.id = Value::Unknown;
-            state.request_ids = Value::Unknown;
-            if let Some(ids) = state.known_ids() {
-                if !checks::instances_can_be_reset(&self.shared, diags, &ids).await {
+        let added = match lifecycle::change(&state, &prior_state) {
+            Change::Replace(arguments) => {
+                // The create of the replacement resets every instance again.
+                state.id = Value::Unknown;
+                state.request_ids = Value::Unknown;
+                let ids = state.known_ids().unwrap_or_default();
+                if !plan_checks::instances_can_be_reset(&self.data, diags, &ids).await {
                     return None;
                 }
+                let paths = arguments.into_iter().map(AttributePath::new).collect();
+                return Some((state, prior_private_state, paths));
             }
-            let paths = replacing.into_iter().map(AttributePath::new).collect();
-            return Some((state, prior_private_state, paths));
-        }
+            Change::Reset(added) => added,
+            Change::Unknown => BTreeSet::new(),
+        };
         state.id = prior_state.id.clone();
-        match (state.known_ids(), prior_state.known_ids()) {
-            (Some(new), Some(old)) => {
-                let added: BTreeSet<String> = new.difference(&old).cloned().collect();
-                if added.is_empty() {
-                    state.request_ids = prior_state.request_ids.clone();
-                } else {
-                    state.request_ids = Value::Unknown;
-                    if !checks::instances_can_be_reset(&self.shared, diags, &added).await {
-                        return None;
-                    }
-                }
-            }
-            _ => state.request_ids = Value::Unknown,
+        state.request_ids = if state.known_ids().is_some() && added.is_empty() {
+            prior_state.request_ids.clone()
+        } else {
+            Value::Unknown
+        };
+        if !plan_checks::instances_can_be_reset(&self.data, diags, &added).await {
+            return None;
         }
         Some((state, prior_private_state, vec![]))
     }
@@ -333,7 +330,7 @@ impl Resource for InstancePasswordResource {
             );
             return Some((prior_state, planned_private_state));
         };
-        let added: BTreeSet<String> = new.difference(&old).cloned().collect();
+        let added = lifecycle::added(&new, &old);
         let mut state = planned_state;
         state.id = prior_state.id.clone();
         if added.is_empty() {
@@ -346,8 +343,7 @@ impl Resource for InstancePasswordResource {
             .reset(diags, &state, &config_state, &added, Operation::Update)
             .await
             .unwrap_or_default();
-        let kept: BTreeSet<String> = new.intersection(&old).cloned().chain(reset).collect();
-        state.set_ids(kept.iter());
+        state.set_ids(lifecycle::recorded_after_update(&new, &old, &reset).iter());
         if request_ids.is_empty() {
             state.request_ids = prior_state.request_ids.clone();
         } else {

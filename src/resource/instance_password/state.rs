@@ -1,5 +1,6 @@
-//! The resource's attributes as Terraform exchanges them, and the small pure rules on them:
-//! defaults, the plan-time checks, and the set arithmetic of an update.
+//! The resource's attributes as Terraform exchanges them, and the rules on one configuration:
+//! defaults, and the problems that fail the plan. The rules between two states (what an update
+//! changes) are in `lifecycle`.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use zenlayer_protocol::password_rule;
 
 use crate::diagnostics::Problem;
 use crate::durations;
+pub(crate) use crate::reset_report::Operation;
 
 /// Default of `shutdown_before_reset`.
 pub(crate) const DEFAULT_SHUTDOWN_BEFORE_RESET: bool = false;
@@ -77,15 +79,6 @@ fn serialize_password<S: Serializer>(
 /// Write-only attributes are null in every plan and state Terraform receives.
 fn serialize_as_null<S: Serializer>(_: &Value<Secret>, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_none()
-}
-
-/// The operation a timeout bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Operation {
-    /// Create.
-    Create,
-    /// Update.
-    Update,
 }
 
 impl State {
@@ -157,7 +150,7 @@ impl State {
     }
 
     /// Every problem with the known parts of the configuration.
-    pub(crate) fn problems(&self) -> Vec<Problem> {
+    pub(crate) fn config_problems(&self) -> Vec<Problem> {
         let mut problems = self.password_argument_problems();
         for (argument, value) in [
             ("password", &self.password),
@@ -290,28 +283,6 @@ impl State {
             .as_ref_option()
             .or_else(|| config.password_wo.as_ref_option())
     }
-
-    /// The arguments whose change from `prior` replaces the resource: `password`, and
-    /// `password_wo_version` (which stands for `password_wo`). Unknown values may differ.
-    pub(crate) fn replacing_changes(&self, prior: &State) -> Vec<&'static str> {
-        let mut changed = Vec::new();
-        if differs(&self.password, &prior.password) {
-            changed.push("password");
-        }
-        if differs(&self.password_wo_version, &prior.password_wo_version) {
-            changed.push("password_wo_version");
-        }
-        changed
-    }
-}
-
-/// Whether two values may differ: known and unequal, null against not null, or unknown.
-fn differs<T: PartialEq>(a: &Value<T>, b: &Value<T>) -> bool {
-    match (a, b) {
-        (Value::Value(a), Value::Value(b)) => a != b,
-        (Value::Null, Value::Null) => false,
-        _ => true,
-    }
 }
 
 /// The problem with `password` (the value of `argument`) under the API's rule, if any. The
@@ -371,7 +342,7 @@ mod tests {
 
     #[test]
     fn password_problems_never_quote_the_password() {
-        let problems = with_password("weakpass").problems();
+        let problems = with_password("weakpass").config_problems();
         assert_eq!(problems.len(), 1);
         let p = &problems[0];
         assert_eq!(
@@ -380,14 +351,14 @@ mod tests {
         );
         assert!(p.detail.contains("upper-case"));
         assert!(!p.detail.contains("weakpass"));
-        assert!(with_password("Good1!pass").problems().is_empty());
+        assert!(with_password("Good1!pass").config_problems().is_empty());
     }
 
     #[test]
     fn null_instance_ids_are_a_problem() {
         let mut s = with_password("Good1!pass");
         s.instance_ids = Value::Null;
-        let problems = s.problems();
+        let problems = s.config_problems();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].attribute, Some("instance_ids"));
         assert!(problems[0].detail.contains("null"));
@@ -400,7 +371,7 @@ mod tests {
             instance_ids: Value::Unknown,
             ..Default::default()
         };
-        assert!(s.problems().is_empty());
+        assert!(s.config_problems().is_empty());
         assert_eq!(s.known_ids(), None);
     }
 
@@ -412,14 +383,14 @@ mod tests {
             create: Value::Value("soon".into()),
             update: Value::Value("0s".into()),
         }]);
-        let attrs: Vec<_> = s.problems().iter().map(|p| p.attribute).collect();
+        let attrs: Vec<_> = s.config_problems().iter().map(|p| p.attribute).collect();
         assert_eq!(
             attrs,
             vec![Some("instance_ids"), Some("timeouts"), Some("timeouts")]
         );
         s.instance_ids = Value::Value([Value::Value(" ".to_string())].into_iter().collect());
         assert!(s
-            .problems()
+            .config_problems()
             .iter()
             .any(|p| p.summary == "Empty instance id"));
     }
@@ -448,7 +419,7 @@ mod tests {
     }
 
     fn summaries(s: &State) -> Vec<String> {
-        s.problems().into_iter().map(|p| p.summary).collect()
+        s.config_problems().into_iter().map(|p| p.summary).collect()
     }
 
     #[test]
@@ -484,7 +455,7 @@ mod tests {
             password_wo_version: Value::Value("1".into()),
             ..one_instance()
         };
-        let problems = s.problems();
+        let problems = s.config_problems();
         assert_eq!(problems.len(), 1);
         assert!(problems[0].detail.contains("The password_wo argument"));
         assert!(!problems[0].detail.contains("weakpass"));
@@ -520,26 +491,6 @@ mod tests {
             with_password.password_to_send(&config).map(Secret::expose),
             Some("Good1!pass"),
             "password, when set, is what the plan carries"
-        );
-    }
-
-    #[test]
-    fn a_new_password_or_version_replaces() {
-        let prior = State {
-            password_wo_version: Value::Value("1".into()),
-            ..Default::default()
-        };
-        let mut next = prior.clone();
-        assert!(next.replacing_changes(&prior).is_empty());
-        next.password_wo_version = Value::Value("2".into());
-        assert_eq!(next.replacing_changes(&prior), vec!["password_wo_version"]);
-        next.password_wo_version = Value::Unknown;
-        assert_eq!(next.replacing_changes(&prior), vec!["password_wo_version"]);
-        let moved = with_password("Good1!pass");
-        assert_eq!(
-            prior.replacing_changes(&moved),
-            vec!["password", "password_wo_version"],
-            "from password to password_wo"
         );
     }
 

@@ -19,7 +19,7 @@ use crate::error::{parse_retry_after, ApiError, ErrorKind, TransportStep};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::signer::{self, SigningInput};
-use crate::transport::{HttpTransport, Transport, TransportErrorKind, TransportSetupError};
+use crate::transport::{HttpTransport, Transport, TransportSetupError};
 
 /// Access key credentials.
 #[derive(Clone, Debug)]
@@ -278,18 +278,11 @@ impl Client {
         let url = self.config.endpoint.service_url();
         match tokio::time::timeout(timeout, self.transport.send(request)).await {
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(e)) => {
-                let step = match e.kind {
-                    TransportErrorKind::Connect => TransportStep::Connect,
-                    TransportErrorKind::Tls => TransportStep::Tls,
-                    TransportErrorKind::Broken | TransportErrorKind::Other => TransportStep::Broken,
-                };
-                Err(ErrorKind::Transport {
-                    step,
-                    detail: format!("{} (POST {url}): {}", e.kind_text(), e.detail),
-                }
-                .into())
+            Ok(Err(e)) => Err(ErrorKind::Transport {
+                step: e.step,
+                detail: format!("{} (POST {url}): {}", e.step.describe(), e.detail),
             }
+            .into()),
             // The operation's own bound ran out with the request in flight.
             Err(_) if deadline_first => Err(AttemptFailure {
                 kind: ErrorKind::DeadlineExceeded,

@@ -66,17 +66,17 @@ impl FleetSettings {
 
 /// The operations, sharing one client (and so one concurrency limit) and one status reader.
 #[derive(Debug)]
-pub struct Fleet {
+pub struct Operations {
     client: Arc<Client>,
     settings: FleetSettings,
     statuses: Arc<StatusReader>,
 }
 
-impl Fleet {
+impl Operations {
     /// A fleet on `client`; `stop` is fired when the whole provider must stop.
     pub fn new(client: Arc<Client>, settings: FleetSettings, stop: CancellationToken) -> Self {
         let statuses = Arc::new(StatusReader::new(client.clone(), settings, stop));
-        Fleet {
+        Operations {
             client,
             settings,
             statuses,
@@ -122,7 +122,7 @@ mod tests {
         let grace = Duration::from_secs(120);
         let poll = Duration::from_secs(2);
         // The test client: 5 s request timeout, 4 calls at once.
-        let fleet = |batch| testing::fleet(&sim, FleetSettings::new(batch, poll, grace));
+        let fleet = |batch| testing::operations(&sim, FleetSettings::new(batch, poll, grace));
         let secs = |d: Duration| d.as_secs_f64();
         assert_eq!(secs(fleet(100).status_read_budget(0)), 6.0);
         assert_eq!(

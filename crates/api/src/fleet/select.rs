@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::future::try_join_all;
 use zenlayer_protocol::{action, MAX_IDS_PER_CALL, MAX_PAGE_SIZE};
 
-use super::Fleet;
+use super::Operations;
 use crate::instances::{InstanceFilter, InstanceInfo, Page};
 use crate::{ApiError, Context, ErrorKind};
 
@@ -35,7 +35,7 @@ enum Read {
     Changed(String),
 }
 
-impl Fleet {
+impl Operations {
     /// Every instance that passes `filter`, in id order. Ids in the filter are sent 100 at a
     /// time. Pages are as large as the API gives (it is asked for its maximum, 1000; a smaller
     /// page is taken as the API's own size). A filter with an empty list or map selects
@@ -205,7 +205,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn every_page_is_read_and_the_result_is_in_id_order() {
         let sim = testing::sim(2500, Settings::default());
-        let fleet = testing::fleet(&sim, settings());
+        let fleet = testing::operations(&sim, settings());
         let all = fleet
             .describe_instances(&InstanceFilter::default(), &ctx())
             .await
@@ -229,7 +229,7 @@ mod tests {
                 ..Settings::default()
             },
         );
-        let fleet = testing::fleet(&sim, settings());
+        let fleet = testing::operations(&sim, settings());
         let all = fleet
             .describe_instances(&InstanceFilter::default(), &ctx())
             .await
@@ -259,7 +259,7 @@ mod tests {
             },
             row: Default::default(),
         });
-        let fleet = testing::fleet(&sim, settings());
+        let fleet = testing::operations(&sim, settings());
         let filter = InstanceFilter {
             zone_id: Some("SIM-B".into()),
             tags: Some(tags),
@@ -305,7 +305,7 @@ mod tests {
         )
         .expect("rule");
         sim.faults().add([rule]);
-        let fleet = testing::fleet(&sim, settings());
+        let fleet = testing::operations(&sim, settings());
         let all = fleet
             .describe_instances(&InstanceFilter::default(), &ctx())
             .await
@@ -339,7 +339,7 @@ mod tests {
             json!({"kind": "delete", "target": "i10", "action": DESCRIBE_INSTANCES,
                    "skip": 1, "count": 1}),
         );
-        let fleet = testing::fleet(&sim, settings());
+        let fleet = testing::operations(&sim, settings());
         let all: BTreeSet<String> = fleet
             .describe_instances(&InstanceFilter::default(), &ctx())
             .await
@@ -371,7 +371,7 @@ mod tests {
                        "action": DESCRIBE_INSTANCES, "skip": skip, "count": 1}),
             );
         }
-        let fleet = testing::fleet(&sim, settings());
+        let fleet = testing::operations(&sim, settings());
         let Err(error) = fleet
             .describe_instances(&InstanceFilter::default(), &ctx())
             .await
@@ -395,7 +395,7 @@ mod tests {
                 ..Settings::default()
             },
         );
-        let fleet = testing::fleet(&sim, settings());
+        let fleet = testing::operations(&sim, settings());
         let filter = InstanceFilter {
             zone_id: Some("ELSEWHERE".into()),
             ..Default::default()

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::status::{describe_all, Statuses};
-use super::Fleet;
+use super::Operations;
 use crate::{ApiError, Context, InstanceStatus, Interrupted};
 
 /// The state a wait is for.
@@ -182,7 +182,7 @@ impl Tracker {
     }
 }
 
-impl Fleet {
+impl Operations {
     /// Polls `ids` until each reaches `spec.target`, turns out terminal or missing, or the wait
     /// ends (deadline, `spec.until`, stop request, a failed status call, or with
     /// `spec.end_at_terminal` the first terminal instance). The wait before the first poll is
@@ -282,7 +282,7 @@ mod tests {
     async fn each_wait_between_polls_is_half_as_long_again_as_the_one_before() {
         let sim = testing::sim(1, Settings::default());
         sim.lock().modify("i1", Some("REBOOT"), None);
-        let fleet = testing::fleet(
+        let fleet = testing::operations(
             &sim,
             FleetSettings::new(100, Duration::from_secs(2), Duration::from_secs(30)),
         );
@@ -299,7 +299,7 @@ mod tests {
         let sim = testing::sim(2, Settings::default());
         sim.lock().modify("i1", Some("REBOOT"), None);
         sim.lock().modify("i2", Some("RECYCLE"), None);
-        let fleet = testing::fleet(
+        let fleet = testing::operations(
             &sim,
             FleetSettings::new(100, Duration::from_secs(2), Duration::from_secs(30)),
         );

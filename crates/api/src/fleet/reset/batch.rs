@@ -13,7 +13,7 @@ use futures::future::BoxFuture;
 
 use super::{wait_failures, Cause, Failure, Op, Outcome, ResetReport, Stage};
 use crate::fleet::wait::{WaitOutcome, WaitSpec, WaitTarget};
-use crate::fleet::Fleet;
+use crate::fleet::Operations;
 use crate::{ApiError, Context, InstanceStatus, PowerRule};
 use zenlayer_protocol::code;
 
@@ -66,7 +66,7 @@ struct Sorted {
     blocked: BTreeMap<String, InstanceStatus>,
 }
 
-impl Fleet {
+impl Operations {
     /// Resets one batch, narrowing down refusals about power state or released instances;
     /// any other refusal fails the batch.
     pub(super) async fn reset_batch(&self, ids: &[String], op: Op<'_>) -> BatchOutcome {

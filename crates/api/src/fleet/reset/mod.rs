@@ -29,7 +29,7 @@ use std::collections::BTreeSet;
 use futures::future::join_all;
 
 use super::wait::WaitOutcome;
-use super::Fleet;
+use super::Operations;
 use crate::secret::Secret;
 use crate::{ApiError, Context, ErrorKind, InstanceStatus, Interrupted, PowerRule};
 
@@ -255,7 +255,7 @@ fn with_status<'a>(
         .collect()
 }
 
-impl Fleet {
+impl Operations {
     /// Resets the password of `req.instance_ids`, handling power state as described in the
     /// module documentation, within `ctx`.
     pub async fn reset_passwords(&self, req: ResetRequest<'_>, ctx: &Context) -> ResetReport {

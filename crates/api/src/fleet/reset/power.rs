@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{wait_failures, Failure, Op, Outcome, ResetReport, Stage};
 use crate::fleet::wait::{WaitOutcome, WaitSpec, WaitTarget};
-use crate::fleet::{Fleet, POWER_RESTORE_BOUND};
+use crate::fleet::{Operations, POWER_RESTORE_BOUND};
 use crate::{ApiError, Context, InstanceStatus};
 
 /// What the first phase leaves for the resets.
@@ -40,7 +40,7 @@ fn reached(outcome: &WaitOutcome, status: &InstanceStatus) -> Vec<String> {
         .collect()
 }
 
-impl Fleet {
+impl Operations {
     /// Stops what runs (gracefully) and waits for STOPPED; remembers what was already stopped.
     pub(super) async fn power_down(
         &self,

@@ -35,7 +35,7 @@ fn sim(n: usize, rule: PowerRule) -> Sim {
 
 /// Resets `targets` on `sim` within `timeout`, optionally stopping them first.
 async fn reset_within(sim: &Sim, targets: &[String], shutdown: bool, ctx: &Context) -> ResetReport {
-    let fleet = testing::fleet(sim, fleet_settings());
+    let fleet = testing::operations(sim, fleet_settings());
     let password = Secret::new(PASSWORD.into());
     let request = ResetRequest {
         instance_ids: targets,
@@ -193,7 +193,7 @@ async fn a_lost_answer_leaves_the_outcome_unknown() {
     }))
     .expect("rule");
     sim.faults().add([rule]);
-    let fleet = testing::fleet_with_retries(&sim, fleet_settings(), 0);
+    let fleet = testing::operations_with_retries(&sim, fleet_settings(), 0);
     let password = Secret::new(PASSWORD.into());
     let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
     let request = ResetRequest {
@@ -348,7 +348,7 @@ async fn a_batch_refused_outright_fails_alone() {
     }))
     .expect("rule");
     sim.faults().add([rule]);
-    let fleet = testing::fleet(
+    let fleet = testing::operations(
         &sim,
         FleetSettings::new(2, Duration::from_secs(1), Duration::from_secs(30)),
     );

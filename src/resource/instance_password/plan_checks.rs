@@ -1,19 +1,18 @@
 //! The plan-time checks that look beyond the configuration: that the instances exist and can be
-//! reset (one shared status read), and that no instance is claimed by two resources.
+//! reset (one shared status read), and that no instance is listed by two resources.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::Arc;
+use std::collections::BTreeSet;
 
 use tf_provider::Diagnostics;
 use zenlayer_api::fleet::Statuses;
 use zenlayer_api::words::{listed, plural, quoted, quoted_list};
 
-use super::report::remove_terminal;
+use super::lifecycle;
 use super::state::State;
 use crate::diagnostics::{error_at, root_error, root_warning};
 use crate::durations::human;
-use crate::provider::Shared;
+use crate::provider_data::ProviderData;
+use crate::reset_report::remove_terminal;
 
 /// Fails the plan for ids that do not exist or that the API will not reset (being released,
 /// in the recycle bin, failed). Skipped when the provider could not be configured yet (its
@@ -21,20 +20,20 @@ use crate::provider::Shared;
 /// round of concurrent calls it needs, so that an endpoint that does not answer fails the plan
 /// promptly.
 pub(super) async fn instances_can_be_reset(
-    shared: &Shared,
+    data: &ProviderData,
     diags: &mut Diagnostics,
     ids: &BTreeSet<String>,
 ) -> bool {
     if ids.is_empty() {
         return true;
     }
-    let Some(fleet) = shared.fleet() else {
+    let Some(fleet) = data.operations() else {
         tracing::debug!("provider not configured; existence check skipped");
         return true;
     };
     let list: Vec<String> = ids.iter().cloned().collect();
     let budget = fleet.status_read_budget(list.len());
-    let ctx = zenlayer_api::Context::with_timeout(budget, shared.stop().token());
+    let ctx = zenlayer_api::Context::with_timeout(budget, data.stop().token());
     match fleet.statuses().read(&list, &ctx).await {
         Ok(found) => all_found(diags, &list, &found) & none_terminal(diags, &list, &found),
         Err(e) => {
@@ -47,7 +46,7 @@ pub(super) async fn instances_can_be_reset(
                     plural(n),
                     human(budget),
                     human(fleet.request_timeout()),
-                    crate::provider::advice::advice_line(&e)
+                    crate::advice::advice_line(&e)
                 ),
             );
             false
@@ -98,73 +97,25 @@ fn none_terminal(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> b
     false
 }
 
-/// The first resource configuration that claimed an instance, among the resources this
-/// provider process has planned.
-#[derive(Debug)]
-struct Claim {
-    /// What it sets (see [`Claims::fingerprint`]).
-    fingerprint: u64,
-    /// How messages name it: Terraform does not tell a provider its resources' addresses, so
-    /// by its instances.
-    name: Arc<str>,
-}
-
-/// Which resource configuration claimed each instance first.
-#[derive(Debug, Default)]
-pub(crate) struct Claims {
-    hasher: std::collections::hash_map::RandomState,
-    first: std::sync::Mutex<BTreeMap<String, Claim>>,
-}
-
-/// How many of its instances name another resource in a message.
+/// How many of its instances name another resource in a message: Terraform does not tell a
+/// provider its resources' addresses.
 const NAMING_INSTANCES: usize = 3;
-
-impl Claims {
-    /// A fingerprint of what a configuration sets: its instances and its password (keyed with
-    /// this process's random state; never shown, never stored).
-    fn fingerprint(&self, config: &State, ids: &BTreeSet<String>) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        ids.hash(&mut h);
-        for value in [&config.password, &config.password_wo] {
-            value.as_ref_option().map(|s| s.expose()).hash(&mut h);
-        }
-        config.password_wo_version.as_ref_option().hash(&mut h);
-        h.finish()
-    }
-
-    /// Records that `config` sets the password of `ids`; returns the ids some other
-    /// configuration claimed first, each with that configuration's name. Planning the same
-    /// resource twice (as a replacement does) claims nothing new.
-    fn claim(&self, config: &State, ids: &BTreeSet<String>) -> Vec<(String, Arc<str>)> {
-        let fingerprint = self.fingerprint(config, ids);
-        let name: Arc<str> = format!(
-            "the zenlayer_instance_password of {}",
-            listed(ids.iter().map(|id| quoted(id)), NAMING_INSTANCES)
-        )
-        .into();
-        let mut first = self.first.lock().unwrap_or_else(|e| e.into_inner());
-        ids.iter()
-            .filter_map(|id| {
-                let claim = first.entry(id.clone()).or_insert_with(|| Claim {
-                    fingerprint,
-                    name: name.clone(),
-                });
-                (claim.fingerprint != fingerprint).then(|| (id.clone(), claim.name.clone()))
-            })
-            .collect()
-    }
-}
 
 /// Warns when an instance of `config` is also listed by another resource planned by this
 /// provider: the last apply's password wins and the other state would claim a password the
 /// instance no longer has.
 pub(super) fn warn_shared_instances(
-    shared: &Shared,
+    data: &ProviderData,
     diags: &mut Diagnostics,
     config: &State,
     ids: &BTreeSet<String>,
 ) {
-    let shared_ids = shared.claims().claim(config, ids);
+    let name = format!(
+        "the zenlayer_instance_password of {}",
+        listed(ids.iter().map(|id| quoted(id)), NAMING_INSTANCES)
+    );
+    let fingerprint = lifecycle::fingerprint(data.listings().hasher(), config, ids);
+    let shared_ids = data.listings().list(ids, fingerprint, &name);
     if shared_ids.is_empty() {
         return;
     }

@@ -30,8 +30,8 @@ fn errors_carry_code_request_id_instances_and_advice_but_not_the_password() {
         ..Default::default()
     };
     let mut diags = Diagnostics::default();
-    let cx = input(&password);
-    add_diagnostics(&mut diags, &report, &cx);
+    let facts = input(&password);
+    add_diagnostics(&mut diags, &report, &facts);
     assert_eq!(diags.errors.len(), 1);
     let text = format!("{} {}", diags.errors[0].summary, diags.errors[0].detail);
     for part in [
@@ -48,8 +48,8 @@ fn errors_carry_code_request_id_instances_and_advice_but_not_the_password() {
     assert!(!text.contains("Sekret1!x"), "{text}");
 }
 
-fn input(password: &Secret) -> ReportInput<'_> {
-    ReportInput {
+fn input(password: &Secret) -> ReportFacts<'_> {
+    ReportFacts {
         operation: Operation::Create,
         requested: 2,
         password,
@@ -171,11 +171,11 @@ fn started_again_counts_only_instances_that_were_running() {
         ..Default::default()
     };
     let mut diags = Diagnostics::default();
-    let cx = ReportInput {
+    let facts = ReportFacts {
         shutdown_before_reset: true,
         ..input(&password)
     };
-    add_diagnostics(&mut diags, &report, &cx);
+    add_diagnostics(&mut diags, &report, &facts);
     let text = &diags.warnings[0].detail;
     assert!(text.contains("started 1 instance again"), "{text}");
 }

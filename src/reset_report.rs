@@ -7,14 +7,23 @@ use zenlayer_api::fleet::{Cause, Failure, Outcome, ResetReport, Stage};
 use zenlayer_api::words::{listed, plural, quoted, quoted_list, LISTED};
 use zenlayer_api::{ApiError, InstanceStatus, PowerRule, Secret};
 
-use super::state::Operation;
+use crate::advice::advice_line;
 use crate::diagnostics::{root_error, root_warning};
 use crate::durations::human;
-use crate::provider::advice::advice_line;
 use crate::stop::StopReason;
 
+/// What a reset was for, which decides how its report names the time limit and what applying
+/// again does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    /// A resource's create: every listed instance.
+    Create,
+    /// A resource's update: the added instances.
+    Update,
+}
+
 /// What the report is about.
-pub(super) struct ReportInput<'a> {
+pub(crate) struct ReportFacts<'a> {
     /// Create or update.
     pub operation: Operation,
     /// How many instances were to be reset.
@@ -115,7 +124,7 @@ fn timeout_name(op: Operation) -> &'static str {
 }
 
 /// The summary and detail of one failure.
-fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
+fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
     let who = Instances::of(failure);
     let stage = failure_text(failure, &who);
     if let (Outcome::Unknown, Cause::Api(error)) = (failure.outcome, &failure.cause) {
@@ -125,7 +134,7 @@ fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
                 error.action,
                 who.counted()
             ),
-            cx.password.redact_from(&format!(
+            facts.password.redact_from(&format!(
                 "{error}.\nInstances ({UNKNOWN}): {}.{}",
                 who.named,
                 advice_line(error)
@@ -133,11 +142,11 @@ fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
         );
     }
     match &failure.cause {
-        Cause::NeedsRunning(refusal) => needs_running(&who, refusal, cx),
-        Cause::NeedsStopped(refusal) => needs_stopped(&who, refusal, cx),
+        Cause::NeedsRunning(refusal) => needs_running(&who, refusal, facts),
+        Cause::NeedsStopped(refusal) => needs_stopped(&who, refusal, facts),
         Cause::Api(error) => (
             format!("{} failed for {}", error.action, who.counted()),
-            cx.password.redact_from(&format!(
+            facts.password.redact_from(&format!(
                 "{error}.\nInstances ({stage}): {}.{}",
                 who.named,
                 advice_line(error)
@@ -161,8 +170,8 @@ fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
                 who.named
             ),
         ),
-        Cause::TimedOut => timed_out(&who, failure, cx),
-        Cause::Cancelled => cancelled(&who, &stage, cx),
+        Cause::TimedOut => timed_out(&who, failure, facts),
+        Cause::Cancelled => cancelled(&who, &stage, facts),
         Cause::Abandoned => (
             format!("Not waited for: {} still on the way to RUNNING", who.counted()),
             format!(
@@ -173,8 +182,8 @@ fn describe(failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
     }
 }
 
-fn cancelled(who: &Instances, stage: &str, cx: &ReportInput<'_>) -> (String, String) {
-    let why = cx
+fn cancelled(who: &Instances, stage: &str, facts: &ReportFacts<'_>) -> (String, String) {
+    let why = facts
         .stop_reason
         .map_or("The operation was interrupted".to_string(), |r| {
             capitalized(&r.to_string())
@@ -184,7 +193,7 @@ fn cancelled(who: &Instances, stage: &str, cx: &ReportInput<'_>) -> (String, Str
         format!(
             "{why} ({stage}). Instances: {}.\n{}",
             who.named,
-            apply_again(cx.operation)
+            apply_again(facts.operation)
         ),
     )
 }
@@ -210,8 +219,8 @@ fn apply_again(op: Operation) -> &'static str {
     }
 }
 
-fn needs_running(who: &Instances, refusal: &ApiError, cx: &ReportInput<'_>) -> (String, String) {
-    let or_shutdown = if cx.shutdown_before_reset {
+fn needs_running(who: &Instances, refusal: &ApiError, facts: &ReportFacts<'_>) -> (String, String) {
+    let or_shutdown = if facts.shutdown_before_reset {
         ""
     } else {
         ", or set shutdown_before_reset = true to let the provider start them for the reset and stop them again afterwards"
@@ -221,7 +230,7 @@ fn needs_running(who: &Instances, refusal: &ApiError, cx: &ReportInput<'_>) -> (
             "Password not reset on {}: the API resets only RUNNING instances",
             who.counted()
         ),
-        cx.password.redact_from(&format!(
+        facts.password.redact_from(&format!(
             "{refusal}.\nOn this account the API resets passwords only on RUNNING instances. Not running: {}.\n\
              Start these instances and apply again{or_shutdown}.",
             who.named
@@ -229,13 +238,13 @@ fn needs_running(who: &Instances, refusal: &ApiError, cx: &ReportInput<'_>) -> (
     )
 }
 
-fn needs_stopped(who: &Instances, refusal: &ApiError, cx: &ReportInput<'_>) -> (String, String) {
+fn needs_stopped(who: &Instances, refusal: &ApiError, facts: &ReportFacts<'_>) -> (String, String) {
     (
         format!(
             "Password not reset on {}: the API wants them STOPPED",
             who.counted()
         ),
-        cx.password.redact_from(&format!(
+        facts.password.redact_from(&format!(
             "{refusal}.\nOn this account the API resets passwords only on STOPPED instances. Not stopped: {}.\n\
              Set shutdown_before_reset = true: the provider then stops RUNNING instances gracefully before the reset and brings them back afterwards.",
             who.named
@@ -244,7 +253,7 @@ fn needs_stopped(who: &Instances, refusal: &ApiError, cx: &ReportInput<'_>) -> (
 }
 
 /// What to do about `n` instances in a terminal status.
-pub(super) fn remove_terminal(n: usize) -> String {
+pub(crate) fn remove_terminal(n: usize) -> String {
     let (subject, it) = if n == 1 {
         ("It is", "it")
     } else {
@@ -255,7 +264,7 @@ pub(super) fn remove_terminal(n: usize) -> String {
     )
 }
 
-fn timed_out(who: &Instances, failure: &Failure, cx: &ReportInput<'_>) -> (String, String) {
+fn timed_out(who: &Instances, failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
     let counted = who.counted();
     let what = match failure.stage {
         Stage::WaitRunning => format!("Timed out waiting for {counted} to be RUNNING"),
@@ -265,7 +274,7 @@ fn timed_out(who: &Instances, failure: &Failure, cx: &ReportInput<'_>) -> (Strin
         }
         _ => format!("Timed out with {counted} not done"),
     };
-    let bound = timeout_name(cx.operation);
+    let bound = timeout_name(facts.operation);
     let raise = match failure.stage {
         Stage::StartAgain => format!(
             "Start {} yourself once {} stopped.",
@@ -276,14 +285,14 @@ fn timed_out(who: &Instances, failure: &Failure, cx: &ReportInput<'_>) -> (Strin
                 "they have"
             }
         ),
-        _ => format!("Raise {bound}. {}", apply_again(cx.operation)),
+        _ => format!("Raise {bound}. {}", apply_again(facts.operation)),
     };
     let limit = match failure.stage {
         Stage::StartAgain => {
             "The time the provider gives instances to finish their stop after the operation passed"
                 .to_string()
         }
-        _ => format!("The {bound} of {} passed", human(cx.timeout)),
+        _ => format!("The {bound} of {} passed", human(facts.timeout)),
     };
     (
         what,
@@ -296,26 +305,30 @@ fn timed_out(who: &Instances, failure: &Failure, cx: &ReportInput<'_>) -> (Strin
 }
 
 /// Adds the report's errors and warnings to `diags`.
-pub(super) fn add_diagnostics(diags: &mut Diagnostics, report: &ResetReport, cx: &ReportInput<'_>) {
-    let footer = footer(report, cx);
+pub(crate) fn add_diagnostics(
+    diags: &mut Diagnostics,
+    report: &ResetReport,
+    facts: &ReportFacts<'_>,
+) {
+    let footer = footer(report, facts);
     for failure in &report.failures {
-        let (summary, detail) = describe(failure, cx);
+        let (summary, detail) = describe(failure, facts);
         root_error(diags, summary, format!("{detail}{footer}"));
     }
-    power_warnings(diags, report, cx);
+    power_warnings(diags, report, facts);
 }
 
 /// What the operation as a whole did, and what state records.
-fn footer(report: &ResetReport, cx: &ReportInput<'_>) -> String {
+fn footer(report: &ResetReport, facts: &ReportFacts<'_>) -> String {
     let done = report.reset.len();
     let unknown = match report.unknown.len() {
         0 => String::new(),
         1 => format!(" For 1 instance {UNKNOWN}."),
         n => format!(" For {n} instances {UNKNOWN}."),
     };
-    let requested = cx.requested;
+    let requested = facts.requested;
     let s = plural(requested);
-    let main = match (cx.operation, report.failures.is_empty(), done) {
+    let main = match (facts.operation, report.failures.is_empty(), done) {
         (_, true, _) => return String::new(),
         (Operation::Create, false, 0) if !report.unknown.is_empty() => format!(
             "\n\nNo reset was confirmed (0 of {requested}); nothing was recorded in state."
@@ -339,8 +352,8 @@ fn footer(report: &ResetReport, cx: &ReportInput<'_>) -> String {
 
 /// The warnings about power state: a needless shutdown, instances left STOPPED, instances
 /// started again.
-fn power_warnings(diags: &mut Diagnostics, report: &ResetReport, cx: &ReportInput<'_>) {
-    if cx.shutdown_before_reset && report.rule_seen == Some(PowerRule::Running) {
+fn power_warnings(diags: &mut Diagnostics, report: &ResetReport, facts: &ReportFacts<'_>) {
+    if facts.shutdown_before_reset && report.rule_seen == Some(PowerRule::Running) {
         // Only the instances that were running before this operation stopped them.
         let restarted = report.started.intersection(&report.stopped).count();
         root_warning(
