@@ -1,29 +1,30 @@
-# Shortcuts for the project's scripts; each script installs what it needs.
+# Shortcuts for the project's automation (the xtask crate); each command installs what it needs.
+XTASK = cargo run --quiet --package xtask --
 .PHONY: setup demo test bench ci install release mirror docs
 
-setup:    ## prepare plain cargo commands: protoc and the patched tf-provider
-	bash scripts/setup.sh
+setup:    ## prepare plain cargo commands: protoc, the patched tf-provider, `cargo xtask`
+	$(XTASK) setup
 
 demo:     ## build, start zenlayer-sim, apply the quickstart, show what happened
-	bash scripts/demo.sh
+	$(XTASK) demo
 
 test:     ## the whole test suite
-	bash scripts/test.sh
+	$(XTASK) test
 
 bench:    ## the benchmark; writes BENCHMARKS.md
-	bash scripts/bench.sh
+	$(XTASK) bench
 
 ci:       ## what CI runs
-	bash .ci/run
+	$(XTASK) ci
 
 install:  ## put the release binary into ~/.terraform.d/plugins (a filesystem mirror)
-	bash scripts/install.sh
+	$(XTASK) install
 
 release:  ## release zip, SHA256SUMS and manifest in dist/ (GPG_FINGERPRINT=... to sign)
-	bash scripts/release.sh
+	$(XTASK) dist
 
 mirror:   ## a provider network mirror (static files for an HTTPS host) in dist/mirror
-	bash scripts/mirror.sh
+	$(XTASK) mirror
 
 docs:     ## regenerate docs/ from templates/ and the provider's schema
-	UPDATE_DOCS=1 cargo test --test e2e docs
+	$(XTASK) docs

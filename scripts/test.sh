@@ -1,17 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: unit and property tests, and the end-to-end tests that drive the real
-# terraform CLI against zenlayer-sim, and the workflow linters. Installs protoc, Terraform and
-# the linters when they are missing.
+# The whole test suite: unit, property and end-to-end tests with the real terraform, and the
+# workflow linters. Installs what it needs. The logic is in the xtask crate: `cargo xtask test`.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh lifecycle  only tests whose name contains "lifecycle"
 set -euo pipefail
-source "$(dirname "$0")/lib/setup.sh"
-cd "$ROOT"
-
-ensure_build_deps
-ensure_python
-ensure_gpg
-ensure_workflow_linters
-ensure_terraform
-log "cargo test (Terraform: $TF_ACC_TERRAFORM_PATH)"
-cargo test --workspace --lib --bins --tests --quiet -- --test-threads "${TEST_THREADS:-4}" "$@"
+cd "$(dirname "$0")/.."
+exec cargo run --quiet --package xtask -- test "$@"

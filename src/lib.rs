@@ -5,11 +5,19 @@
 //! - `zenlayer-protocol`: the API's facts shared by the client and the simulator.
 //! - `zenlayer-api`: the API client and the operations over many instances (batches, power
 //!   state, waits). It knows nothing of Terraform.
-//! - this crate: the Terraform side, on the `tf-provider` crate. It knows nothing of HTTP.
-//!   [`provider`] is the provider block and its configuration; `resource` and `data_source`
-//!   the resource and the data source;
-//!   [`logging`] and [`stop`] how the plugin process logs and stops.
+//! - this crate: the Terraform side, on the `tf-provider` crate. It builds no HTTP request.
 //! - `zenlayer-sim`: the local simulator, a separate crate the provider does not link.
+//!
+//! This crate's rooms; each uses only those below it:
+//! - [`provider`]: the provider block, its arguments and configuration, which builds the API
+//!   operations into the [`provider_data`] every resource and data source reads.
+//! - `resource`: `zenlayer_instance_password` (state, lifecycle rules, plan checks, schema).
+//! - `data_source`: `zenlayer_instances` (filters and their checks, schema).
+//! - `reset_report`: a reset's report as diagnostics, for whatever resets.
+//! - `diagnostics`, `advice`, `durations`, `attribute`, `listings`: the shared helpers (errors
+//!   and problems, advice per error category, bounded durations, the schema builder, which
+//!   resource listed an instance first).
+//! - [`logging`] and [`stop`]: how the plugin process logs and stops.
 
 mod advice;
 mod attribute;
@@ -24,5 +32,5 @@ mod reset_report;
 mod resource;
 pub mod stop;
 
-/// The provider's version, as released.
+/// The provider's version, as released: the workspace's, set in Cargo.toml only.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -2,7 +2,7 @@
 //! of the performance targets against `zenlayer-sim` and the real `terraform`, and writes
 //! `BENCHMARKS.md` and `benchmarks/apply-time.svg`.
 //!
-//! Run it with `bash scripts/bench.sh` (or `make bench`), which also fetches the Go provider it
+//! Run it with `cargo xtask bench` (or `make bench`), which also fetches the Go provider it
 //! is compared with and a client certificate, and passes them in `BENCH_GO_PROVIDER`,
 //! `BENCH_GO_SOURCE` and `BENCH_CLIENT_CERT`.
 //!
@@ -386,7 +386,7 @@ fn chart(series: &[Series<'_>]) -> String {
 
 fn main() {
     let started = Instant::now();
-    let command = std::env::var("BENCH_COMMAND").unwrap_or_else(|_| "bash scripts/bench.sh".into());
+    let command = std::env::var("BENCH_COMMAND").unwrap_or_else(|_| "cargo xtask bench".into());
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -518,7 +518,7 @@ fn main() {
                 met: ra / rb <= 0.35,
             });
         }
-        _ => notes.push("The plugin-cost figures need BENCH_GO_PROVIDER and BENCH_CLIENT_CERT (scripts/bench.sh sets them); they were not measured in this run.".into()),
+        _ => notes.push("The plugin-cost figures need BENCH_GO_PROVIDER and BENCH_CLIENT_CERT (`cargo xtask bench` sets them); they were not measured in this run.".into()),
     }
     let size = std::fs::metadata(&ours).map(|m| m.len()).unwrap_or(0) as f64 / (1024.0 * 1024.0);
     rows.push(Row {

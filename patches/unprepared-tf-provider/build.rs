@@ -5,10 +5,10 @@ fn main() {
         "\n\
          error: tf-provider is not prepared.\n\
          \n\
-         This project builds against tf-provider 0.2.2 with its own patch (write-only attributes).\n\
+         This project builds against tf-provider 0.2.2 with its own patches (patches/).\n\
          Prepare it once, then build again:\n\
-         \n    bash scripts/setup.sh\n\n\
-         (The demo, test, install, release and benchmark scripts run it themselves.)\n"
+         \n    cargo run -p xtask -- setup      (or: bash scripts/setup.sh)\n\n\
+         (The demo, test, CI, install, release and benchmark commands run it themselves.)\n"
     );
     std::process::exit(1);
 }

@@ -227,7 +227,7 @@ fn the_provider_page_s_example_names_the_provider_s_source() {
 
 #[test]
 fn the_simulator_s_help_shows_its_faults_and_default_credentials() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zenlayer-sim"))
+    let out = std::process::Command::new(sim_binary())
         .arg("--help")
         .output()
         .expect("zenlayer-sim runs");

@@ -47,6 +47,23 @@ pub fn provider_binary() -> PathBuf {
     }
 }
 
+/// The `zenlayer-sim` binary: `ZENLAYER_SIM_BINARY`, else the one cargo built beside the
+/// tests' provider (`cargo build -p zenlayer-sim`, which `cargo xtask test` runs). Panics with
+/// how to build it when it is missing.
+pub fn sim_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("ZENLAYER_SIM_BINARY").filter(|p| !p.is_empty()) {
+        return PathBuf::from(path);
+    }
+    let built = Path::new(env!("CARGO_BIN_EXE_terraform-provider-zenlayer"))
+        .with_file_name(format!("zenlayer-sim{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        built.is_file(),
+        "{} is missing: build it with `cargo build -p zenlayer-sim` (`cargo xtask test` does), or set ZENLAYER_SIM_BINARY",
+        built.display()
+    );
+    built
+}
+
 /// `TF_ACC_TERRAFORM_PATH`, else `terraform` on PATH, else `tofu`. Panics (fails the test,
 /// never skips it) when none is found.
 pub fn terraform_binary() -> PathBuf {
@@ -136,7 +153,7 @@ impl Sim {
         }
         let file =
             |name: &str| std::fs::File::create(output.path().join(name)).expect("output file");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_zenlayer-sim"));
+        let mut command = Command::new(sim_binary());
         command
             .args(["--listen", "127.0.0.1:0", "--instances", &n.to_string()])
             .args(["--access-key-id", ACCESS_KEY_ID])
@@ -701,37 +718,20 @@ pub fn assert_file_free_of(path: &Path, secret: &str) {
     );
 }
 
-/// Runs the Python program `script` with `args` and parses what it prints as JSON; panics
-/// when it fails.
-pub fn python_json(script: &str, args: &[&std::ffi::OsStr]) -> Value {
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .args(args)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
-
 /// The names of the saved plan file's members that contain `secret` (each member
 /// decompressed), and how many members there are.
 pub fn plan_members_holding(plan: &Path, secret: &str) -> (Vec<String>, usize) {
-    let v = python_json(
-        "import json,sys,zipfile\n\
-         z=zipfile.ZipFile(sys.argv[1]); s=sys.argv[2].encode()\n\
-         names=z.namelist()\n\
-         print(json.dumps({'holding':[n for n in names if s in z.read(n)],'members':len(names)}))",
-        &[plan.as_os_str(), secret.as_ref()],
-    );
-    let holding = v["holding"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .map(|n| n.as_str().expect("name").to_string())
-        .collect();
-    (holding, v["members"].as_u64().expect("count") as usize)
+    use std::io::Read as _;
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(plan).expect("the saved plan")).expect("a zip");
+    let mut holding = Vec::new();
+    for i in 0..archive.len() {
+        let mut member = archive.by_index(i).expect("a member");
+        let mut bytes = Vec::new();
+        member.read_to_end(&mut bytes).expect("readable");
+        if bytes.windows(secret.len()).any(|w| w == secret.as_bytes()) {
+            holding.push(member.name().to_string());
+        }
+    }
+    (holding, archive.len())
 }

