@@ -14,9 +14,9 @@ pub(crate) struct Problem {
     /// block as a whole, and for a password (Terraform would print the source line, which may
     /// hold it).
     pub(crate) attribute: Option<&'static str>,
-    /// One line.
+    /// What is wrong, in one line.
     pub(crate) summary: String,
-    /// What is wrong and what to do.
+    /// Why, and what to do about it.
     pub(crate) detail: String,
 }
 

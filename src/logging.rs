@@ -4,7 +4,8 @@
 //! (`@level`, `@message`, `@timestamp`, then free key/value pairs); it then shows the entries
 //! according to `TF_LOG` / `TF_LOG_PROVIDER`. Events of this crate are written at the level
 //! those variables ask for; other crates are held to warnings, so that no library's trace of
-//! request bodies can reach a log. Nothing here ever receives a password: see [`crate::secret`].
+//! request bodies can reach a log. Nothing here ever receives a password: passwords live in
+//! `zenlayer_api::Secret`, which cannot be printed.
 //!
 //! `tf-provider` installs its own global subscriber when `PLUGIN_LOG_FILE` is set, and that
 //! panics if one is already installed. [`prepare_environment`] removes the variable before the

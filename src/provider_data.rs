@@ -66,7 +66,7 @@ impl ProviderData {
         &self.listings
     }
 
-    /// The stop signal.
+    /// The stop signal, fired by StopProvider and SIGTERM.
     pub fn stop(&self) -> &Stop {
         &self.stop
     }

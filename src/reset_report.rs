@@ -24,7 +24,7 @@ pub(crate) enum Operation {
 
 /// What the report is about.
 pub(crate) struct ReportFacts<'a> {
-    /// Create or update.
+    /// What the reset was for.
     pub operation: Operation,
     /// How many instances were to be reset.
     pub requested: usize,

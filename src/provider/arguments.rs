@@ -43,7 +43,6 @@ pub(crate) struct Argument {
     pub(crate) about: &'static str,
 }
 
-/// `access_key_id`.
 pub(crate) const ACCESS_KEY_ID: Argument = Argument {
     name: "access_key_id",
     kind: Kind::Text,
@@ -51,7 +50,6 @@ pub(crate) const ACCESS_KEY_ID: Argument = Argument {
     env: Some("ZENLAYERCLOUD_ACCESS_KEY_ID"),
     about: "Access key id of the Zenlayer Cloud API.",
 };
-/// `access_key_password`.
 pub(crate) const ACCESS_KEY_PASSWORD: Argument = Argument {
     name: "access_key_password",
     kind: Kind::Text,
@@ -59,7 +57,6 @@ pub(crate) const ACCESS_KEY_PASSWORD: Argument = Argument {
     env: Some("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD"),
     about: "Access key password (the signing key). Sensitive.",
 };
-/// `endpoint`.
 pub(crate) const ENDPOINT: Argument = Argument {
     name: "endpoint",
     kind: Kind::Text,
@@ -67,7 +64,6 @@ pub(crate) const ENDPOINT: Argument = Argument {
     env: Some("ZENLAYERCLOUD_ENDPOINT"),
     about: "Base URL of the API; requests go to `{endpoint}/api/v2/vm`. Must be `https`, except that `http` is accepted for loopback hosts (a local `zenlayer-sim`).",
 };
-/// `max_retries`.
 pub(crate) const MAX_RETRIES: Argument = Argument {
     name: "max_retries",
     kind: Kind::Count {
@@ -79,7 +75,6 @@ pub(crate) const MAX_RETRIES: Argument = Argument {
     env: None,
     about: "Retries of a call that failed transiently (throttling, 5xx, network).",
 };
-/// `retry_base_delay`.
 pub(crate) const RETRY_BASE_DELAY: Argument = Argument {
     name: "retry_base_delay",
     kind: Kind::Duration {
@@ -91,7 +86,6 @@ pub(crate) const RETRY_BASE_DELAY: Argument = Argument {
     env: None,
     about: "Backoff ceiling before the first retry, doubling for each further retry (full jitter; `Retry-After` is honoured).",
 };
-/// `request_timeout`.
 pub(crate) const REQUEST_TIMEOUT: Argument = Argument {
     name: "request_timeout",
     kind: Kind::Duration {
@@ -103,7 +97,6 @@ pub(crate) const REQUEST_TIMEOUT: Argument = Argument {
     env: None,
     about: "Timeout of one HTTP request.",
 };
-/// `max_concurrency`.
 pub(crate) const MAX_CONCURRENCY: Argument = Argument {
     name: "max_concurrency",
     kind: Kind::Count {
@@ -115,7 +108,6 @@ pub(crate) const MAX_CONCURRENCY: Argument = Argument {
     env: None,
     about: "API calls in flight at once, across all resources.",
 };
-/// `batch_size`.
 pub(crate) const BATCH_SIZE: Argument = Argument {
     name: "batch_size",
     kind: Kind::Count {
@@ -127,7 +119,6 @@ pub(crate) const BATCH_SIZE: Argument = Argument {
     env: None,
     about: "Instance ids per API call (the API takes at most 100); lower it only if your account has a tighter limit.",
 };
-/// `poll_interval`.
 pub(crate) const POLL_INTERVAL: Argument = Argument {
     name: "poll_interval",
     kind: Kind::Duration {
@@ -139,7 +130,6 @@ pub(crate) const POLL_INTERVAL: Argument = Argument {
     env: None,
     about: "First interval between status polls while waiting for instances; it grows by half per poll up to its maximum. A wait always polls at least once before its timeout.",
 };
-/// `restart_grace_period`.
 pub(crate) const RESTART_GRACE_PERIOD: Argument = Argument {
     name: "restart_grace_period",
     kind: Kind::Duration {

@@ -16,38 +16,31 @@ use super::arguments::{
     MAX_RETRIES, POLL_INTERVAL, REQUEST_TIMEOUT, RESTART_GRACE_PERIOD, RETRY_BASE_DELAY,
 };
 
-/// The `provider "zenlayer"` block as Terraform sends it.
+/// The `provider "zenlayer"` block as Terraform sends it: one field per argument of
+/// [`super::arguments::ALL`], which gives each one's meaning and bounds. Numbers are read as
+/// `f64`, so that a fraction gets a clear message rather than a decoding error; the access key
+/// password is never serialized back.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub struct ProviderConfig {
-    /// Access key id.
     #[serde(default)]
     pub access_key_id: Value<String>,
-    /// Access key password; never serialized back.
     #[serde(default, skip_serializing)]
     pub access_key_password: Value<Secret>,
-    /// Base URL.
     #[serde(default)]
     pub endpoint: Value<String>,
-    /// Retries per call. Numbers are read as `f64` so that a fraction gets a clear message
-    /// rather than a decoding error.
     #[serde(default)]
     pub max_retries: Value<f64>,
-    /// First backoff ceiling.
     #[serde(default)]
     pub retry_base_delay: Value<String>,
-    /// Per-request timeout.
     #[serde(default)]
     pub request_timeout: Value<String>,
-    /// Calls in flight at once.
     #[serde(default)]
     pub max_concurrency: Value<f64>,
-    /// Instance ids per call.
     #[serde(default)]
     pub batch_size: Value<f64>,
-    /// First polling interval.
     #[serde(default)]
     pub poll_interval: Value<String>,
-    /// Time given to the platform to restart an instance after a reset.
     #[serde(default)]
     pub restart_grace_period: Value<String>,
 }
@@ -64,7 +57,7 @@ pub(crate) struct Resolved {
 /// Reads an environment variable, treating empty as unset.
 pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The process environment.
+/// The process environment, an empty variable read as unset.
 pub(crate) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }

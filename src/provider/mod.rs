@@ -22,7 +22,8 @@ use config::ProviderConfig;
 use zenlayer_api::fleet::Operations;
 use zenlayer_api::Client;
 
-/// The provider.
+/// The provider `zenlayer` as tf-provider serves it; its [`ProviderData`] is shared with every
+/// resource and data source it hands out.
 #[derive(Debug, Clone)]
 pub struct ZenlayerProvider {
     data: Arc<ProviderData>,

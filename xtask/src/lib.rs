@@ -11,6 +11,7 @@
 //! - [`bench`]: the benchmark's set-up.
 //! - [`dist`]: the release artifacts.
 //! - [`mirror`]: the network mirror, and the install into a filesystem mirror.
+//! - [`sizes`]: the house rule on function length, checked by a test.
 
 pub mod bench;
 pub mod check;
@@ -19,4 +20,5 @@ pub mod dist;
 pub mod mirror;
 pub mod run;
 pub mod setup;
+pub mod sizes;
 pub mod terraform;

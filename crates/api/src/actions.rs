@@ -17,9 +17,7 @@ const STATUS_PAGE_SIZE: usize = MAX_IDS_PER_CALL;
 /// One row of DescribeInstancesStatus.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StatusEntry {
-    /// The instance.
     pub(crate) instance_id: String,
-    /// Its status.
     pub(crate) status: InstanceStatus,
 }
 
@@ -193,7 +191,7 @@ impl Client {
         Ok(answer.request_id)
     }
 
-    /// StartInstances.
+    /// StartInstances: STOPPED instances boot, asynchronously. Returns the request id.
     pub(crate) async fn start_instances(
         &self,
         ids: &[String],

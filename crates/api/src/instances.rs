@@ -101,16 +101,7 @@ impl InstanceFilter {
     /// The name of the first filter `row` does not pass, or `None` when it passes them all. A
     /// row that does not report the field a filter needs does not pass it.
     pub fn rejects(&self, row: &InstanceInfo) -> Option<&'static str> {
-        let equal =
-            |wanted: &Option<String>, actual: &Option<String>| wanted.is_none() || wanted == actual;
-        let shares = |wanted: &Option<Vec<String>>, actual: &Option<Vec<String>>| {
-            wanted.as_ref().is_none_or(|w| {
-                actual
-                    .as_ref()
-                    .is_some_and(|a| w.iter().any(|x| a.contains(x)))
-            })
-        };
-        let tags = row.tags.as_ref();
+        let group = self.security_group_id.clone().map(|g| vec![g]);
         let checks: [(&'static str, bool); 12] = [
             (
                 "ids",
@@ -128,13 +119,7 @@ impl InstanceFilter {
                 equal(&self.resource_group_id, &row.resource_group_id),
             ),
             ("subnet_id", equal(&self.subnet_id, &row.subnet_id)),
-            (
-                "security_group_id",
-                shares(
-                    &self.security_group_id.clone().map(|g| vec![g]),
-                    &row.security_group_ids,
-                ),
-            ),
+            ("security_group_id", shares(&group, &row.security_group_ids)),
             (
                 "public_ip_addresses",
                 shares(&self.public_ip_addresses, &row.public_ip_addresses),
@@ -143,26 +128,48 @@ impl InstanceFilter {
                 "private_ip_addresses",
                 shares(&self.private_ip_addresses, &row.private_ip_addresses),
             ),
-            (
-                "tags",
-                self.tags.as_ref().is_none_or(|wanted| {
-                    wanted
-                        .iter()
-                        .all(|(k, v)| tags.and_then(|t| t.get(k)) == Some(v))
-                }),
-            ),
-            (
-                "tag_keys",
-                self.tag_keys.as_ref().is_none_or(|keys| {
-                    keys.iter().all(|k| tags.is_some_and(|t| t.contains_key(k)))
-                }),
-            ),
+            ("tags", has_pairs(&self.tags, &row.tags)),
+            ("tag_keys", has_keys(&self.tag_keys, &row.tags)),
         ];
         checks
             .into_iter()
             .find(|(_, passes)| !passes)
             .map(|(name, _)| name)
     }
+}
+
+/// Whether `wanted` is not set, or equal to `actual`.
+fn equal(wanted: &Option<String>, actual: &Option<String>) -> bool {
+    wanted.is_none() || wanted == actual
+}
+
+/// Whether `wanted` is not set, or shares an item with `actual`.
+fn shares(wanted: &Option<Vec<String>>, actual: &Option<Vec<String>>) -> bool {
+    wanted.as_ref().is_none_or(|w| {
+        actual
+            .as_ref()
+            .is_some_and(|a| w.iter().any(|x| a.contains(x)))
+    })
+}
+
+/// Whether `wanted` is not set, or every pair of it is among `tags`.
+fn has_pairs(
+    wanted: &Option<BTreeMap<String, String>>,
+    tags: &Option<BTreeMap<String, String>>,
+) -> bool {
+    wanted.as_ref().is_none_or(|wanted| {
+        wanted
+            .iter()
+            .all(|(k, v)| tags.as_ref().and_then(|t| t.get(k)) == Some(v))
+    })
+}
+
+/// Whether `wanted` is not set, or `tags` has a tag of each of its keys.
+fn has_keys(wanted: &Option<Vec<String>>, tags: &Option<BTreeMap<String, String>>) -> bool {
+    wanted.as_ref().is_none_or(|keys| {
+        keys.iter()
+            .all(|k| tags.as_ref().is_some_and(|t| t.contains_key(k)))
+    })
 }
 
 #[derive(Serialize)]

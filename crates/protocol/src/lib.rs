@@ -65,11 +65,11 @@ pub mod action {
 pub mod code {
     /// 429: throttled; retry with backoff.
     pub const REQUEST_LIMIT_EXCEEDED: &str = "REQUEST_LIMIT_EXCEEDED";
-    /// 5xx: server fault.
+    /// 5xx: a server fault; Zenlayer's own provider retries it for writes.
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
-    /// 5xx: transient.
+    /// 5xx: the service is briefly unavailable; always worth a retry.
     pub const SERVICE_TEMPORARY_UNAVAILABLE: &str = "SERVICE_TEMPORARY_UNAVAILABLE";
-    /// Transient.
+    /// The API gave up on the call; worth a retry.
     pub const REQUEST_TIMED_OUT: &str = "REQUEST_TIMED_OUT";
     /// 404: an instance id is unknown.
     pub const INVALID_INSTANCE_NOT_FOUND: &str = "INVALID_INSTANCE_NOT_FOUND";

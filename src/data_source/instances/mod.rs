@@ -26,7 +26,7 @@ use crate::diagnostics::{add_problems, root_error, root_warning};
 use crate::provider_data::ProviderData;
 use filters::{InstanceRow, InstancesState};
 
-/// The data source.
+/// `zenlayer_instances`, reading the API through the provider's data.
 #[derive(Debug, Clone)]
 pub(crate) struct InstancesDataSource {
     data: Arc<ProviderData>,

@@ -30,13 +30,42 @@ use zenlayer_api::fleet::ResetRequest;
 use zenlayer_api::words::quoted_list;
 use zenlayer_api::Context;
 
-/// The resource.
+/// `zenlayer_instance_password`, resetting through the provider's data.
 #[derive(Debug, Clone)]
 pub(crate) struct InstancePasswordResource {
     data: Arc<ProviderData>,
 }
 
 impl InstancePasswordResource {
+    /// The statuses of those of `ids` that exist (a refresh's read); `None`, with an error that
+    /// says how to destroy without the API, when the read fails.
+    async fn existing(
+        &self,
+        diags: &mut Diagnostics,
+        ids: &BTreeSet<String>,
+    ) -> Option<zenlayer_api::fleet::Statuses> {
+        let operations = self.data.configured_operations(diags)?;
+        let list: Vec<String> = ids.iter().cloned().collect();
+        match operations
+            .statuses()
+            .read(&list, &self.data.read_context())
+            .await
+        {
+            Ok(found) => Some(found),
+            Err(e) => {
+                root_error(
+                    diags,
+                    "Could not refresh zenlayer_instance_password",
+                    format!(
+                        "{e}.{}\nDestroying does not need the API: if you are destroying, `terraform destroy -refresh=false` works while the API is out of reach.",
+                        crate::advice::advice_line(&e)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
     /// The resource of a provider.
     pub(crate) fn new(data: Arc<ProviderData>) -> Self {
         InstancePasswordResource { data }
@@ -144,30 +173,11 @@ impl Resource for InstancePasswordResource {
         let Some(ids) = state.known_ids() else {
             return Some((state, private_state));
         };
-        let Some(fleet) = self.data.configured_operations(diags) else {
+        let Some(found) = self.existing(diags, &ids).await else {
             return Some((state, private_state));
         };
-        let list: Vec<String> = ids.iter().cloned().collect();
-        let found = match fleet
-            .statuses()
-            .read(&list, &self.data.read_context())
-            .await
-        {
-            Ok(found) => found,
-            Err(e) => {
-                let hint = crate::advice::advice_line(&e);
-                root_error(
-                    diags,
-                    "Could not refresh zenlayer_instance_password",
-                    format!(
-                        "{e}.{hint}\nDestroying does not need the API: if you are destroying, `terraform destroy -refresh=false` works while the API is out of reach."
-                    ),
-                );
-                return Some((state, private_state));
-            }
-        };
         let (kept, gone): (Vec<String>, Vec<String>) =
-            list.into_iter().partition(|id| found.contains_key(id));
+            ids.into_iter().partition(|id| found.contains_key(id));
         if gone.is_empty() {
             return Some((state, private_state));
         }

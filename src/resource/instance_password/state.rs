@@ -35,13 +35,12 @@ pub(crate) struct Timeouts {
     pub update: Value<String>,
 }
 
-/// The resource's attributes.
+/// The resource's attributes, as Terraform sends its configuration, plan and state.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct State {
-    /// Stable identifier.
     #[serde(default)]
     pub id: Value<String>,
-    /// The instances.
+    /// Unknown while it depends on values known only at apply; its elements too.
     #[serde(default)]
     pub instance_ids: Value<BTreeSet<Value<String>>>,
     /// The new password. Terraform keeps it in state (as a sensitive value); this is the one
@@ -144,7 +143,6 @@ impl State {
             .map_or(DEFAULT_TIMEOUT, |d| d.min(MAX_TIMEOUT))
     }
 
-    /// Sets `request_ids`.
     pub(crate) fn set_request_ids(&mut self, ids: &[String]) {
         self.request_ids = Value::Value(ids.iter().map(|s| Value::Value(s.clone())).collect());
     }

@@ -210,7 +210,7 @@ impl Client {
         let outcome = self
             .exchange(self.signed_request(action, body), ctx)
             .await
-            .and_then(|response| self.interpret(response));
+            .and_then(|response| self.decode_answer(response));
         log_attempt(action, instance_ids, attempt, started, &outcome);
         outcome.map(|(_, decoded)| decoded)
     }
@@ -300,10 +300,13 @@ impl Client {
         }
     }
 
-    /// Decodes an answer's envelope (returned with the HTTP status); a failure carries the
-    /// server's `Retry-After`, if any, and an answer that is not the API's names the URL.
-    fn interpret(&self, response: http::Response<Bytes>) -> Result<(u16, Decoded), AttemptFailure> {
-        interpret(response).map_err(|mut failure| {
+    /// [`decode_envelope`], with the URL named in an answer that is not the API's (and, for a
+    /// 404, what the endpoint must be).
+    fn decode_answer(
+        &self,
+        response: http::Response<Bytes>,
+    ) -> Result<(u16, Decoded), AttemptFailure> {
+        decode_envelope(response).map_err(|mut failure| {
             if let ErrorKind::BadResponse { status, detail, .. } = &mut failure.kind {
                 let url = self.config.endpoint.service_url();
                 detail.push_str(&format!(" (from POST {url})"));
@@ -321,7 +324,7 @@ impl Client {
 
 /// Decodes an answer's envelope (returned with the HTTP status); a failure carries the
 /// server's `Retry-After`, if any.
-fn interpret(response: http::Response<Bytes>) -> Result<(u16, Decoded), AttemptFailure> {
+fn decode_envelope(response: http::Response<Bytes>) -> Result<(u16, Decoded), AttemptFailure> {
     let headers = response.headers();
     let status = response.status().as_u16();
     let meta = AnswerMeta {

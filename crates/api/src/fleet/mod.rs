@@ -1,6 +1,6 @@
 //! Operations over many instances, built on the API client: batching to the API's limit,
 //! coalesced status reads, waiting for power states, and the password reset with its power-state
-//! handling. Free of Terraform types and of HTTP details.
+//! handling. Built on the client: no request is built here, and no Terraform type is known.
 
 mod reset;
 mod select;
