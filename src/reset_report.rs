@@ -4,7 +4,7 @@
 
 use tf_provider::Diagnostics;
 use zenlayer_api::fleet::{Cause, Failure, Outcome, ResetReport, Stage};
-use zenlayer_api::words::{listed, plural, quoted, quoted_list, LISTED};
+use zenlayer_api::words::{either, listed, plural, quoted, quoted_list, LISTED};
 use zenlayer_api::{ApiError, InstanceStatus, PowerRule, Secret};
 
 use crate::advice::advice_line;
@@ -60,11 +60,7 @@ impl Instances {
 
     /// "its" or "their".
     fn their(&self) -> &'static str {
-        if self.count == 1 {
-            "its"
-        } else {
-            "their"
-        }
+        either(self.count, "its", "their")
     }
 }
 
@@ -163,7 +159,7 @@ fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
             format!(
                 "{} no longer exist{}",
                 who.counted(),
-                if who.count == 1 { "s" } else { "" }
+                either(who.count, "s", "")
             ),
             format!(
                 "These instances disappeared ({stage}): {}.\nRemove them from instance_ids.",
@@ -254,11 +250,7 @@ fn needs_stopped(who: &Instances, refusal: &ApiError, facts: &ReportFacts<'_>) -
 
 /// What to do about `n` instances in a terminal status.
 pub(crate) fn remove_terminal(n: usize) -> String {
-    let (subject, it) = if n == 1 {
-        ("It is", "it")
-    } else {
-        ("They are", "them")
-    };
+    let (subject, it) = (either(n, "It is", "They are"), either(n, "it", "them"));
     format!(
         "{subject} failed, being released or in the recycle bin, and the API will not reset {it}: remove {it} from instance_ids. When the ids come from a zenlayer_instances data source, set resettable_only = true there to leave out such instances."
     )
@@ -278,12 +270,8 @@ fn timed_out(who: &Instances, failure: &Failure, facts: &ReportFacts<'_>) -> (St
     let raise = match failure.stage {
         Stage::StartAgain => format!(
             "Start {} yourself once {} stopped.",
-            if who.count == 1 { "it" } else { "them" },
-            if who.count == 1 {
-                "it has"
-            } else {
-                "they have"
-            }
+            either(who.count, "it", "them"),
+            either(who.count, "it has", "they have")
         ),
         _ => format!("Raise {bound}. {}", apply_again(facts.operation)),
     };
@@ -374,10 +362,10 @@ fn power_warnings(diags: &mut Diagnostics, report: &ResetReport, facts: &ReportF
             format!("{n} instance{} stayed STOPPED after the reset", plural(n)),
             format!(
                 "{} password was reset, but the platform did not restart {}, so the provider did not wait: {}. Start {} yourself, or set shutdown_before_reset = true to let the provider bring instances back to the power state they had.",
-                if n == 1 { "Its" } else { "Their" },
-                if n == 1 { "it" } else { "them" },
+                either(n, "Its", "Their"),
+                either(n, "it", "them"),
                 quoted_list(&report.not_restarted.iter().collect::<Vec<_>>()),
-                if n == 1 { "it" } else { "them" },
+                either(n, "it", "them"),
             ),
         );
     }
@@ -388,7 +376,7 @@ fn power_warnings(diags: &mut Diagnostics, report: &ResetReport, facts: &ReportF
             format!(
                 "{n} instance{} stopped for the reset {} started again",
                 plural(n),
-                if n == 1 { "was" } else { "were" }
+                either(n, "was", "were")
             ),
             format!(
                 "Started again: {}. They were RUNNING before this operation stopped them for the reset, and it ended without bringing them back (a refusal, the timeout or an interruption), so the provider started them again.",

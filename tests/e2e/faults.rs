@@ -132,8 +132,7 @@ fn fails_clearly(fault: Value, expected: &[&str]) -> Run {
     fault["action"] = json!("ResetInstancesPassword");
     sim.fault(fault);
     let ws = Workspace::for_resource(&sim, &ids(2), "");
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     for part in expected {
         assert!(
             run.all().contains(part),

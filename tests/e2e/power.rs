@@ -72,8 +72,7 @@ fn running_rule_with_shutdown_copes_and_says_the_shutdown_is_not_needed() {
 fn stopped_rule_without_shutdown_fails_suggesting_it_and_records_nothing() {
     let sim = Sim::start(2, &["--power-rule", "stopped"]);
     let ws = Workspace::for_resource(&sim, &ids(2), "");
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     let output = run.all();
     let refused = &sim.calls_of("ResetInstancesPassword")[0];
     for part in [
@@ -161,8 +160,7 @@ fn without_shutdown_a_stopped_instance_is_refused_with_its_status() {
     let sim = Sim::start(2, &[]);
     sim.patch("ins-00001", json!({"status": "STOPPED"}));
     let ws = Workspace::for_resource(&sim, &ids(2), "");
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     assert!(
         run.all().contains("\"ins-00001\" (STOPPED)"),
         "{}",
@@ -177,8 +175,7 @@ fn without_shutdown_a_stopped_instance_is_refused_with_its_status() {
 fn a_timeout_names_each_instance_not_running_and_its_status() {
     let sim = Sim::start(2, &["--reboot-delay", "60s"]);
     let ws = Workspace::for_resource(&sim, &ids(2), "  timeouts {\n    create = \"2s\"\n  }");
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     let text = run.all();
     assert!(
         text.contains("Timed out waiting for 2 instances to be RUNNING"),
@@ -204,8 +201,7 @@ fn partial_failure_across_batches_keeps_the_successes_and_retries_only_the_rest(
     let sim = Sim::start(150, &[]);
     sim.patch("ins-00120", json!({"status": "STOPPED"}));
     let ws = Workspace::for_resource(&sim, &ids(150), "");
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     assert!(
         run.all().contains("\"ins-00120\" (STOPPED)"),
         "{}",
@@ -245,8 +241,7 @@ fn a_batch_refused_outright_is_reported_whole_and_the_others_are_kept() {
 
     // An update adds 50 instances, in one batch that the API refuses.
     ws.configure(&sim, &resource("web", &ids(150), ""));
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     let text = run.all();
     assert!(text.contains("INVALID_PARAMETER"), "{}", run.raw());
     assert!(
@@ -370,8 +365,7 @@ fn instances_stopped_for_a_refused_reset_are_started_again() {
                      "action": "ResetInstancesPassword"}),
     );
     let ws = Workspace::for_resource(&sim, &ids(2), "  shutdown_before_reset = true");
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     let text = run.all();
     assert!(text.contains("INVALID_PARAMETER"), "{}", run.raw());
     assert!(
@@ -397,8 +391,7 @@ fn instances_stopped_before_a_timeout_are_started_again() {
         &ids(2),
         "  shutdown_before_reset = true\n  timeouts {\n    create = \"2s\"\n  }",
     );
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     assert!(
         run.all()
             .contains("Started again: \"ins-00001\", \"ins-00002\""),
@@ -443,8 +436,7 @@ fn an_instance_in_transition_does_not_hold_back_the_ready_ones() {
     let sim = Sim::start(6, &[]);
     sim.patch("ins-00003", json!({"status": "STOPPING"}));
     let ws = Workspace::for_resource(&sim, &ids(6), "  timeouts {\n    create = \"6s\"\n  }");
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     let resets = sim.calls_of("ResetInstancesPassword");
     let accepted: Vec<&SimCall> = resets.iter().filter(|c| c.status == Some(200)).collect();
     assert_eq!(accepted.len(), 1, "{}", sim.call_summary(0));

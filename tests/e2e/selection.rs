@@ -108,8 +108,7 @@ resource "zenlayer_instance_password" "fleet" {
 }
 "#,
     );
-    let run = ws.tf(&["apply", "-auto-approve"]).failed();
-    eprintln!("calls: {}", sim.call_summary(0));
+    let run = ws.apply_failing(&sim);
     assert!(
         run.all().contains("at least one instance id"),
         "{}",

@@ -640,6 +640,14 @@ variable "root_password" {{
         self.tf(&["apply", "-auto-approve"]).ok()
     }
 
+    /// `terraform apply -auto-approve`, which must fail; the calls `sim` received are printed
+    /// for the test's log.
+    pub fn apply_failing(&self, sim: &Sim) -> Run {
+        let run = self.tf(&["apply", "-auto-approve"]).failed();
+        eprintln!("calls: {}", sim.call_summary(0));
+        run
+    }
+
     /// `terraform plan -out`, then the plan as JSON.
     pub fn plan_json(&self) -> Value {
         self.tf(&["plan", "-out=tfplan"]).ok();

@@ -23,19 +23,7 @@ fn go_provider(dir: &Path) -> Result<PathBuf> {
         return Ok(binary);
     }
     step("fetching the Go provider to compare with (PyPI: workato-terraform-provider==0.16.0)");
-    run(cmd(
-        "python3",
-        [
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "workato-terraform-provider==0.16.0",
-            "-d",
-        ],
-    )
-    .arg(dir))?;
+    setup::pip_download("workato-terraform-provider==0.16.0", None, false, dir)?;
     let wheel = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| {

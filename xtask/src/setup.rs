@@ -83,6 +83,40 @@ pub fn python() -> Result<()> {
     apt_install(&["python3", "python3-pip", "python3-venv"])
 }
 
+/// Downloads `requirement` from PyPI into `dir`, without its dependencies; with `sha256`, pip
+/// refuses an archive whose hash differs; with `source`, the source archive rather than a
+/// wheel.
+pub fn pip_download(
+    requirement: &str,
+    sha256: Option<&str>,
+    source: bool,
+    dir: &Path,
+) -> Result<()> {
+    python()?;
+    let mut pip = cmd(
+        "python3",
+        ["-m", "pip", "download", "--quiet", "--no-deps", "-d"],
+    );
+    pip.arg(dir);
+    if source {
+        pip.args(["--no-binary", ":all:"]);
+    }
+    match sha256 {
+        Some(hash) => {
+            let requirements = dir.join("requirements.txt");
+            std::fs::write(
+                &requirements,
+                format!("{requirement} --hash=sha256:{hash}\n"),
+            )?;
+            pip.arg("--require-hashes").arg("-r").arg(&requirements);
+        }
+        None => {
+            pip.arg(requirement);
+        }
+    }
+    run(pip)
+}
+
 /// gpg, which the release test signs with.
 pub fn gpg() -> Result<()> {
     if on_path("gpg").is_some() {

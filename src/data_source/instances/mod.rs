@@ -18,7 +18,7 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{DataSource, Diagnostics};
 use zenlayer_api::fleet::Selection;
-use zenlayer_api::words::{listed, plural, quoted, LISTED};
+use zenlayer_api::words::{either, listed, plural, quoted, LISTED};
 use zenlayer_api::{InstanceInfo, InstanceStatus};
 
 use crate::advice::advice_line;
@@ -67,8 +67,8 @@ fn warn_empty_filters(diags: &mut Diagnostics, empty: &[&'static str]) {
              than asked. Not to filter on {}, remove it or set it to null; a data source with no \
              filter at all selects every instance.",
             listed(empty, LISTED),
-            if empty.len() == 1 { "is" } else { "are" },
-            if empty.len() == 1 { "it" } else { "them" },
+            either(empty.len(), "is", "are"),
+            either(empty.len(), "it", "them"),
         ),
     );
 }
@@ -84,7 +84,7 @@ fn warn_left_out(diags: &mut Diagnostics, left_out: &[(String, &'static str)]) {
              provider left {} out (the filter each fails is in brackets): {}. The provider checks \
              every row against every filter, whatever the API does with them.",
             plural(n),
-            if n == 1 { "it" } else { "them" },
+            either(n, "it", "them"),
             listed(
                 left_out
                     .iter()

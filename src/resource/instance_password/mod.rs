@@ -27,7 +27,7 @@ use crate::reset_report;
 use lifecycle::Change;
 use state::{Operation, State};
 use zenlayer_api::fleet::ResetRequest;
-use zenlayer_api::words::quoted_list;
+use zenlayer_api::words::{either, plural, quoted_list};
 use zenlayer_api::Context;
 
 /// `zenlayer_instance_password`, resetting through the provider's data.
@@ -389,12 +389,10 @@ impl Resource for InstancePasswordResource {
             diags,
             "Destroying zenlayer_instance_password changes no password",
             format!(
-                "It is only removed from state: a password cannot be un-reset, so no API was called, and {} (when the resource is being replaced, its new password is set next).",
-                if n == 1 {
-                    "the 1 instance keeps the password it has".to_string()
-                } else {
-                    format!("the {n} instances keep the password they have")
-                }
+                "It is only removed from state: a password cannot be un-reset, so no API was called, and the {n} instance{} {} the password {} (when the resource is being replaced, its new password is set next).",
+                plural(n),
+                either(n, "keeps", "keep"),
+                either(n, "it has", "they have"),
             ),
         );
         Some(())

@@ -198,6 +198,26 @@ mod tests {
         Context::with_timeout(Duration::from_secs(600), CancellationToken::new())
     }
 
+    /// 1,000 instances, in pages of at most 300.
+    fn paged_sim() -> zenlayer_sim::Sim {
+        testing::sim(
+            1000,
+            Settings {
+                max_page_size: 300,
+                ..Settings::default()
+            },
+        )
+    }
+
+    /// Every instance of `sim`, read with no filter.
+    async fn read_all(sim: &zenlayer_sim::Sim) -> Vec<InstanceInfo> {
+        testing::operations(sim, settings())
+            .describe_instances(&InstanceFilter::default(), &ctx())
+            .await
+            .expect("read")
+            .instances
+    }
+
     fn settings() -> FleetSettings {
         FleetSettings::new(100, Duration::from_secs(1), Duration::from_secs(30))
     }
@@ -205,12 +225,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn every_page_is_read_and_the_result_is_in_id_order() {
         let sim = testing::sim(2500, Settings::default());
-        let fleet = testing::operations(&sim, settings());
-        let all = fleet
-            .describe_instances(&InstanceFilter::default(), &ctx())
-            .await
-            .expect("read")
-            .instances;
+        let all = read_all(&sim).await;
         assert_eq!(all.len(), 2500);
         assert!(all.windows(2).all(|w| w[0].id < w[1].id), "sorted by id");
         assert_eq!(
@@ -222,19 +237,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_smaller_page_than_asked_is_coped_with() {
-        let sim = testing::sim(
-            1000,
-            Settings {
-                max_page_size: 300,
-                ..Settings::default()
-            },
-        );
-        let fleet = testing::operations(&sim, settings());
-        let all = fleet
-            .describe_instances(&InstanceFilter::default(), &ctx())
-            .await
-            .expect("read")
-            .instances;
+        let sim = paged_sim();
+        let all = read_all(&sim).await;
         assert_eq!(all.len(), 1000);
         assert_eq!(
             calls_of(&sim, DESCRIBE_INSTANCES).len(),
@@ -305,12 +309,7 @@ mod tests {
         )
         .expect("rule");
         sim.faults().add([rule]);
-        let fleet = testing::operations(&sim, settings());
-        let all = fleet
-            .describe_instances(&InstanceFilter::default(), &ctx())
-            .await
-            .expect("read")
-            .instances;
+        let all = read_all(&sim).await;
         assert_eq!(all.len(), 2500);
         assert_eq!(
             calls_of(&sim, DESCRIBE_INSTANCES).len(),
@@ -326,13 +325,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_instance_deleted_between_pages_shifts_nothing_out_of_the_result() {
-        let sim = testing::sim(
-            1000,
-            Settings {
-                max_page_size: 300,
-                ..Settings::default()
-            },
-        );
+        let sim = paged_sim();
         // i10 disappears after the first page: the later pages shift by one.
         fault(
             &sim,
@@ -355,13 +348,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_fleet_that_never_stops_changing_fails_the_read_clearly() {
-        let sim = testing::sim(
-            1000,
-            Settings {
-                max_page_size: 300,
-                ..Settings::default()
-            },
-        );
+        let sim = paged_sim();
         // One instance disappears during every read.
         for (n, victim) in (1..=MAX_READS).zip(1..) {
             let skip = (n - 1) * 4 + 1;
