@@ -32,6 +32,9 @@ impl Keyring {
         let keyring = Keyring {
             dir: tempfile::tempdir().expect("gnupg home"),
         };
+        // gpg warns about a home others may read.
+        let private = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700);
+        std::fs::set_permissions(keyring.dir.path(), private).expect("gnupg home");
         let user = format!("Release Test <{SIGNER}>");
         let gen = keyring.gpg(&[
             "--passphrase",
