@@ -110,3 +110,21 @@ fn an_empty_selection_gets_the_resource_s_own_error() {
     );
     assert!(sim.write_calls().is_empty());
 }
+
+#[test]
+fn details_false_leaves_the_rows_out_and_keeps_the_ids() {
+    let sim = Sim::start(3, &[]);
+    let mut ws = Workspace::new();
+    ws.configure(
+        &sim,
+        "data \"zenlayer_instances\" \"all\" {\n  details = false\n}\noutput \"ids\" {\n  value = data.zenlayer_instances.all.ids\n}\noutput \"rows\" {\n  value = data.zenlayer_instances.all.instances\n}\n",
+    );
+    ws.apply();
+    let out = outputs(&ws);
+    assert_eq!(out["ids"], json!(ids(3)), "in order");
+    assert!(
+        out.get("rows").is_none_or(|rows| rows.is_null()),
+        "{:?}",
+        out.get("rows")
+    );
+}

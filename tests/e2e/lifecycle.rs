@@ -261,3 +261,57 @@ fn a_refresh_that_drops_one_instance_says_so_in_the_singular() {
         run.raw()
     );
 }
+
+#[test]
+fn reordering_the_ids_calls_nothing_and_listing_one_twice_fails_the_plan() {
+    let sim = Sim::start(3, &[]);
+    let mut ws = Workspace::for_resource(&sim, &ids(3), "");
+    ws.apply();
+    let resets = sim.write_calls().len();
+    let mut reversed = ids(3);
+    reversed.reverse();
+    ws.configure(&sim, &resource("web", &reversed, ""));
+    assert_eq!(ws.planned_actions(ADDR), vec!["update"]);
+    ws.tf(&["apply", "-auto-approve", "-refresh=false"]).ok();
+    assert_eq!(sim.write_calls().len(), resets, "no reset for a new order");
+    assert_eq!(
+        ws.resource(ADDR).expect("in state")["instance_ids"],
+        serde_json::json!(reversed)
+    );
+
+    let twice = vec![ids(3)[0].clone(), ids(3)[1].clone(), ids(3)[0].clone()];
+    ws.configure(&sim, &resource("web", &twice, ""));
+    let run = ws.tf(&["plan"]).failed();
+    assert!(
+        run.all()
+            .contains("instance_ids lists \"ins-00001\" more than once"),
+        "{}",
+        run.raw()
+    );
+}
+
+#[test]
+fn a_state_written_when_instance_ids_was_a_set_is_upgraded_without_a_change() {
+    let sim = Sim::start(2, &[]);
+    let ws = Workspace::for_resource(&sim, &ids(2), "");
+    ws.apply();
+    // Rewrite the state as the set-typed version 1 of the schema left it.
+    let path = ws.path().join("terraform.tfstate");
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("state")).expect("JSON");
+    let resource = &mut state["resources"][0]["instances"][0];
+    assert_eq!(resource["schema_version"], 2);
+    resource["schema_version"] = serde_json::json!(1);
+    std::fs::write(&path, state.to_string()).expect("write state");
+    let before = sim.write_calls().len();
+    let run = ws.tf(&["plan", "-detailed-exitcode"]);
+    assert_eq!(run.code, 0, "no change after the upgrade:\n{}", run.raw());
+    assert_eq!(sim.write_calls().len(), before);
+    ws.apply();
+    let upgraded: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("state")).expect("JSON");
+    assert_eq!(
+        upgraded["resources"][0]["instances"][0]["schema_version"],
+        2
+    );
+}

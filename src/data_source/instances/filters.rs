@@ -14,15 +14,18 @@ use zenlayer_api::words::quoted_list;
 
 /// A set of strings as Terraform sends it.
 pub(super) type StringSet = Value<BTreeSet<Value<String>>>;
+/// A list of strings as Terraform sends it.
+pub(super) type StringList = Value<Vec<Value<String>>>;
 /// A map of strings as Terraform sends it.
 pub(super) type StringMap = Value<BTreeMap<String, Value<String>>>;
 
 /// The data source's attributes: the filters, and the results.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct InstancesState {
-    /// Filter by id; in the result, the ids of the instances found.
+    /// Filter by id; in the result, the ids of the instances found, in order. A list, as
+    /// `instance_ids` is: Terraform handles a large set slowly.
     #[serde(default)]
-    pub(super) ids: StringSet,
+    pub(super) ids: StringList,
     #[serde(default)]
     pub(super) zone_id: Value<String>,
     #[serde(default)]
@@ -50,6 +53,9 @@ pub(crate) struct InstancesState {
     /// Leave out instances the API cannot reset.
     #[serde(default)]
     pub(super) resettable_only: Value<bool>,
+    /// Whether `instances` is filled in (true unless set false).
+    #[serde(default)]
+    pub(super) details: Value<bool>,
     /// The instances found, by id.
     #[serde(default)]
     pub(super) instances: Value<Vec<InstanceRow>>,
@@ -120,13 +126,17 @@ fn texts(s: &InstancesState) -> [(&'static str, &Value<String>); 8] {
     ]
 }
 
-/// The list filters, by argument name.
-fn sets(s: &InstancesState) -> [(&'static str, &StringSet); 4] {
+/// The set filters, by argument name, each as its known elements (`None` when it is not a
+/// known set).
+fn sets(s: &InstancesState) -> [(&'static str, Option<Vec<&Value<String>>>); 4] {
+    fn items(set: &StringSet) -> Option<Vec<&Value<String>>> {
+        set.as_ref_option().map(|s| s.iter().collect())
+    }
     [
-        ("ids", &s.ids),
-        ("public_ip_addresses", &s.public_ip_addresses),
-        ("private_ip_addresses", &s.private_ip_addresses),
-        ("tag_keys", &s.tag_keys),
+        ("ids", s.ids.as_ref_option().map(|l| l.iter().collect())),
+        ("public_ip_addresses", items(&s.public_ip_addresses)),
+        ("private_ip_addresses", items(&s.private_ip_addresses)),
+        ("tag_keys", items(&s.tag_keys)),
     ]
 }
 
@@ -168,8 +178,8 @@ impl InstancesState {
                 ));
             }
         }
-        for (argument, set) in sets(self) {
-            problems.extend(set_problems(argument, set));
+        for (argument, items) in sets(self) {
+            problems.extend(set_problems(argument, items.as_deref()));
         }
         problems.extend(self.tags_problems());
         problems.extend(self.status_problem());
@@ -238,7 +248,7 @@ impl InstancesState {
     pub(super) fn empty_filters(&self) -> Vec<&'static str> {
         let mut empty: Vec<&'static str> = sets(self)
             .into_iter()
-            .filter(|(_, set)| set.as_ref_option().is_some_and(BTreeSet::is_empty))
+            .filter(|(_, items)| items.as_ref().is_some_and(Vec::is_empty))
             .map(|(argument, _)| argument)
             .collect();
         if self.tags.as_ref_option().is_some_and(BTreeMap::is_empty) {
@@ -258,7 +268,13 @@ impl InstancesState {
             })
         };
         InstanceFilter {
-            ids: list(&self.ids),
+            ids: self.ids.as_ref_option().map(|l| {
+                let distinct: BTreeSet<String> = l
+                    .iter()
+                    .filter_map(|v| v.as_ref_option().cloned())
+                    .collect();
+                distinct.into_iter().collect()
+            }),
             zone_id: text(&self.zone_id),
             instance_status: text(&self.instance_status),
             instance_type: text(&self.instance_type),
@@ -284,15 +300,20 @@ impl InstancesState {
             .copied()
             .unwrap_or(false)
     }
+
+    /// Whether `instances` is wanted (`details`, true unless set false).
+    pub(super) fn details(&self) -> bool {
+        self.details.as_ref_option().copied().unwrap_or(true)
+    }
 }
 
 /// The problems of one list argument: a null or blank element.
-fn set_problems(argument: &'static str, set: &StringSet) -> Vec<Problem> {
-    let Value::Value(items) = set else {
+fn set_problems(argument: &'static str, items: Option<&[&Value<String>]>) -> Vec<Problem> {
+    let Some(items) = items else {
         return Vec::new();
     };
     let mut problems = Vec::new();
-    if items.iter().any(Value::is_null) {
+    if items.iter().any(|v| v.is_null()) {
         problems.push(null_value(
             argument,
             format!("{argument} has a null element"),
@@ -300,7 +321,7 @@ fn set_problems(argument: &'static str, set: &StringSet) -> Vec<Problem> {
     }
     let blanks: Vec<&String> = items
         .iter()
-        .filter_map(Value::as_ref_option)
+        .filter_map(|v| v.as_ref_option())
         .filter(|t| blank(t))
         .collect();
     if !blanks.is_empty() {
@@ -316,16 +337,19 @@ fn set_problems(argument: &'static str, set: &StringSet) -> Vec<Problem> {
 mod tests {
     use super::*;
 
+    fn value(item: &Option<&str>) -> Value<String> {
+        match item {
+            Some(s) => Value::Value(s.to_string()),
+            None => Value::Null,
+        }
+    }
+
     fn set(items: &[Option<&str>]) -> StringSet {
-        Value::Value(
-            items
-                .iter()
-                .map(|i| match i {
-                    Some(s) => Value::Value(s.to_string()),
-                    None => Value::Null,
-                })
-                .collect(),
-        )
+        Value::Value(items.iter().map(value).collect())
+    }
+
+    fn list(items: &[Option<&str>]) -> StringList {
+        Value::Value(items.iter().map(value).collect())
     }
 
     fn summaries(state: &InstancesState) -> Vec<String> {
@@ -339,7 +363,7 @@ mod tests {
     #[test]
     fn blank_and_null_values_are_problems_naming_their_argument() {
         let state = InstancesState {
-            ids: set(&[Some("")]),
+            ids: list(&[Some("")]),
             zone_id: Value::Value(" ".into()),
             tag_keys: set(&[Some("role"), None]),
             tags: Value::Value([("env".to_string(), Value::Null)].into()),
@@ -378,7 +402,7 @@ mod tests {
     #[test]
     fn empty_lists_and_maps_select_nothing() {
         let state = InstancesState {
-            ids: set(&[]),
+            ids: list(&[]),
             tags: Value::Value(BTreeMap::new()),
             ..Default::default()
         };

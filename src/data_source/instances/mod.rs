@@ -140,6 +140,7 @@ impl DataSource for InstancesDataSource {
             warn_left_out(diags, &selection.left_out);
         }
         let resettable_only = config.resettable_only();
+        let config_details = config.details();
         let selected: Vec<InstanceRow> = selection
             .instances
             .into_iter()
@@ -154,7 +155,11 @@ impl DataSource for InstancesDataSource {
                 .map(|i| Value::Value(i.id().to_string()))
                 .collect(),
         );
-        state.instances = Value::Value(selected);
+        state.instances = if config_details {
+            Value::Value(selected)
+        } else {
+            Value::Null
+        };
         Some(state)
     }
 }

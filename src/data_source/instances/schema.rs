@@ -54,15 +54,16 @@ fn text_filters() -> [(&'static str, String); 8] {
 }
 
 /// The list and map filters, the flag, and the results.
-fn other_attributes() -> [(&'static str, Attribute); 7] {
+fn other_attributes() -> [(&'static str, Attribute); 8] {
     [
-        ("ids", optional(string_set(), "As a filter: only these instances (`[]` selects none). In the result: the ids of every instance found, ready for `instance_ids` of `zenlayer_instance_password`.").optional_computed()),
+        ("ids", optional(AttributeType::List(Box::new(AttributeType::String)), "As a filter: only these instances (`[]` selects none). In the result: the ids of every instance found, in order, ready for `instance_ids` of `zenlayer_instance_password`. A list, not a set: Terraform handles a list of 10,000 ids in seconds, a set of that size in minutes.").optional_computed()),
         ("public_ip_addresses", optional(string_set(), "Only instances with one of these public addresses.")),
         ("private_ip_addresses", optional(string_set(), "Only instances with one of these private addresses.")),
         ("tags", optional(AttributeType::Map(Box::new(AttributeType::String)), "Only instances with every one of these tags (key and value).")),
         ("tag_keys", optional(string_set(), "Only instances with a tag of each of these keys, whatever its value.")),
         ("resettable_only", optional(AttributeType::Bool, format!("Leave out the instances the API will not reset: failed, being released or in the recycle bin ({}). Default `false`.", InstanceStatus::TERMINAL.map(|s| format!("`{s}`")).join(", ")))),
-        ("instances", optional(AttributeType::List(Box::new(instance_type())), "The instances found, ordered by id: `id`, `name`, `status`, `zone_id`, `instance_type`, `image_id`, `image_name`, `cpu_count`, `memory` (GiB), `public_ip_addresses`, `private_ip_addresses`, `resource_group_id`, `create_time` and `tags` (a map). An attribute the API does not report, or reports in a form that cannot be read (a fraction for `cpu_count`), is null; a WARN line in the log says which.").computed()),
+        ("details", optional(AttributeType::Bool, "Whether to fill in `instances`. Default `true`. Set `false` when only `ids` is needed: `instances` is then null, and Terraform is spared most of its work on a large fleet (14 attributes for each instance).")),
+        ("instances", optional(AttributeType::List(Box::new(instance_type())), "The instances found, ordered by id: `id`, `name`, `status`, `zone_id`, `instance_type`, `image_id`, `image_name`, `cpu_count`, `memory` (GiB), `public_ip_addresses`, `private_ip_addresses`, `resource_group_id`, `create_time` and `tags` (a map). An attribute the API does not report, or reports in a form that cannot be read (a fraction for `cpu_count`), is null; a WARN line in the log says which. Null with `details = false`.").computed()),
     ]
 }
 

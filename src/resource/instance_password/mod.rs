@@ -19,7 +19,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, ClientCapabilities, Diagnostics, Resource};
+use tf_provider::{AttributePath, ClientCapabilities, Diagnostics, RawValue, Resource};
 
 use crate::diagnostics::{add_problems, root_error, root_warning};
 use crate::provider_data::ProviderData;
@@ -206,7 +206,7 @@ impl Resource for InstancePasswordResource {
             format!("Dropped from state: {}.", quoted_list(&gone)),
         );
         let mut state = state;
-        state.set_ids(kept.iter());
+        state.keep_only(&kept.into_iter().collect());
         Some((state, private_state))
     }
 
@@ -318,7 +318,7 @@ impl Resource for InstancePasswordResource {
         }
         let mut state = planned_state;
         state.id = Value::Value(state::new_id(&ids));
-        state.set_ids(reset.iter());
+        state.keep_only(&reset);
         state.set_request_ids(&request_ids);
         Some((state, planned_private_state))
     }
@@ -353,13 +353,25 @@ impl Resource for InstancePasswordResource {
             .reset(diags, &state, &config_state, &added, Operation::Update)
             .await
             .unwrap_or_default();
-        state.set_ids(lifecycle::recorded_after_update(&new, &old, &reset).iter());
+        state.keep_only(&lifecycle::recorded_after_update(&new, &old, &reset));
         if request_ids.is_empty() {
             state.request_ids = prior_state.request_ids.clone();
         } else {
             state.set_request_ids(&request_ids);
         }
         Some((state, planned_private_state))
+    }
+
+    async fn upgrade<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        version: i64,
+        prior_state: RawValue,
+    ) -> Option<Self::State<'a>> {
+        // Version 1 kept instance_ids as a set, which state holds as a JSON array in sorted
+        // order: the same array reads as this version's list.
+        tracing::info!(from = version, to = schema::VERSION, "upgrading the state");
+        prior_state.deserialize(diags)
     }
 
     async fn import<'a>(

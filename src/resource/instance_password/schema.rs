@@ -5,16 +5,21 @@ use tf_provider::schema::{Attribute, AttributeType, Block, NestedBlock, Schema};
 use super::state::{
     DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_TIMEOUT, DEFAULT_WAIT_FOR_RUNNING, MAX_TIMEOUT,
 };
-use crate::attribute::{self, optional, string_set, Flags};
+use crate::attribute::{self, optional, Flags};
 use crate::durations::human;
+
+/// The schema's version: 2 since `instance_ids` is a list (it was a set in version 1).
+pub(crate) const VERSION: i64 = 2;
 
 /// The resource's schema.
 pub(crate) fn schema() -> Schema {
-    attribute::schema(
+    let mut schema = attribute::schema(
         "Sets the root/Administrator login password of a set of Zenlayer virtual machines through the ResetInstancesPassword API. Destroying it calls no API: the instances keep their current password.",
         identity().into_iter().chain(passwords()).chain(behaviour()),
         [("timeouts", NestedBlock::Optional(timeouts()))],
-    )
+    );
+    schema.version = VERSION;
+    schema
 }
 
 /// What the resource is: its id, its instances, and the request ids of its resets.
@@ -27,8 +32,8 @@ fn identity() -> [(&'static str, Attribute); 3] {
         (
             "instance_ids",
             optional(
-                string_set(),
-                "Ids of the instances whose password is set. At least one; none empty; any number (calls are made in batches of at most 100). Adding ids resets only the added instances; removing ids calls nothing.",
+                AttributeType::List(Box::new(AttributeType::String)),
+                "Ids of the instances whose password is set. At least one; none empty, none twice; any number (calls are made in batches of at most 100). Adding ids resets only the added instances; removing ids, or changing only their order, calls nothing. A list, not a set: Terraform handles a list of 10,000 ids in seconds, a set of that size in minutes (a set given here is converted, in its sorted order).",
             )
             .required(),
         ),

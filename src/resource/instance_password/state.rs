@@ -40,9 +40,11 @@ pub(crate) struct Timeouts {
 pub(crate) struct State {
     #[serde(default)]
     pub id: Value<String>,
-    /// Unknown while it depends on values known only at apply; its elements too.
+    /// A list, not a set: Terraform's handling of a large set grows much faster than linearly
+    /// with its size (minutes for 10,000 ids), a list's does not. Unknown while it depends on
+    /// values known only at apply; its elements too.
     #[serde(default)]
-    pub instance_ids: Value<BTreeSet<Value<String>>>,
+    pub instance_ids: Value<Vec<Value<String>>>,
     /// The new password. Terraform keeps it in state (as a sensitive value); this is the one
     /// place where it is serialized.
     #[serde(default, serialize_with = "serialize_password")]
@@ -95,10 +97,19 @@ impl State {
         }
     }
 
-    /// Sets `instance_ids` from a list.
+    /// Sets `instance_ids` to `ids`, in that order.
+    #[cfg(test)]
     pub(crate) fn set_ids<'a>(&mut self, ids: impl IntoIterator<Item = &'a String>) {
         self.instance_ids =
             Value::Value(ids.into_iter().map(|s| Value::Value(s.clone())).collect());
+    }
+
+    /// Keeps in `instance_ids` only the ids of `kept`, in their order: what an apply records
+    /// must be the planned list, or a part of it after a failure.
+    pub(crate) fn keep_only(&mut self, kept: &BTreeSet<String>) {
+        if let Value::Value(list) = &mut self.instance_ids {
+            list.retain(|v| v.as_ref_option().is_some_and(|id| kept.contains(id)));
+        }
     }
 
     /// Fills in the defaults of the optional arguments.
@@ -178,8 +189,8 @@ impl State {
             Value::Value(set) if set.is_empty() => vec![none(
                 "instance_ids must list at least one instance id (an empty selection, such as a zenlayer_instances data source that found nothing, resets nothing).",
             )],
-            Value::Value(set)
-                if set
+            Value::Value(list)
+                if list
                     .iter()
                     .any(|v| v.is_null() || v.as_ref_option().is_some_and(|s| s.trim().is_empty())) =>
             {
@@ -189,6 +200,7 @@ impl State {
                     "instance_ids contains an empty string or null; every element must be an instance id such as \"ins-abc123\". Nothing was sent to the API.",
                 )]
             }
+            Value::Value(list) => duplicates_problem(list).into_iter().collect(),
             _ => Vec::new(),
         }
     }
@@ -283,6 +295,28 @@ impl State {
     }
 }
 
+/// The problem with an `instance_ids` that lists an instance more than once, if it does.
+fn duplicates_problem(list: &[Value<String>]) -> Option<Problem> {
+    let mut seen = BTreeSet::new();
+    let twice: BTreeSet<&String> = list
+        .iter()
+        .filter_map(Value::as_ref_option)
+        .filter(|id| !seen.insert(*id))
+        .collect();
+    if twice.is_empty() {
+        return None;
+    }
+    let twice: Vec<&String> = twice.into_iter().collect();
+    Some(Problem::at(
+        "instance_ids",
+        "Instance listed twice",
+        format!(
+            "instance_ids lists {} more than once; list each instance once (distinct() removes repeats). Nothing was sent to the API.",
+            zenlayer_api::words::quoted_list(&twice)
+        ),
+    ))
+}
+
 /// The problem with `password` (the value of `argument`) under the API's rule, if any. The
 /// message says which part of the rule failed, never the value.
 fn password_rule_problem(argument: &str, password: &Secret) -> Option<Problem> {
@@ -326,7 +360,7 @@ mod tests {
     /// A configuration of one instance, without a password.
     fn one_instance() -> State {
         State {
-            instance_ids: Value::Value([Value::Value("ins-1".to_string())].into()),
+            instance_ids: Value::Value(vec![Value::Value("ins-1".to_string())]),
             ..Default::default()
         }
     }
@@ -376,7 +410,7 @@ mod tests {
     #[test]
     fn empty_ids_and_bad_timeouts_are_problems() {
         let mut s = with_password("Good1!pass");
-        s.instance_ids = Value::Value(BTreeSet::new());
+        s.instance_ids = Value::Value(Vec::new());
         s.timeouts = Value::Value(vec![Timeouts {
             create: Value::Value("soon".into()),
             update: Value::Value("0s".into()),
@@ -386,7 +420,7 @@ mod tests {
             attrs,
             vec![Some("instance_ids"), Some("timeouts"), Some("timeouts")]
         );
-        s.instance_ids = Value::Value([Value::Value(" ".to_string())].into_iter().collect());
+        s.instance_ids = Value::Value(vec![Value::Value(" ".to_string())]);
         assert!(s
             .config_problems()
             .iter()
@@ -497,5 +531,34 @@ mod tests {
         let ids: BTreeSet<String> = ["a".to_string()].into();
         assert_ne!(new_id(&ids), new_id(&ids));
         assert!(new_id(&ids).starts_with("zlpw-"));
+    }
+
+    #[test]
+    fn an_instance_listed_twice_is_a_problem_naming_it() {
+        let mut s = with_password("Good1!pass");
+        s.instance_ids = Value::Value(
+            ["a", "b", "a"]
+                .iter()
+                .map(|id| Value::Value(id.to_string()))
+                .collect(),
+        );
+        let problems = s.config_problems();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].detail.contains("lists \"a\" more than once"));
+    }
+
+    #[test]
+    fn what_is_recorded_keeps_the_planned_order() {
+        let mut s = State::default();
+        s.set_ids(["c", "a", "b"].map(String::from).iter());
+        s.keep_only(&["a".to_string(), "c".to_string()].into());
+        let kept: Vec<String> = match &s.instance_ids {
+            Value::Value(list) => list
+                .iter()
+                .filter_map(|v| v.as_ref_option().cloned())
+                .collect(),
+            _ => Vec::new(),
+        };
+        assert_eq!(kept, vec!["c", "a"]);
     }
 }
