@@ -104,15 +104,17 @@ fn fleet_table(md: &mut String, fleets: &[EndToEnd]) {
     let _ = writeln!(md, "\n## Fleets end to end\n");
     let _ = writeln!(
         md,
-        "| N | layout | `terraform apply` (wall) | provider CPU | Terraform CPU | next `terraform plan` (wall) | its status calls |\n|---|---|---|---|---|---|---|"
+        "| N | reboot | layout (examples/fleet) | `terraform apply` (wall) | reset calls | provider CPU | Terraform CPU | next `terraform plan` (wall) | its status calls |\n|---|---|---|---|---|---|---|---|---|"
     );
     for r in fleets {
         let _ = writeln!(
             md,
-            "| {} | {} | {:.1} s | {:.2} s | {:.1} s | {:.1} s | {} |",
+            "| {} | {} s | {} | {:.1} s | {} | {:.2} s | {:.1} s | {:.1} s | {} |",
             r.n,
-            r.layout,
+            r.reboot.as_secs(),
+            r.layout(),
             r.apply_s,
+            r.reset_calls,
             r.provider_cpu_s,
             r.terraform_cpu_s,
             r.plan_s,
@@ -129,7 +131,7 @@ fn methods(md: &mut String) {
     let _ = writeln!(md, "- **One call per instance**: the same apply with `batch_size = 1`, the pattern of Zenlayer's own provider, through this provider's client and concurrency.");
     let _ = writeln!(md, "- **Refresh at scale**: 500 resources of one instance each (`for_each`), simulator latency 20 ms, default `-parallelism` (10). Calls counted in the simulator's log for a `terraform plan` after the apply; the existence checks are counted for the first `terraform plan`.");
     let _ = writeln!(md, "- **Plugin cost**: the Go provider is `terraform-provider-workato` 0.16.0 (linux_amd64, built on terraform-plugin-framework), taken from the PyPI package `workato-terraform-provider==0.16.0` by the benchmark's set-up and never committed. The handshake time is from spawning the binary with the environment Terraform sets (`TF_PLUGIN_MAGIC_COOKIE`, `PLUGIN_PROTOCOL_VERSIONS`, `PLUGIN_CLIENT_CERT` with a client certificate, the port range) to reading its handshake line, the two binaries alternating. The peak resident memory is GNU time's maximum RSS of the provider process while `terraform providers schema -json` runs, with the provider installed through `dev_overrides`.");
-    let _ = writeln!(md, "- **Fleets end to end**: N instances tagged `env=prod`, selected by the `zenlayer_instances` data source, against `zenlayer-sim --latency {LATENCY_MS}ms --reboot-delay 0s`, default provider settings. *One resource* gives all the ids to one `zenlayer_instance_password`; the others are `examples/fleet` with the number of stable buckets shown (`TF_VAR_buckets`; 64 is its default): *recommended* where that is about 150 instances per bucket, the docs' rule, *over-split* where the buckets are much smaller. The wall time is `terraform apply -auto-approve` from an empty state (data source read, plan with the existence checks, resets, waits); CPU times come from GNU time around Terraform and around each provider process (Terraform's is its own, without the provider's); then a `terraform plan` is timed and its DescribeInstancesStatus calls counted (the fewest possible is ceil(N/100)).");
+    let _ = writeln!(md, "- **Fleets end to end**: N instances tagged `env=prod`, selected by the `zenlayer_instances` data source (`details = false`), reset by `examples/fleet` with the number of stable buckets shown (`TF_VAR_buckets`: 1 is one resource, 10 is Terraform's default `-parallelism`, 64 the count the docs recommended before these figures), at Terraform's default `-parallelism`, against `zenlayer-sim --latency {LATENCY_MS}ms` with the reboot shown: 0 s, and 30 s as a model of a real instance's restart after a password reset (`BENCH_REBOOTS` sets others). The wall time is `terraform apply -auto-approve` from an empty state (data source read, plan with the existence checks, resets, waits for RUNNING); CPU times come from GNU time around Terraform and around each provider process (Terraform's is its own, without the provider's); then a `terraform plan` is timed and its DescribeInstancesStatus calls counted (the fewest possible is ceil(N/100)). `BENCH_FLEET_SIZES` chooses N.");
 }
 
 /// Whether every target was met, and which were not.

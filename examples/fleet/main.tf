@@ -1,13 +1,16 @@
 # Reset the password of a whole fleet, selected with the zenlayer_instances data source.
 #
-# The selected instances are spread over stable buckets by a hash of their id: adding an
-# instance changes only its bucket (an in-place update that resets only the added instance),
-# and no resource holds more than about one bucket's share of the fleet. Keep buckets at about
-# one per 150 instances, chosen once for the size the fleet will reach (changing it moves most
-# instances to another bucket, which resets them again): the default of 64 suits about 10,000,
-# and 7 suit 1,000. Terraform's own handling of one very large set grows much faster than
-# linearly, so this applies 10,000 instances in well under a minute where one resource takes
-# minutes; see the docs' "Large fleets" for the measured figures.
+# One resource is the fastest layout at any size: it resets the fleet in ceil(N/100) calls and
+# waits for one reboot (10,000 instances with a 30 s reboot: 48 s end to end; see the docs'
+# "Large fleets"). Adding an instance to the fleet is an in-place update that resets only it.
+#
+# To split the fleet anyway (smaller states and plans to read, or a smaller blast radius per
+# apply), raise `buckets`: the instances are spread by a hash of their id, so adding one changes
+# only its bucket. Keep the number of buckets at most Terraform's -parallelism (10 by default):
+# each resource waits for its own instances' reboot and Terraform works on -parallelism
+# resources at a time, so 64 buckets wait ceil(64/10) = 7 reboots one after another. With more
+# buckets, pass -parallelism=BUCKETS. Choose it once: changing it moves most instances to
+# another bucket, which resets them again.
 #
 # With Terraform 1.11 or later, give the password to password_wo instead (see examples/write-only).
 
@@ -37,9 +40,9 @@ variable "zone_id" {
 }
 
 variable "buckets" {
-  description = "How many resources the fleet is spread over: about one per 150 instances."
+  description = "How many resources the fleet is spread over: 1 (fastest), at most Terraform's -parallelism (10 by default)."
   type        = number
-  default     = 64
+  default     = 1
 }
 
 variable "root_password" {
@@ -54,6 +57,7 @@ provider "zenlayer" {
 data "zenlayer_instances" "fleet" {
   tags    = var.selector_tags
   zone_id = var.zone_id
+  details = false # only the ids are needed: Terraform is spared 14 attributes per instance
 }
 
 locals {

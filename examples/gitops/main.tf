@@ -42,6 +42,10 @@ provider "zenlayer" {
   endpoint = var.endpoint
 }
 
+# Two resources, within Terraform's default -parallelism of 10, so that each waits for its own
+# instances' reboot at the same time as the other. A whole fleet belongs in one resource fed by
+# a zenlayer_instances data source (see examples/fleet); a configuration with more resources
+# than 10 sets TF_PARALLELISM for pipeline.sh.
 resource "zenlayer_instance_password" "web" {
   instance_ids        = ["ins-00001", "ins-00002", "ins-00003"]
   password_wo         = var.root_password

@@ -12,6 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 TF="${TERRAFORM:-terraform}"
+# Resources applied at once: each waits for its own instances' reboot, so a configuration with
+# more than Terraform's default of 10 sets TF_PARALLELISM to their number.
+PARALLELISM="-parallelism=${TF_PARALLELISM:-10}"
 export TF_IN_AUTOMATION=1 TF_INPUT=0
 
 summary() {
@@ -39,7 +42,7 @@ case "${1:-}" in
   plan)
     "$TF" init -input=false -lockfile=readonly
     "$TF" validate
-    "$TF" plan -input=false -out=tfplan
+    "$TF" plan -input=false "$PARALLELISM" -out=tfplan
     "$TF" show -json tfplan >plan.json
     summary >summary.md
     cat summary.md
@@ -47,7 +50,7 @@ case "${1:-}" in
     ;;
   apply)
     "$TF" init -input=false -lockfile=readonly
-    "$TF" apply -input=false tfplan
+    "$TF" apply -input=false "$PARALLELISM" tfplan
     ;;
   check)
     "$TF" plan -input=false -detailed-exitcode
