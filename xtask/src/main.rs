@@ -16,7 +16,7 @@ const USAGE: &str = "usage: cargo xtask COMMAND
                                formatting and lints
   bench                        the benchmark; writes BENCHMARKS.md (BENCH_ONLY=section,... for a part)
   docs                         regenerate docs/ from templates/ and the provider's schema
-  terraform 1.0.3              print the path of Terraform 1.0.3 (installed into .tools/ when missing)
+  terraform 1.0.3|1.15.5       print the path of that Terraform (installed into .tools/ when missing)
   install                      the release binary into ~/.terraform.d/plugins (PLUGIN_DIR to choose)
   dist                         this machine's release artifacts in dist/ (DIST to choose;
                                GPG_FINGERPRINT to sign)
@@ -61,6 +61,10 @@ fn dispatch(args: &[String]) -> Result<()> {
         ["docs"] => check::update_docs(),
         ["terraform", "1.0.3"] => {
             println!("{}", terraform::v1_0_3()?.display());
+            Ok(())
+        }
+        ["terraform", "1.15.5"] => {
+            println!("{}", terraform::v1_15_5()?.display());
             Ok(())
         }
         ["install"] => {

