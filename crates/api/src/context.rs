@@ -1,9 +1,12 @@
-//! [`Context`]: the deadline and the stop signal that bound every call of one operation.
+//! [`Context`]: the deadline and the stop signal that bound every call of one operation, and
+//! where it reports its progress.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+use crate::progress::Progress;
 
 /// The bounds of one operation: it must finish before `deadline`, and stop early when `cancel`
 /// fires (Terraform asked the provider to stop).
@@ -13,6 +16,8 @@ pub struct Context {
     pub deadline: Instant,
     /// Fired when the operation must stop.
     pub cancel: CancellationToken,
+    /// Who hears of the operation's progress, if anyone.
+    pub progress: Option<Progress>,
 }
 
 impl Context {
@@ -21,6 +26,15 @@ impl Context {
         Context {
             deadline: after(timeout),
             cancel,
+            progress: None,
+        }
+    }
+
+    /// The same bounds, reporting progress to `progress`.
+    pub fn with_progress(self, progress: Progress) -> Self {
+        Context {
+            progress: Some(progress),
+            ..self
         }
     }
 

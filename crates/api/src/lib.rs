@@ -13,6 +13,7 @@
 //!   `instances`: DescribeInstances with its filters.
 //! - [`fleet`]: batches, shared status reads, waits and the password reset with its power-state
 //!   handling.
+//! - `progress`: [`Progress`], the lines a long operation reports as it goes.
 //! - [`words`]: how messages name instances and count lists, shared with the provider.
 
 mod actions;
@@ -23,6 +24,7 @@ mod envelope;
 mod error;
 pub mod fleet;
 mod instances;
+mod progress;
 mod retry;
 mod secret;
 mod signer;
@@ -37,6 +39,7 @@ pub use context::{Context, Interrupted};
 pub use endpoint::{Endpoint, EndpointError, DEFAULT_ENDPOINT};
 pub use error::{ApiError, Category, ErrorKind, TransportStep};
 pub use instances::{InstanceFilter, InstanceInfo};
+pub use progress::Progress;
 pub use retry::{RetryPolicy, MAX_BACKOFF};
 pub use secret::Secret;
 pub use transport::{HttpTransport, Transport, TransportError, TransportSetupError};

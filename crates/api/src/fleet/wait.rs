@@ -29,6 +29,18 @@ pub(crate) enum WaitTarget {
 }
 
 impl WaitTarget {
+    /// What the instances are waited for, as progress lines say it; `None` for a single look.
+    fn progress_words(self) -> Option<&'static str> {
+        match self {
+            WaitTarget::Running => Some("be RUNNING"),
+            WaitTarget::Stopped => Some("be STOPPED"),
+            WaitTarget::Settled => Some("settle in RUNNING or STOPPED"),
+            WaitTarget::LeftStopped => Some("restart after the reset"),
+            WaitTarget::NotStopping => Some("finish stopping"),
+            WaitTarget::Everything => None,
+        }
+    }
+
     fn reached(self, s: &InstanceStatus) -> bool {
         match self {
             WaitTarget::Running => *s == InstanceStatus::Running,
@@ -195,6 +207,11 @@ impl Operations {
         ctx: &Context,
     ) -> WaitOutcome {
         let mut tracker = Tracker::new(ids, spec);
+        let progress = ctx
+            .progress
+            .as_ref()
+            .zip(spec.target.progress_words())
+            .map(|(p, words)| p.wait(words, ids.len()));
         let end = spec.until.map_or(ctx.deadline, |u| u.min(ctx.deadline));
         let mut delay = spec.first_delay;
         while !tracker.remaining.is_empty() {
@@ -208,7 +225,12 @@ impl Operations {
             }
             let keys = tracker.ids();
             match describe_all(&self.client, &keys, self.settings.batch_size, ctx).await {
-                Ok(statuses) => tracker.observe(&statuses),
+                Ok(statuses) => {
+                    tracker.observe(&statuses);
+                    if let Some(p) = &progress {
+                        p.round(tracker.remaining.len());
+                    }
+                }
                 Err(e) => {
                     tracker.out.error = Some(e);
                     break;

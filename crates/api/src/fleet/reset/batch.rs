@@ -92,11 +92,18 @@ impl Operations {
                 return report;
             }
             // Retrying a reset is safe: the same password sent again leaves the same result.
-            let error = match self
+            let answer = self
                 .client
                 .reset_instances_password(&ids, req.password, ctx)
-                .await
-            {
+                .await;
+            if let Some(progress) = &ctx.progress {
+                let failed = answer
+                    .as_ref()
+                    .err()
+                    .map(|e| e.code().unwrap_or("no answer"));
+                progress.reset_call(ids.len(), failed);
+            }
+            let error = match answer {
                 Ok(request_id) => {
                     report.reset.extend(ids.iter().cloned());
                     report.request_ids.push(request_id);

@@ -270,13 +270,17 @@ impl Operations {
             ctx,
             was_stopped: &prepared.was_stopped,
         };
+        if let Some(progress) = &ctx.progress {
+            let calls = prepared.candidates.len().div_ceil(self.settings.batch_size);
+            progress.resets_planned(req.instance_ids.len(), calls);
+        }
         let batches = self
             .batches(&prepared.candidates)
             .map(|batch| self.reset_batch(batch, op));
         for outcome in join_all(batches).await {
             outcome.merge_into(&mut report);
         }
-        self.start_again(&mut report).await;
+        self.start_again(&mut report, ctx).await;
         report.unknown = report
             .failures
             .iter()

@@ -116,8 +116,9 @@ impl Operations {
     /// The last phase, whatever happened before: starts again every instance this operation
     /// stopped and did not bring back, once its stop has finished. Its waits have their own
     /// bound, [`POWER_RESTORE_BOUND`] (its calls one request timeout more), and ignore the stop
-    /// request: it runs after a refusal, a timeout or Ctrl-C alike.
-    pub(super) async fn start_again(&self, report: &mut ResetReport) {
+    /// request: it runs after a refusal, a timeout or Ctrl-C alike. It reports progress where
+    /// the operation (`op_ctx`) does.
+    pub(super) async fn start_again(&self, report: &mut ResetReport, op_ctx: &Context) {
         let targets: Vec<String> = report
             .stopped
             .difference(&report.brought_back)
@@ -127,7 +128,10 @@ impl Operations {
             return;
         }
         let bound = POWER_RESTORE_BOUND.saturating_add(self.request_timeout());
-        let ctx = Context::with_timeout(bound, CancellationToken::new());
+        let ctx = Context {
+            progress: op_ctx.progress.clone(),
+            ..Context::with_timeout(bound, CancellationToken::new())
+        };
         // A STOPPING instance cannot be started: let stops in progress finish first.
         let spec = WaitSpec {
             until: Some(crate::context::after(POWER_RESTORE_BOUND)),

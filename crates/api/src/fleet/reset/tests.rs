@@ -601,3 +601,27 @@ async fn one_instance_in_transition_leaves_the_others_to_be_reset_at_once() {
     );
     assert_eq!(report.reset.len(), 5);
 }
+
+#[tokio::test(start_paused = true)]
+async fn progress_has_a_line_per_reset_call_and_per_round_of_waiting() {
+    let sim = sim(250, PowerRule::Running);
+    set_status(&sim, "i2", "STOPPED", false);
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    let progress = crate::Progress::new(move |line| sink.lock().expect("lines").push(line));
+    let ctx = Context::with_timeout(Duration::from_secs(1200), CancellationToken::new())
+        .with_progress(progress);
+    let report = reset_within(&sim, &ids(250), false, &ctx).await;
+    assert_eq!(report.reset.len(), 249);
+    let lines = lines.lock().expect("lines").clone();
+    assert_eq!(
+        lines,
+        [
+            "call 1 of 3 failed for 100 instances: OPERATION_DENIED_INSTANCE_NOT_RUNNING",
+            "reset 99 of 250 instances (call 2 of 3)",
+            "reset 199 of 250 instances (call 3 of 3)",
+            "reset 249 of 250 instances (call 4 of 4)",
+            "waiting for 249 instances to be RUNNING",
+        ]
+    );
+}
