@@ -87,7 +87,12 @@ pub(crate) fn end_to_end(n: usize, buckets: usize, reboot: Duration) -> EndToEnd
     let fleet: Vec<serde_json::Value> = (1..=n)
         .map(|i| json!({"id": format!("prod-{i:05}"), "tags": {"env": "prod"}}))
         .collect();
-    let sim = bench_sim(0, Some(&json!(fleet)), LATENCY_MS, reboot.as_millis() as u64);
+    let sim = bench_sim(
+        0,
+        Some(&json!(fleet)),
+        LATENCY_MS,
+        reboot.as_millis() as u64,
+    );
     let work = tempfile::tempdir().expect("work");
     let provider_cpu = work.path().join("provider-cpu.txt");
     let terraform_cpu = work.path().join("terraform-cpu.txt");

@@ -197,7 +197,10 @@ fn the_fleet_example_selects_by_tag_and_adding_one_resets_only_it() {
         assert_eq!(i.reset_count, expected, "{}", i.id);
     }
     let resets = sim.calls_of("ResetInstancesPassword").len();
-    assert_eq!(resets, 3, "{n} instances in one resource: ceil(N/100) calls");
+    assert_eq!(
+        resets, 3,
+        "{n} instances in one resource: ceil(N/100) calls"
+    );
 
     // A new instance with the tag joins the fleet, and only it is reset.
     sim.add_instances(serde_json::json!([{"id": "prod-extra", "tags": {"env": "prod"}}]));

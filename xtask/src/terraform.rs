@@ -98,7 +98,14 @@ pub fn v1_15_5() -> Result<PathBuf> {
     std::io::copy(&mut library, &mut out)?;
     run(cmd(
         "cargo",
-        ["build", "--quiet", "--package", "xtask", "--bin", "terraform-launcher"],
+        [
+            "build",
+            "--quiet",
+            "--package",
+            "xtask",
+            "--bin",
+            "terraform-launcher",
+        ],
     ))?;
     let launcher = crate::run::root().join("target/debug/terraform-launcher");
     // Copied under a temporary name first, so an interrupted install leaves no `terraform` behind.
