@@ -13,12 +13,17 @@
 //!   operations into the [`provider_data`] every resource and data source reads.
 //! - `resource`: `zenlayer_instance_password` (state, lifecycle rules, plan checks, schema).
 //! - `data_source`: `zenlayer_instances` (filters and their checks, schema).
-//! - `reset_report`: a reset's report as diagnostics, for whatever resets.
+//! - `action`: `zenlayer_instance_password_reset` (Terraform 1.14 and later: configuration and
+//!   its checks, schema), which keeps no state.
+//! - `reset` and `reset_rules`: what the resource and the action share: the rules checked
+//!   before anything is sent, the plan-time check that the instances can be reset, and the run.
+//! - `reset_report`: a reset's report as diagnostics, for the resource and the action.
 //! - `diagnostics`, `advice`, `durations`, `attribute`, `listings`: the shared helpers (errors
 //!   and problems, advice per error category, bounded durations, the schema builder, which
 //!   resource listed an instance first).
 //! - [`logging`] and [`stop`]: how the plugin process logs and stops.
 
+mod action;
 mod advice;
 mod attribute;
 mod data_source;
@@ -28,7 +33,9 @@ mod listings;
 pub mod logging;
 pub mod provider;
 pub mod provider_data;
+mod reset;
 mod reset_report;
+mod reset_rules;
 mod resource;
 pub mod stop;
 

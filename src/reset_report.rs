@@ -20,14 +20,16 @@ pub(crate) enum Operation {
     Create,
     /// A resource's update: the added instances.
     Update,
+    /// An action's invoke: every listed instance, and no state.
+    Invoke,
 }
 
 /// What the report is about.
 pub(crate) struct ReportFacts<'a> {
     /// What the reset was for.
     pub operation: Operation,
-    /// How many instances were to be reset.
-    pub requested: usize,
+    /// The instances that were to be reset.
+    pub requested: &'a [String],
     /// The resource's password, removed from any text that comes from the API.
     pub password: &'a Secret,
     /// Whether the provider managed power state.
@@ -116,6 +118,7 @@ fn timeout_name(op: Operation) -> &'static str {
     match op {
         Operation::Create => "timeouts.create",
         Operation::Update => "timeouts.update",
+        Operation::Invoke => "timeout",
     }
 }
 
@@ -211,6 +214,9 @@ fn apply_again(op: Operation) -> &'static str {
         }
         Operation::Update => {
             "Apply again to finish: the next apply resets exactly the added instances that are missing."
+        }
+        Operation::Invoke => {
+            "Invoke the action again to finish: it resets every listed instance again (one more restart each), so list only the instances that are missing."
         }
     }
 }
@@ -314,7 +320,7 @@ fn footer(report: &ResetReport, facts: &ReportFacts<'_>) -> String {
         1 => format!(" For 1 instance {UNKNOWN}."),
         n => format!(" For {n} instances {UNKNOWN}."),
     };
-    let requested = facts.requested;
+    let requested = facts.requested.len();
     let s = plural(requested);
     let main = match (facts.operation, report.failures.is_empty(), done) {
         (_, true, _) => return String::new(),
@@ -334,8 +340,33 @@ fn footer(report: &ResetReport, facts: &ReportFacts<'_>) -> String {
             "\n\nThe password was reset on {done} of the {requested} added instance{s}; state records only those, so the next \
              apply resets exactly the instances that are missing."
         ),
+        (Operation::Invoke, false, _) => return invoke_footer(report, facts.requested),
     };
     format!("{main}{unknown}")
+}
+
+/// What an invoke's report ends with, per instance: reset, not reset, unknown. An action keeps
+/// no state, so this is the only record of where each password stands.
+fn invoke_footer(report: &ResetReport, requested: &[String]) -> String {
+    let not_reset: Vec<&String> = requested
+        .iter()
+        .filter(|id| !report.reset.contains(*id) && !report.unknown.contains(*id))
+        .collect();
+    let named = |ids: Vec<&String>| match ids.len() {
+        0 => "none".to_string(),
+        _ => listed(ids.into_iter().map(|id| quoted(id)), LISTED),
+    };
+    format!(
+        "\n\nWhat is known, of {} instance{}: reset ({}): {}; not reset ({}): {}; unknown ({}): {}. An action keeps no state: nothing was recorded.",
+        requested.len(),
+        plural(requested.len()),
+        report.reset.len(),
+        named(report.reset.iter().collect()),
+        not_reset.len(),
+        named(not_reset),
+        report.unknown.len(),
+        named(report.unknown.iter().collect()),
+    )
 }
 
 /// The warnings about power state: a needless shutdown, instances left STOPPED, instances

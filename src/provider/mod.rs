@@ -11,8 +11,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tf_provider::schema::Schema;
 use tf_provider::value::ValueEmpty;
-use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
+use tf_provider::{Diagnostics, DynamicAction, DynamicDataSource, DynamicResource, Provider};
 
+use crate::action::InstancePasswordResetAction;
 use crate::data_source::InstancesDataSource;
 use crate::diagnostics::root_error;
 use crate::provider_data::ProviderData;
@@ -125,5 +126,17 @@ impl Provider for ZenlayerProvider {
         let instances: Box<dyn DynamicDataSource> =
             Box::new(InstancesDataSource::new(self.data.clone()));
         Some(HashMap::from([("instances".to_string(), instances)]))
+    }
+
+    fn get_actions(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicAction>>> {
+        let reset: Box<dyn DynamicAction> =
+            Box::new(InstancePasswordResetAction::new(self.data.clone()));
+        Some(HashMap::from([(
+            "instance_password_reset".to_string(),
+            reset,
+        )]))
     }
 }

@@ -48,10 +48,16 @@ fn errors_carry_code_request_id_instances_and_advice_but_not_the_password() {
     assert!(!text.contains("Sekret1!x"), "{text}");
 }
 
+/// The instances of [`input`].
+fn two() -> &'static [String] {
+    static TWO: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    TWO.get_or_init(|| vec!["ins-1".into(), "ins-2".into()])
+}
+
 fn input(password: &Secret) -> ReportFacts<'_> {
     ReportFacts {
         operation: Operation::Create,
-        requested: 2,
+        requested: two(),
         password,
         shutdown_before_reset: false,
         timeout: Duration::from_secs(60),
@@ -178,4 +184,37 @@ fn started_again_counts_only_instances_that_were_running() {
     add_diagnostics(&mut diags, &report, &facts);
     let text = &diags.warnings[0].detail;
     assert!(text.contains("started 1 instance again"), "{text}");
+}
+
+#[test]
+fn an_invoke_says_where_each_password_stands_and_that_nothing_was_recorded() {
+    let password = Secret::new("Sekret1!x".into());
+    let requested: Vec<String> = ["ins-1", "ins-2", "ins-3"].map(String::from).into();
+    let report = ResetReport {
+        reset: ["ins-1".to_string()].into(),
+        unknown: ["ins-3".to_string()].into(),
+        failures: vec![Failure {
+            stage: Stage::Reset,
+            instances: vec![("ins-2".into(), Some(InstanceStatus::Stopped))],
+            cause: Cause::NeedsRunning(refusal()),
+            outcome: Outcome::NotReset,
+        }],
+        ..Default::default()
+    };
+    let mut diags = Diagnostics::default();
+    let facts = ReportFacts {
+        operation: Operation::Invoke,
+        requested: &requested,
+        ..input(&password)
+    };
+    add_diagnostics(&mut diags, &report, &facts);
+    let text = &diags.errors[0].detail;
+    assert!(
+        text.contains("What is known, of 3 instances: reset (1): \"ins-1\"; not reset (1): \"ins-2\"; unknown (1): \"ins-3\". An action keeps no state: nothing was recorded."),
+        "{text}"
+    );
+    assert!(
+        !text.contains("untaint") && !text.contains("Sekret1!x"),
+        "{text}"
+    );
 }

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod actions;
 mod data_source;
 mod distribution;
 mod docs;

@@ -268,46 +268,10 @@ fn a_batch_refused_outright_is_reported_whole_and_the_others_are_kept() {
     assert_eq!(ws.state_ids(ADDR), ids(150));
 }
 
-/// How an interruption reaches Terraform.
-#[derive(Clone, Copy, Debug)]
-enum Interrupt {
-    /// Ctrl-C in a terminal: SIGINT to the whole process group, the provider included.
-    CtrlC,
-    /// A pipeline cancelling the job: SIGTERM to terraform alone, which then asks the
-    /// provider to stop over the plugin protocol (StopProvider).
-    Cancel,
-}
-
-/// `terraform apply` in its own process group, as a terminal starts it, not waited for.
-fn apply_in_background(ws: &Workspace) -> std::process::Child {
-    use std::os::unix::process::CommandExt;
-    ws.command(&["apply", "-auto-approve", "-no-color"])
-        .process_group(0)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("terraform starts")
-}
-
-/// Interrupts `child` as `how` says, and returns what it printed once it ended.
-fn interrupt(child: std::process::Child, how: Interrupt) -> Run {
-    let pid = child.id().to_string();
-    let (signal, target) = match how {
-        Interrupt::CtrlC => ("-INT", format!("-{pid}")),
-        Interrupt::Cancel => ("-TERM", pid),
-    };
-    let status = std::process::Command::new("kill")
-        .args([signal, "--", &target])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    child.wait_with_output().expect("terraform ends").into()
-}
-
 fn interrupt_during_the_wait(how: Interrupt) {
     let sim = Sim::start(2, &["--reboot-delay", "120s"]);
     let ws = Workspace::for_resource(&sim, &ids(2), "");
-    let child = apply_in_background(&ws);
+    let child = in_background(&ws, &["apply", "-auto-approve"]);
     sim.wait_for_polling_after_a_reset();
     let output = interrupt(child, how);
     eprintln!("{how:?} calls: {}", sim.call_summary(0));
@@ -406,7 +370,7 @@ fn instances_stopped_before_a_timeout_are_started_again() {
 fn ctrl_c_while_waiting_for_the_stop_starts_the_instances_again() {
     let sim = Sim::start(2, &["--power-rule", "stopped", "--stop-delay", "3s"]);
     let ws = Workspace::for_resource(&sim, &ids(2), "  shutdown_before_reset = true");
-    let child = apply_in_background(&ws);
+    let child = in_background(&ws, &["apply", "-auto-approve"]);
     poll(Duration::from_secs(60), "the stop", || {
         (count(&sim, "StopInstances") > 0).then_some(())
     });
@@ -462,7 +426,7 @@ fn an_instance_in_transition_does_not_hold_back_the_ready_ones() {
 fn a_terminal_status_during_the_wait_fails_within_a_poll_while_others_still_reboot() {
     let sim = Sim::start(2, &["--reboot-delay", "120s"]);
     let ws = Workspace::for_resource(&sim, &ids(2), "  timeouts {\n    create = \"60s\"\n  }");
-    let child = apply_in_background(&ws);
+    let child = in_background(&ws, &["apply", "-auto-approve"]);
     sim.wait_for_polling_after_a_reset();
     sim.patch("ins-00002", json!({"status": "RECYCLE"}));
     let run: Run = child.wait_with_output().expect("terraform ends").into();

@@ -743,3 +743,42 @@ pub fn plan_members_holding(plan: &Path, secret: &str) -> (Vec<String>, usize) {
     }
     (holding, archive.len())
 }
+
+/// How an interruption reaches Terraform.
+#[derive(Clone, Copy, Debug)]
+pub enum Interrupt {
+    /// Ctrl-C in a terminal: SIGINT to the whole process group, the provider included.
+    CtrlC,
+    /// A pipeline cancelling the job: SIGTERM to terraform alone, which then asks the
+    /// provider to stop over the plugin protocol (StopProvider).
+    Cancel,
+}
+
+/// terraform with `args` (plus `-no-color`) in its own process group, as a terminal starts it,
+/// not waited for.
+pub fn in_background(ws: &Workspace, args: &[&str]) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    let mut all = args.to_vec();
+    all.push("-no-color");
+    ws.command(&all)
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("terraform starts")
+}
+
+/// Interrupts `child` as `how` says, and returns what it printed once it ended.
+pub fn interrupt(child: std::process::Child, how: Interrupt) -> Run {
+    let pid = child.id().to_string();
+    let (signal, target) = match how {
+        Interrupt::CtrlC => ("-INT", format!("-{pid}")),
+        Interrupt::Cancel => ("-TERM", pid),
+    };
+    let status = std::process::Command::new("kill")
+        .args([signal, "--", &target])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    child.wait_with_output().expect("terraform ends").into()
+}

@@ -23,12 +23,10 @@ use tf_provider::{AttributePath, ClientCapabilities, Diagnostics, RawValue, Reso
 
 use crate::diagnostics::{add_problems, root_error, root_warning};
 use crate::provider_data::ProviderData;
-use crate::reset_report;
+use crate::reset;
 use lifecycle::Change;
 use state::{Operation, State};
-use zenlayer_api::fleet::ResetRequest;
 use zenlayer_api::words::{either, plural, quoted_list};
-use zenlayer_api::Context;
 
 /// `zenlayer_instance_password`, resetting through the provider's data.
 #[derive(Debug, Clone)]
@@ -99,40 +97,17 @@ impl InstancePasswordResource {
             );
             return None;
         };
-        let fleet = self.data.configured_operations(diags)?;
         let list: Vec<String> = ids.iter().cloned().collect();
-        let timeout = state.timeout(operation);
-        let ctx = Context::with_timeout(timeout, self.data.stop().token());
-        let request = ResetRequest {
-            instance_ids: &list,
+        let run = reset::Run {
+            ids: &list,
             password,
             shutdown_before_reset: state.shutdown_before_reset(),
             wait_for_running: state.wait_for_running(),
+            timeout: state.timeout(operation),
+            operation,
+            progress: None,
         };
-        let started = std::time::Instant::now();
-        let report = fleet.reset_passwords(request, &ctx).await;
-        tracing::info!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            requested = list.len(),
-            reset = report.reset.len(),
-            failures = report.failures.len(),
-            reset_calls = report.request_ids.len(),
-            stopped = report.stopped.len(),
-            started = report.started.len(),
-            "reset finished"
-        );
-        reset_report::add_diagnostics(
-            diags,
-            &report,
-            &reset_report::ReportFacts {
-                operation,
-                requested: list.len(),
-                password,
-                shutdown_before_reset: state.shutdown_before_reset(),
-                timeout,
-                stop_reason: self.data.stop().reason(),
-            },
-        );
+        let report = reset::run(&self.data, diags, run).await?;
         Some((report.reset, report.request_ids))
     }
 }
@@ -225,7 +200,7 @@ impl Resource for InstancePasswordResource {
         state.id = Value::Unknown;
         state.request_ids = Value::Unknown;
         if let Some(ids) = state.known_ids() {
-            if !plan_checks::instances_can_be_reset(&self.data, diags, &ids).await {
+            if !reset::instances_can_be_reset(&self.data, diags, &ids).await {
                 return None;
             }
             plan_checks::warn_shared_instances(&self.data, diags, &config_state, &ids);
@@ -256,7 +231,7 @@ impl Resource for InstancePasswordResource {
                 state.id = Value::Unknown;
                 state.request_ids = Value::Unknown;
                 let ids = state.known_ids().unwrap_or_default();
-                if !plan_checks::instances_can_be_reset(&self.data, diags, &ids).await {
+                if !reset::instances_can_be_reset(&self.data, diags, &ids).await {
                     return None;
                 }
                 let paths = arguments.into_iter().map(AttributePath::new).collect();
@@ -271,7 +246,7 @@ impl Resource for InstancePasswordResource {
         } else {
             Value::Unknown
         };
-        if !plan_checks::instances_can_be_reset(&self.data, diags, &added).await {
+        if !reset::instances_can_be_reset(&self.data, diags, &added).await {
             return None;
         }
         Some((state, prior_private_state, vec![]))

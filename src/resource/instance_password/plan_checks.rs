@@ -1,101 +1,16 @@
-//! The plan-time checks that look beyond the configuration: that the instances exist and can be
-//! reset (one shared status read), and that no instance is listed by two resources.
+//! The plan-time check that looks beyond one resource: that no instance is listed by two
+//! resources. (That the instances exist and can be reset is checked in `crate::reset`, which the
+//! action shares.)
 
 use std::collections::BTreeSet;
 
 use tf_provider::Diagnostics;
-use zenlayer_api::fleet::Statuses;
-use zenlayer_api::words::{listed, plural, quoted, quoted_list};
+use zenlayer_api::words::{listed, plural, quoted};
 
 use super::lifecycle;
 use super::state::State;
-use crate::diagnostics::{error_at, root_error, root_warning};
-use crate::durations::human;
+use crate::diagnostics::root_warning;
 use crate::provider_data::ProviderData;
-use crate::reset_report::remove_terminal;
-
-/// Fails the plan for ids that do not exist or that the API will not reset (being released,
-/// in the recycle bin, failed). Skipped when the provider could not be configured yet (its
-/// configuration depends on unknown values). The read is bounded by one request timeout per
-/// round of concurrent calls it needs, so that an endpoint that does not answer fails the plan
-/// promptly.
-pub(super) async fn instances_can_be_reset(
-    data: &ProviderData,
-    diags: &mut Diagnostics,
-    ids: &BTreeSet<String>,
-) -> bool {
-    if ids.is_empty() {
-        return true;
-    }
-    let Some(fleet) = data.operations() else {
-        tracing::debug!("provider not configured; existence check skipped");
-        return true;
-    };
-    let list: Vec<String> = ids.iter().cloned().collect();
-    let budget = fleet.status_read_budget(list.len());
-    let ctx = zenlayer_api::Context::with_timeout(budget, data.stop().token());
-    match fleet.statuses().read(&list, &ctx).await {
-        Ok(found) => all_found(diags, &list, &found) & none_terminal(diags, &list, &found),
-        Err(e) => {
-            let n = list.len();
-            root_error(
-                diags,
-                "Could not check that the instances exist",
-                format!(
-                    "{e}.\nThe check of {n} instance{} may take {}: one request_timeout ({}) per round of calls, plus a second.{}\nNothing was reset.",
-                    plural(n),
-                    human(budget),
-                    human(fleet.request_timeout()),
-                    crate::advice::advice_line(&e)
-                ),
-            );
-            false
-        }
-    }
-}
-
-fn all_found(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> bool {
-    let missing: Vec<&String> = ids.iter().filter(|id| !found.contains_key(*id)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let n = missing.len();
-    error_at(
-        diags,
-        "instance_ids",
-        format!("{n} instance id{} not found", plural(n)),
-        format!(
-            "DescribeInstancesStatus does not know these instances: {}.\nCheck the ids (they look like \"ins-...\" in the Zenlayer console) and that the access key belongs to the account that owns them. Nothing was reset.",
-            quoted_list(&missing)
-        ),
-    );
-    false
-}
-
-fn none_terminal(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> bool {
-    let terminal: Vec<String> = ids
-        .iter()
-        .filter_map(|id| {
-            let status = found.get(id).filter(|s| s.is_terminal())?;
-            Some(format!("{} ({status})", quoted(id)))
-        })
-        .collect();
-    if terminal.is_empty() {
-        return true;
-    }
-    let n = terminal.len();
-    error_at(
-        diags,
-        "instance_ids",
-        format!("{n} instance{} cannot be reset", plural(n)),
-        format!(
-            "{}.\n{} Nothing was reset.",
-            listed(&terminal, zenlayer_api::words::LISTED),
-            remove_terminal(n)
-        ),
-    );
-    false
-}
 
 /// How many of its instances name another resource in a message: Terraform does not tell a
 /// provider its resources' addresses.

@@ -2,11 +2,11 @@
 
 use tf_provider::schema::{Attribute, AttributeType, Block, NestedBlock, Schema};
 
-use super::state::{
-    DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_TIMEOUT, DEFAULT_WAIT_FOR_RUNNING, MAX_TIMEOUT,
-};
 use crate::attribute::{self, optional, Flags};
 use crate::durations::human;
+use crate::reset_rules::{
+    DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_TIMEOUT, DEFAULT_WAIT_FOR_RUNNING, MAX_TIMEOUT,
+};
 
 /// The schema's version: 2 since `instance_ids` is a list (it was a set in version 1).
 pub(crate) const VERSION: i64 = 2;

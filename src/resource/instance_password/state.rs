@@ -9,20 +9,10 @@ use serde::{Deserialize, Serialize, Serializer};
 use tf_provider::value::Value;
 
 use zenlayer_api::Secret;
-use zenlayer_protocol::password_rule;
 
 use crate::diagnostics::Problem;
-use crate::durations;
 pub(crate) use crate::reset_report::Operation;
-
-/// Default of `shutdown_before_reset`.
-pub(crate) const DEFAULT_SHUTDOWN_BEFORE_RESET: bool = false;
-/// Default of `wait_for_running`.
-pub(crate) const DEFAULT_WAIT_FOR_RUNNING: bool = true;
-/// Default of `timeouts.create` and `timeouts.update`.
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-/// The longest `timeouts.create` and `timeouts.update`: a day.
-pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+use crate::reset_rules::{self, Ids, DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_WAIT_FOR_RUNNING};
 
 /// The `timeouts` block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,14 +34,14 @@ pub(crate) struct State {
     /// with its size (minutes for 10,000 ids), a list's does not. Unknown while it depends on
     /// values known only at apply; its elements too.
     #[serde(default)]
-    pub instance_ids: Value<Vec<Value<String>>>,
+    pub instance_ids: Ids,
     /// The new password. Terraform keeps it in state (as a sensitive value); this is the one
     /// place where it is serialized.
     #[serde(default, serialize_with = "serialize_password")]
     pub password: Value<Secret>,
     /// The new password, write-only: read from the configuration, and always written back as
     /// null, so that it never reaches the plan or the state.
-    #[serde(default, serialize_with = "serialize_as_null")]
+    #[serde(default, serialize_with = "reset_rules::serialize_as_null")]
     pub password_wo: Value<Secret>,
     /// Changing it replaces the resource, which sets `password_wo` again.
     #[serde(default)]
@@ -77,24 +67,10 @@ fn serialize_password<S: Serializer>(
     value.as_ref().map(|s| s.expose()).serialize(serializer)
 }
 
-/// Write-only attributes are null in every plan and state Terraform receives.
-fn serialize_as_null<S: Serializer>(_: &Value<Secret>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_none()
-}
-
 impl State {
     /// The instance ids when they are all known.
     pub(crate) fn known_ids(&self) -> Option<BTreeSet<String>> {
-        match &self.instance_ids {
-            Value::Value(set) => set
-                .iter()
-                .map(|v| match v {
-                    Value::Value(s) => Some(s.clone()),
-                    _ => None,
-                })
-                .collect(),
-            _ => None,
-        }
+        reset_rules::known_ids(&self.instance_ids)
     }
 
     /// Sets `instance_ids` to `ids`, in that order.
@@ -138,20 +114,14 @@ impl State {
             .unwrap_or(DEFAULT_WAIT_FOR_RUNNING)
     }
 
-    /// The timeout of `op`, defaulted. Invalid text was refused at plan time; it falls back to
-    /// the default here, and a value past the maximum is cut to it.
+    /// The timeout of `op`, defaulted (see [`reset_rules::timeout`]).
     pub(crate) fn timeout(&self, op: Operation) -> Duration {
-        let text = match (&self.timeouts, op) {
-            (Value::Value(list), Operation::Create) => {
-                list.first().and_then(|t| t.create.as_ref_option().cloned())
-            }
-            (Value::Value(list), Operation::Update) => {
-                list.first().and_then(|t| t.update.as_ref_option().cloned())
-            }
-            _ => None,
-        };
-        text.and_then(|t| humantime::parse_duration(t.trim()).ok())
-            .map_or(DEFAULT_TIMEOUT, |d| d.min(MAX_TIMEOUT))
+        let first = self.timeouts.as_ref_option().and_then(|list| list.first());
+        let text = first.and_then(|t| match op {
+            Operation::Update => t.update.as_ref_option(),
+            _ => t.create.as_ref_option(),
+        });
+        reset_rules::timeout(text.map(String::as_str))
     }
 
     pub(crate) fn set_request_ids(&mut self, ids: &[String]) {
@@ -166,43 +136,16 @@ impl State {
             ("password_wo", &self.password_wo),
         ] {
             if let Value::Value(password) = value {
-                problems.extend(password_rule_problem(argument, password));
+                problems.extend(reset_rules::password_problem(
+                    argument,
+                    "zenlayer_instance_password",
+                    password,
+                ));
             }
         }
-        problems.extend(self.instance_ids_problems());
+        problems.extend(reset_rules::instance_ids_problems(&self.instance_ids));
         problems.extend(self.timeouts_problems());
         problems
-    }
-
-    fn instance_ids_problems(&self) -> Vec<Problem> {
-        let none = |detail: &str| {
-            Problem::at(
-                "instance_ids",
-                "No instances",
-                format!("{detail} Nothing was sent to the API."),
-            )
-        };
-        match &self.instance_ids {
-            Value::Null => vec![none(
-                "instance_ids is null; it must list at least one instance id.",
-            )],
-            Value::Value(set) if set.is_empty() => vec![none(
-                "instance_ids must list at least one instance id (an empty selection, such as a zenlayer_instances data source that found nothing, resets nothing).",
-            )],
-            Value::Value(list)
-                if list
-                    .iter()
-                    .any(|v| v.is_null() || v.as_ref_option().is_some_and(|s| s.trim().is_empty())) =>
-            {
-                vec![Problem::at(
-                    "instance_ids",
-                    "Empty instance id",
-                    "instance_ids contains an empty string or null; every element must be an instance id such as \"ins-abc123\". Nothing was sent to the API.",
-                )]
-            }
-            Value::Value(list) => duplicates_problem(list).into_iter().collect(),
-            _ => Vec::new(),
-        }
     }
 
     fn timeouts_problems(&self) -> Vec<Problem> {
@@ -214,18 +157,7 @@ impl State {
             for (name, value) in [("create", &t.create), ("update", &t.update)] {
                 if let Value::Value(text) = value {
                     let argument = format!("timeouts.{name}");
-                    let bounds = durations::Bounds {
-                        min: Duration::from_millis(1),
-                        max: MAX_TIMEOUT,
-                        examples: "\"90s\", \"20m\" or \"1h\"",
-                    };
-                    if let Err(detail) = durations::parse(&argument, text, bounds) {
-                        problems.push(Problem::at(
-                            "timeouts",
-                            format!("Invalid {argument}"),
-                            detail,
-                        ));
-                    }
+                    problems.extend(reset_rules::timeout_problem("timeouts", &argument, text));
                 }
             }
         }
@@ -295,46 +227,6 @@ impl State {
     }
 }
 
-/// The problem with an `instance_ids` that lists an instance more than once, if it does.
-fn duplicates_problem(list: &[Value<String>]) -> Option<Problem> {
-    let mut seen = BTreeSet::new();
-    let twice: BTreeSet<&String> = list
-        .iter()
-        .filter_map(Value::as_ref_option)
-        .filter(|id| !seen.insert(*id))
-        .collect();
-    if twice.is_empty() {
-        return None;
-    }
-    let twice: Vec<&String> = twice.into_iter().collect();
-    Some(Problem::at(
-        "instance_ids",
-        "Instance listed twice",
-        format!(
-            "instance_ids lists {} more than once; list each instance once (distinct() removes repeats). Nothing was sent to the API.",
-            zenlayer_api::words::quoted_list(&twice)
-        ),
-    ))
-}
-
-/// The problem with `password` (the value of `argument`) under the API's rule, if any. The
-/// message says which part of the rule failed, never the value.
-fn password_rule_problem(argument: &str, password: &Secret) -> Option<Problem> {
-    let violations = password_rule::check(password.expose());
-    if violations.is_empty() {
-        return None;
-    }
-    let reasons: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
-    Some(Problem::whole(
-        "Invalid password for zenlayer_instance_password",
-        format!(
-            "The {argument} argument breaks the Zenlayer password rule: {}. The rule: {}. Nothing was sent to the API.",
-            reasons.join("; "),
-            password_rule::describe_rule()
-        ),
-    ))
-}
-
 /// A fresh resource id: stable for the life of the resource, unique in practice.
 pub(crate) fn new_id(ids: &BTreeSet<String>) -> String {
     use sha2::{Digest, Sha256};
@@ -356,6 +248,7 @@ pub(crate) fn new_id(ids: &BTreeSet<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reset_rules::DEFAULT_TIMEOUT;
 
     /// A configuration of one instance, without a password.
     fn one_instance() -> State {

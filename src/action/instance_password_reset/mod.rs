@@ -1,0 +1,109 @@
+//! `zenlayer_instance_password_reset`: resets the password of a set of instances when invoked.
+//!
+//! - validate: the password rule, the ids and the timeout (nothing is sent when they fail).
+//! - plan: the same, and that the known ids exist and can be reset (one shared status read).
+//! - invoke: every value must be known; then the same fleet operation as the resource (batches,
+//!   power state, waits, retries, bringing power back), with a progress line per reset call and
+//!   per round of waiting, and a report of what is known per instance. Nothing is recorded.
+
+mod config;
+mod schema;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tf_provider::schema::Schema;
+use tf_provider::{Action, ActionProgress, ClientCapabilities, Diagnostics};
+use zenlayer_api::fleet::ResetReport;
+use zenlayer_api::words::plural;
+use zenlayer_api::Progress;
+
+use super::progress::HeldProgress;
+use crate::diagnostics::add_problems;
+use crate::provider_data::ProviderData;
+use crate::reset::{self, Run};
+use crate::reset_report::Operation;
+use config::Config;
+
+/// `zenlayer_instance_password_reset`, resetting through the provider's data.
+#[derive(Debug, Clone)]
+pub(crate) struct InstancePasswordResetAction {
+    data: Arc<ProviderData>,
+}
+
+impl InstancePasswordResetAction {
+    /// The action of a provider.
+    pub(crate) fn new(data: Arc<ProviderData>) -> Self {
+        InstancePasswordResetAction { data }
+    }
+}
+
+/// The last progress line: what the invoke did, in numbers.
+fn summary(report: &ResetReport, requested: usize) -> String {
+    let calls = report.request_ids.len();
+    format!(
+        "finished: the password was reset on {} of {requested} instance{} ({calls} accepted call{})",
+        report.reset.len(),
+        plural(requested),
+        plural(calls)
+    )
+}
+
+#[async_trait]
+impl Action for InstancePasswordResetAction {
+    type Config<'a> = Config;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(schema::schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::Config<'a>) -> Option<()> {
+        add_problems(diags, config.problems()).then_some(())
+    }
+
+    async fn plan<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        config: Self::Config<'a>,
+        _capabilities: ClientCapabilities,
+    ) -> Option<()> {
+        if !add_problems(diags, config.problems()) {
+            return None;
+        }
+        let ids = crate::reset_rules::known_ids(&config.instance_ids).unwrap_or_default();
+        reset::instances_can_be_reset(&self.data, diags, &ids)
+            .await
+            .then_some(())
+    }
+
+    async fn invoke<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        config: Self::Config<'a>,
+        _capabilities: ClientCapabilities,
+        progress: ActionProgress,
+    ) -> Option<()> {
+        let mut problems = config.problems();
+        problems.extend(config.unknown_problem());
+        if !add_problems(diags, problems) {
+            return None;
+        }
+        let ids = crate::reset_rules::known_ids(&config.instance_ids)?;
+        let password = config.password_wo.as_ref_option()?;
+        let list: Vec<String> = ids.into_iter().collect();
+        let held = HeldProgress::new(progress, self.data.stop().token());
+        let run = Run {
+            ids: &list,
+            password,
+            shutdown_before_reset: config.shutdown_before_reset(),
+            wait_for_running: config.wait_for_running(),
+            timeout: config.timeout(),
+            operation: Operation::Invoke,
+            progress: Some(Progress::new(held.sink())),
+        };
+        let report = reset::run(&self.data, diags, run).await;
+        held.finish(report.as_ref().map(|r| summary(r, list.len())))
+            .await;
+        report.map(drop)
+    }
+}

@@ -1,0 +1,59 @@
+//! The schema of `zenlayer_instance_password_reset`.
+
+use tf_provider::schema::{AttributeType, Schema};
+
+use crate::attribute::{self, optional, string_set, Flags};
+use crate::durations::human;
+use crate::reset_rules::{
+    DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_TIMEOUT, DEFAULT_WAIT_FOR_RUNNING, MAX_TIMEOUT,
+};
+
+/// The action's schema. Actions keep no state, so nothing is computed.
+pub(super) fn schema() -> Schema {
+    let (max, default) = (human(MAX_TIMEOUT), human(DEFAULT_TIMEOUT));
+    attribute::schema(
+        "Resets the root/Administrator login password of a set of Zenlayer virtual machines when invoked (`terraform apply -invoke`, Terraform 1.14 and later) or when a resource's `action_trigger` fires. It keeps no state: each invoke resets every listed instance.",
+        [
+            (
+                "instance_ids",
+                optional(
+                    string_set(),
+                    "Ids of the instances whose password is set. At least one, none empty; any number (calls are made in batches of at most 100). Checked at plan time: an id the API does not know, or an instance it will not reset (being released, in the recycle bin, failed), fails the plan.",
+                )
+                .required(),
+            ),
+            (
+                "password_wo",
+                optional(
+                    AttributeType::String,
+                    "The new root (Linux) or Administrator (Windows) password, write-only: Terraform passes it to the provider and never stores it in the plan, and it accepts ephemeral values. 8 to 16 characters, with at least one lower-case letter, one upper-case letter, one digit and one special character from `!@#$%^+*()`, and no other characters; checked at plan time.",
+                )
+                .required()
+                .sensitive()
+                .write_only(),
+            ),
+            (
+                "shutdown_before_reset",
+                optional(
+                    AttributeType::Bool,
+                    format!("Stop RUNNING instances gracefully and wait for STOPPED before the reset, for accounts where the API wants stopped instances; afterwards every instance is brought back to the power state it had. Default `{DEFAULT_SHUTDOWN_BEFORE_RESET}`."),
+                ),
+            ),
+            (
+                "wait_for_running",
+                optional(
+                    AttributeType::Bool,
+                    format!("After the reset, wait until every instance is RUNNING again. Default `{DEFAULT_WAIT_FOR_RUNNING}`."),
+                ),
+            ),
+            (
+                "timeout",
+                optional(
+                    AttributeType::String,
+                    format!("Bound of the invoke, stop, reset and waits included, such as `\"90s\"`, `\"20m\"`, `\"1h\"`; at most `{max}`. Default `\"{default}\"`."),
+                ),
+            ),
+        ],
+        [],
+    )
+}

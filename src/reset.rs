@@ -1,0 +1,159 @@
+//! A reset as the resource and the action both run it: the plan-time check that the instances
+//! exist and can be reset, and the run itself, within its timeout and the stop signal, with its
+//! log line and its report as diagnostics.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use tf_provider::Diagnostics;
+use zenlayer_api::fleet::{ResetReport, ResetRequest, Statuses};
+use zenlayer_api::words::{listed, plural, quoted, quoted_list};
+use zenlayer_api::{Context, Progress, Secret};
+
+use crate::diagnostics::{error_at, root_error};
+use crate::durations::human;
+use crate::provider_data::ProviderData;
+use crate::reset_report::{self, remove_terminal, Operation, ReportFacts};
+
+/// Fails the plan for ids that do not exist or that the API will not reset (being released,
+/// in the recycle bin, failed). Skipped when the provider could not be configured yet (its
+/// configuration depends on unknown values). The read is bounded by one request timeout per
+/// round of concurrent calls it needs, so that an endpoint that does not answer fails the plan
+/// promptly.
+pub(crate) async fn instances_can_be_reset(
+    data: &ProviderData,
+    diags: &mut Diagnostics,
+    ids: &BTreeSet<String>,
+) -> bool {
+    if ids.is_empty() {
+        return true;
+    }
+    let Some(fleet) = data.operations() else {
+        tracing::debug!("provider not configured; existence check skipped");
+        return true;
+    };
+    let list: Vec<String> = ids.iter().cloned().collect();
+    let budget = fleet.status_read_budget(list.len());
+    let ctx = zenlayer_api::Context::with_timeout(budget, data.stop().token());
+    match fleet.statuses().read(&list, &ctx).await {
+        Ok(found) => all_found(diags, &list, &found) & none_terminal(diags, &list, &found),
+        Err(e) => {
+            let n = list.len();
+            root_error(
+                diags,
+                "Could not check that the instances exist",
+                format!(
+                    "{e}.\nThe check of {n} instance{} may take {}: one request_timeout ({}) per round of calls, plus a second.{}\nNothing was reset.",
+                    plural(n),
+                    human(budget),
+                    human(fleet.request_timeout()),
+                    crate::advice::advice_line(&e)
+                ),
+            );
+            false
+        }
+    }
+}
+
+fn all_found(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> bool {
+    let missing: Vec<&String> = ids.iter().filter(|id| !found.contains_key(*id)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let n = missing.len();
+    error_at(
+        diags,
+        "instance_ids",
+        format!("{n} instance id{} not found", plural(n)),
+        format!(
+            "DescribeInstancesStatus does not know these instances: {}.\nCheck the ids (they look like \"ins-...\" in the Zenlayer console) and that the access key belongs to the account that owns them. Nothing was reset.",
+            quoted_list(&missing)
+        ),
+    );
+    false
+}
+
+fn none_terminal(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> bool {
+    let terminal: Vec<String> = ids
+        .iter()
+        .filter_map(|id| {
+            let status = found.get(id).filter(|s| s.is_terminal())?;
+            Some(format!("{} ({status})", quoted(id)))
+        })
+        .collect();
+    if terminal.is_empty() {
+        return true;
+    }
+    let n = terminal.len();
+    error_at(
+        diags,
+        "instance_ids",
+        format!("{n} instance{} cannot be reset", plural(n)),
+        format!(
+            "{}.\n{} Nothing was reset.",
+            listed(&terminal, zenlayer_api::words::LISTED),
+            remove_terminal(n)
+        ),
+    );
+    false
+}
+
+/// One reset to run.
+pub(crate) struct Run<'a> {
+    /// The instances, each once.
+    pub ids: &'a [String],
+    pub password: &'a Secret,
+    pub shutdown_before_reset: bool,
+    pub wait_for_running: bool,
+    /// The bound of the whole operation.
+    pub timeout: Duration,
+    /// What runs it, which decides how its report words what to do next.
+    pub operation: Operation,
+    /// Who hears of its progress (an action's invoke), if anyone.
+    pub progress: Option<Progress>,
+}
+
+/// Runs `run` within its timeout and the provider's stop signal, logs what it did and adds its
+/// report to `diags`. `None`, with an error in `diags`, when the provider is not configured.
+pub(crate) async fn run(
+    data: &ProviderData,
+    diags: &mut Diagnostics,
+    run: Run<'_>,
+) -> Option<ResetReport> {
+    let fleet = data.configured_operations(diags)?;
+    let mut ctx = Context::with_timeout(run.timeout, data.stop().token());
+    if let Some(progress) = run.progress {
+        ctx = ctx.with_progress(progress);
+    }
+    let request = ResetRequest {
+        instance_ids: run.ids,
+        password: run.password,
+        shutdown_before_reset: run.shutdown_before_reset,
+        wait_for_running: run.wait_for_running,
+    };
+    let started = std::time::Instant::now();
+    let report = fleet.reset_passwords(request, &ctx).await;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        requested = run.ids.len(),
+        reset = report.reset.len(),
+        failures = report.failures.len(),
+        reset_calls = report.request_ids.len(),
+        stopped = report.stopped.len(),
+        started = report.started.len(),
+        "reset finished"
+    );
+    reset_report::add_diagnostics(
+        diags,
+        &report,
+        &ReportFacts {
+            operation: run.operation,
+            requested: run.ids,
+            password: run.password,
+            shutdown_before_reset: run.shutdown_before_reset,
+            timeout: run.timeout,
+            stop_reason: data.stop().reason(),
+        },
+    );
+    Some(report)
+}
