@@ -211,3 +211,35 @@ fn the_fleet_example_selects_by_tag_and_adding_one_resets_only_it() {
     assert_eq!(resets.len(), before + 1);
     assert_eq!(resets[before].instance_ids, vec!["prod-extra"]);
 }
+
+#[test]
+fn the_actions_example_rotates_on_a_marker_change_and_on_demand() {
+    if terraform_version() < (1, 14) {
+        eprintln!("skipped: examples/actions needs Terraform 1.14 or later");
+        return;
+    }
+    let sim = Sim::start(3, &[]);
+    let mut ws = workspace_with(&example("actions"));
+    sim_env(&mut ws, &sim);
+    ws.set_env("TF_VAR_reset_password", "Rot4te!pw");
+    ws.tf(&["validate"]).ok();
+    ws.apply();
+    let counts =
+        |sim: &Sim| -> Vec<usize> { ids(3).iter().map(|id| sim.reset_count(id)).collect() };
+    assert_eq!(counts(&sim), [1, 1, 1], "fired when the marker was created");
+    ws.apply();
+    assert_eq!(counts(&sim), [1, 1, 1], "the same marker resets nothing");
+    ws.set_env("TF_VAR_rotation", "2026-12");
+    ws.apply();
+    assert_eq!(counts(&sim), [2, 2, 2], "a new marker resets again");
+    ws.tf(&[
+        "apply",
+        "-auto-approve",
+        "-invoke=action.zenlayer_instance_password_reset.rotate",
+    ])
+    .ok();
+    assert_eq!(counts(&sim), [3, 3, 3], "on demand");
+    assert!(ids(3)
+        .iter()
+        .all(|id| sim.password_matches(id, "Rot4te!pw")));
+}
