@@ -1,7 +1,8 @@
 //! Fleets end to end, at real reboot times: `terraform apply` of 1,000 and 10,000 instances
 //! selected by the `zenlayer_instances` data source, with `examples/fleet` spread over 1
 //! bucket (one resource), over as many buckets as Terraform's default `-parallelism` (10), and
-//! over the 64 buckets the docs used to recommend; each at the default `-parallelism`, with
+//! over the 64 buckets the docs used to recommend; each at the default `-parallelism` (or
+//! `BENCH_PARALLELISM`), with
 //! reboots of 0 s and of a modelled real reboot (30 s; `BENCH_REBOOTS` to change), against the
 //! same simulator; with the provider's and Terraform's own CPU time, the reset calls, and the
 //! status calls of the next plan.
@@ -97,9 +98,10 @@ pub(crate) fn end_to_end(n: usize, buckets: usize, reboot: Duration) -> EndToEnd
     let provider_cpu = work.path().join("provider-cpu.txt");
     let terraform_cpu = work.path().join("terraform-cpu.txt");
     let ws = fleet_workspace(&sim, buckets, &provider_cpu);
+    let parallelism = format!("-parallelism={}", parallelism());
     let apply_s = timed_terraform(
         &ws,
-        &["apply", "-auto-approve", "-no-color"],
+        &["apply", "-auto-approve", "-no-color", &parallelism],
         &terraform_cpu,
     );
     assert!(
@@ -129,6 +131,14 @@ pub(crate) fn end_to_end(n: usize, buckets: usize, reboot: Duration) -> EndToEnd
         plan_status_calls,
         plan_s,
     }
+}
+
+/// Terraform's `-parallelism` for the applies: `BENCH_PARALLELISM`, else its default.
+pub(crate) fn parallelism() -> usize {
+    std::env::var("BENCH_PARALLELISM")
+        .ok()
+        .map(|p| p.trim().parse().expect("BENCH_PARALLELISM: a number"))
+        .unwrap_or(PARALLELISM)
 }
 
 /// The reboot times measured: `BENCH_REBOOTS` (such as `0s,30s`), else 0 s and a modelled

@@ -6,12 +6,13 @@
 //! is compared with and a client certificate, and passes them in `BENCH_GO_PROVIDER`,
 //! `BENCH_GO_SOURCE` and `BENCH_CLIENT_CERT`.
 //!
-//! `BENCH_ONLY=plugin` (or `scale`, `refresh`, `fleet`, comma-separated) runs only those sections and
+//! `BENCH_ONLY=plugin` (or `scale`, `refresh`, `fleet`, `action`, comma-separated) runs only those sections and
 //! writes `target/bench/BENCHMARKS-partial.md` instead, leaving the committed report alone.
 
 #[path = "../../tests/e2e/support.rs"]
 mod support;
 
+mod action;
 mod fleet;
 mod report;
 
@@ -571,6 +572,7 @@ fn main() {
     refresh_section(&mut rows);
     plugin_section(&mut rows, &mut notes);
     let fleets = fleet::section(&mut rows);
+    action::section(&mut rows, &mut notes);
     write_chart(&runs);
     let md = report::markdown(&report::Report {
         started,

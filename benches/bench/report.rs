@@ -101,7 +101,11 @@ fn fleet_table(md: &mut String, fleets: &[EndToEnd]) {
     if fleets.is_empty() {
         return;
     }
-    let _ = writeln!(md, "\n## Fleets end to end\n");
+    let _ = writeln!(
+        md,
+        "\n## Fleets end to end\n\nEach apply at `-parallelism={}`.\n",
+        crate::fleet::parallelism()
+    );
     let _ = writeln!(
         md,
         "| N | reboot | layout (examples/fleet) | `terraform apply` (wall) | reset calls | provider CPU | Terraform CPU | next `terraform plan` (wall) | its status calls |\n|---|---|---|---|---|---|---|---|---|"

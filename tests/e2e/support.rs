@@ -552,6 +552,11 @@ impl Workspace {
         ws
     }
 
+    /// Runs later commands with the Terraform at `path` instead.
+    pub fn use_terraform(&mut self, path: PathBuf) {
+        self.terraform = path;
+    }
+
     /// Replaces the CLI configuration (`TF_CLI_CONFIG_FILE`) of later commands.
     pub fn set_cli_config(&self, text: &str) {
         std::fs::write(self.dir.path().join("cli.tfrc"), text).expect("write cli.tfrc");

@@ -86,6 +86,7 @@ pub fn bench() -> Result<()> {
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir)?;
     let go = go_provider(&dir)?;
+    let with_actions = terraform::v1_15_5()?;
     let cert = client_certificate(&dir)?;
     crate::check::build_simulator(true)?;
     step("cargo bench (release build)");
@@ -94,6 +95,7 @@ pub fn bench() -> Result<()> {
         .env("BENCH_GO_PROVIDER", &go)
         .env("BENCH_GO_SOURCE", "local/workato")
         .env("BENCH_CLIENT_CERT", &cert)
+        .env("BENCH_TERRAFORM_ACTIONS", &with_actions)
         .env(
             "BENCH_COMMAND",
             std::env::var("BENCH_COMMAND").unwrap_or_else(|_| "make bench".into()),
