@@ -1,6 +1,7 @@
 //! The test suite and what CI runs: `cargo xtask test` installs what the tests need and runs
 //! every unit, property and end-to-end test; `cargo xtask ci` runs that, then the end-to-end
-//! tests again on Terraform 1.0.3 (the oldest supported version), then formatting and lints.
+//! tests again on Terraform 1.0.3 (the oldest supported version) and 1.15.5 (a recent one, with
+//! actions), then formatting and lints.
 
 use std::time::Instant;
 
@@ -79,6 +80,7 @@ pub fn ci() -> Result<()> {
     let started = Instant::now();
     test(&[])?;
     end_to_end_on(&terraform::v1_0_3()?)?;
+    end_to_end_on(&terraform::v1_15_5()?)?;
     step("cargo fmt --all --check");
     run(cmd("cargo", ["fmt", "--all", "--check"]))?;
     step("cargo clippy --workspace --all-targets -- -D warnings");
@@ -99,11 +101,11 @@ pub fn ci() -> Result<()> {
 }
 
 /// Regenerates docs/ from templates/ and the provider's live schema (the docs test compares
-/// them, and writes them with `UPDATE_DOCS=1`).
+/// them, and writes them with `UPDATE_DOCS=1`), on Terraform 1.15.5, which reports actions.
 pub fn update_docs() -> Result<()> {
     setup::build_deps()?;
     build_simulator(false)?;
-    let tf = terraform::for_tests()?;
+    let tf = terraform::v1_15_5()?;
     step("regenerating docs/");
     run(cmd("cargo", ["test", "--quiet", "--test", "e2e", "docs"])
         .env("UPDATE_DOCS", "1")

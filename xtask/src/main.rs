@@ -12,8 +12,8 @@ const USAGE: &str = "usage: cargo xtask COMMAND
   setup                        protoc and the patched tf-provider, for plain cargo commands
   demo                         build, start zenlayer-sim, apply examples/quickstart, show what happened
   test [FILTER...]             the whole test suite (installs what it needs)
-  ci                           what CI runs: the tests, the end-to-end tests on Terraform 1.0.3,
-                               formatting and lints
+  ci                           what CI runs: the tests, the end-to-end tests on Terraform 1.0.3
+                               and 1.15.5, formatting and lints
   bench                        the benchmark; writes BENCHMARKS.md (BENCH_ONLY=section,... for a part)
   docs                         regenerate docs/ from templates/ and the provider's schema
   terraform 1.0.3|1.15.5       print the path of that Terraform (installed into .tools/ when missing)
