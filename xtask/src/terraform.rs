@@ -114,8 +114,17 @@ pub fn v1_15_5() -> Result<PathBuf> {
         .with_context(|| format!("copying {}", launcher.display()))?;
     make_executable(&partial)?;
     std::fs::rename(&partial, &binary)?;
-    run(cmd(&binary, ["version"]).env("CHECKPOINT_DISABLE", "1"))?;
+    run(quiet(cmd(&binary, ["version"])))?;
     Ok(binary)
+}
+
+/// `command` without the update check, and with an empty CLI configuration: the embedded 1.15.5
+/// warns about a missing `~/.terraformrc` where the released binaries say nothing.
+fn quiet(mut command: std::process::Command) -> std::process::Command {
+    command
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null");
+    command
 }
 
 /// Sets the executable bits of `path`.
@@ -136,7 +145,7 @@ pub fn version(path: &std::path::Path) -> Result<(u32, u32)> {
     struct Version {
         terraform_version: String,
     }
-    let json = read(cmd(path, ["version", "-json"]).env("CHECKPOINT_DISABLE", "1"))?;
+    let json = read(quiet(cmd(path, ["version", "-json"])))?;
     let v: Version = serde_json::from_str(&json).context("terraform version -json")?;
     let mut parts = v
         .terraform_version
@@ -152,7 +161,7 @@ pub fn supports_write_only(path: &std::path::Path) -> bool {
 
 /// The first line of `terraform version`, for logs.
 pub fn describe(path: &std::path::Path) -> String {
-    read(cmd(path, ["version"]).env("CHECKPOINT_DISABLE", "1"))
+    read(quiet(cmd(path, ["version"])))
         .ok()
         .and_then(|t| t.lines().next().map(str::to_string))
         .unwrap_or_else(|| path.display().to_string())
