@@ -1,15 +1,18 @@
 //! The rules the resource and the action share, checked before anything is sent: the
-//! defaults, the longest timeout, the password rule, the instance ids and a timeout's text.
-//! Pure functions of the configuration; the checks that ask the API are in `reset`.
+//! defaults, the longest timeout, the password rule, the instance ids and a timeout's text;
+//! and the schema of the power arguments they share. Pure functions of the configuration; the
+//! checks that ask the API are in `reset`.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use tf_provider::schema::{Attribute, AttributeType};
 use tf_provider::value::Value;
 use zenlayer_api::words::quoted_list;
 use zenlayer_api::Secret;
 use zenlayer_protocol::password_rule;
 
+use crate::attribute::optional;
 use crate::diagnostics::Problem;
 use crate::durations;
 
@@ -25,6 +28,43 @@ pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 /// The ids as Terraform sends a list or a set of strings: unknown while they depend on values
 /// known only at apply, and so may be each element.
 pub(crate) type Ids = Value<Vec<Value<String>>>;
+
+/// `shutdown_before_reset` and `wait_for_running`, optional, as the resource and the action
+/// describe them.
+pub(crate) fn power_attributes() -> [(&'static str, Attribute); 2] {
+    [
+        (
+            "shutdown_before_reset",
+            optional(
+                AttributeType::Bool,
+                format!("Stop RUNNING instances gracefully and wait for STOPPED before the reset, for accounts where the API wants stopped instances; afterwards every instance is brought back to the power state it had. Default `{DEFAULT_SHUTDOWN_BEFORE_RESET}`."),
+            ),
+        ),
+        (
+            "wait_for_running",
+            optional(
+                AttributeType::Bool,
+                format!("After the reset, wait until every instance is RUNNING again. Default `{DEFAULT_WAIT_FOR_RUNNING}`."),
+            ),
+        ),
+    ]
+}
+
+/// `shutdown_before_reset` as given, defaulted.
+pub(crate) fn shutdown_before_reset(value: &Value<bool>) -> bool {
+    value
+        .as_ref_option()
+        .copied()
+        .unwrap_or(DEFAULT_SHUTDOWN_BEFORE_RESET)
+}
+
+/// `wait_for_running` as given, defaulted.
+pub(crate) fn wait_for_running(value: &Value<bool>) -> bool {
+    value
+        .as_ref_option()
+        .copied()
+        .unwrap_or(DEFAULT_WAIT_FOR_RUNNING)
+}
 
 /// Write-only attributes are null in every plan and state Terraform receives.
 pub(crate) fn serialize_as_null<S: serde::Serializer>(

@@ -6,7 +6,7 @@ use tf_provider::value::Value;
 use zenlayer_api::Secret;
 
 use crate::diagnostics::Problem;
-use crate::reset_rules::{self, Ids, DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_WAIT_FOR_RUNNING};
+use crate::reset_rules::{self, Ids};
 
 /// The action's name, as messages give it.
 pub(super) const NAME: &str = "zenlayer_instance_password_reset";
@@ -80,18 +80,12 @@ impl Config {
 
     /// `shutdown_before_reset`, defaulted.
     pub(super) fn shutdown_before_reset(&self) -> bool {
-        self.shutdown_before_reset
-            .as_ref_option()
-            .copied()
-            .unwrap_or(DEFAULT_SHUTDOWN_BEFORE_RESET)
+        reset_rules::shutdown_before_reset(&self.shutdown_before_reset)
     }
 
     /// `wait_for_running`, defaulted.
     pub(super) fn wait_for_running(&self) -> bool {
-        self.wait_for_running
-            .as_ref_option()
-            .copied()
-            .unwrap_or(DEFAULT_WAIT_FOR_RUNNING)
+        reset_rules::wait_for_running(&self.wait_for_running)
     }
 
     /// `timeout`, defaulted.

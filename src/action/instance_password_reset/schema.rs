@@ -4,9 +4,7 @@ use tf_provider::schema::{AttributeType, Schema};
 
 use crate::attribute::{self, optional, string_set, Flags};
 use crate::durations::human;
-use crate::reset_rules::{
-    DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_TIMEOUT, DEFAULT_WAIT_FOR_RUNNING, MAX_TIMEOUT,
-};
+use crate::reset_rules::{self, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 
 /// The action's schema. Actions keep no state, so nothing is computed.
 pub(super) fn schema() -> Schema {
@@ -33,27 +31,15 @@ pub(super) fn schema() -> Schema {
                 .write_only(),
             ),
             (
-                "shutdown_before_reset",
-                optional(
-                    AttributeType::Bool,
-                    format!("Stop RUNNING instances gracefully and wait for STOPPED before the reset, for accounts where the API wants stopped instances; afterwards every instance is brought back to the power state it had. Default `{DEFAULT_SHUTDOWN_BEFORE_RESET}`."),
-                ),
-            ),
-            (
-                "wait_for_running",
-                optional(
-                    AttributeType::Bool,
-                    format!("After the reset, wait until every instance is RUNNING again. Default `{DEFAULT_WAIT_FOR_RUNNING}`."),
-                ),
-            ),
-            (
                 "timeout",
                 optional(
                     AttributeType::String,
                     format!("Bound of the invoke, stop, reset and waits included, such as `\"90s\"`, `\"20m\"`, `\"1h\"`; at most `{max}`. Default `\"{default}\"`."),
                 ),
             ),
-        ],
+        ]
+        .into_iter()
+        .chain(reset_rules::power_attributes()),
         [],
     )
 }

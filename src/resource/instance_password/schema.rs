@@ -4,9 +4,7 @@ use tf_provider::schema::{Attribute, AttributeType, Block, NestedBlock, Schema};
 
 use crate::attribute::{self, optional, Flags};
 use crate::durations::human;
-use crate::reset_rules::{
-    DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_TIMEOUT, DEFAULT_WAIT_FOR_RUNNING, MAX_TIMEOUT,
-};
+use crate::reset_rules::{self, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 
 /// The schema's version: 2 since `instance_ids` is a list (it was a set in version 1).
 pub(crate) const VERSION: i64 = 2;
@@ -78,26 +76,9 @@ fn passwords() -> [(&'static str, Attribute); 3] {
     ]
 }
 
-/// How the reset handles power state.
+/// How the reset handles power state: the action's arguments, filled in when not given.
 fn behaviour() -> [(&'static str, Attribute); 2] {
-    [
-        (
-            "shutdown_before_reset",
-            optional(
-                AttributeType::Bool,
-                format!("Stop RUNNING instances gracefully and wait for STOPPED before the reset, for accounts where the API wants stopped instances; afterwards every instance is brought back to the power state it had. Default `{DEFAULT_SHUTDOWN_BEFORE_RESET}`."),
-            )
-            .optional_computed(),
-        ),
-        (
-            "wait_for_running",
-            optional(
-                AttributeType::Bool,
-                format!("After the reset, wait until every instance is RUNNING again. Default `{DEFAULT_WAIT_FOR_RUNNING}`."),
-            )
-            .optional_computed(),
-        ),
-    ]
+    reset_rules::power_attributes().map(|(name, a)| (name, a.optional_computed()))
 }
 
 /// The `timeouts` block.

@@ -100,18 +100,12 @@ impl State {
 
     /// `shutdown_before_reset`, defaulted.
     pub(crate) fn shutdown_before_reset(&self) -> bool {
-        self.shutdown_before_reset
-            .as_ref_option()
-            .copied()
-            .unwrap_or(DEFAULT_SHUTDOWN_BEFORE_RESET)
+        reset_rules::shutdown_before_reset(&self.shutdown_before_reset)
     }
 
     /// `wait_for_running`, defaulted.
     pub(crate) fn wait_for_running(&self) -> bool {
-        self.wait_for_running
-            .as_ref_option()
-            .copied()
-            .unwrap_or(DEFAULT_WAIT_FOR_RUNNING)
+        reset_rules::wait_for_running(&self.wait_for_running)
     }
 
     /// The timeout of `op`, defaulted (see [`reset_rules::timeout`]).
