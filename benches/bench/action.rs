@@ -28,12 +28,7 @@ fn invoke(terraform: std::path::PathBuf) -> Invoke {
     let mut ws = Workspace::new();
     ws.use_terraform(terraform);
     ws.set_env("TF_VAR_reset_password", "Bench1!pass");
-    let config = format!(
-        "variable \"reset_password\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n\
-         action \"zenlayer_instance_password_reset\" \"fleet\" {{\n  config {{\n    instance_ids = {}\n    password_wo  = var.reset_password\n  }}\n}}\n",
-        hcl_list(&ids(N))
-    );
-    ws.configure_with(&sim, "", &config);
+    ws.configure_with(&sim, "", &reset_action("fleet", &ids(N), ""));
     let started = Instant::now();
     let run = ws
         .tf(&["apply", "-auto-approve", &format!("-invoke={ADDRESS}")])
@@ -43,16 +38,10 @@ fn invoke(terraform: std::path::PathBuf) -> Invoke {
         sim.instances().iter().all(|i| i.reset_count == 1),
         "every instance reset once"
     );
-    let marker = "(triggered by CLI): ";
-    let lines = run
-        .stdout
-        .lines()
-        .filter_map(|l| l.split_once(marker).map(|(_, line)| line.to_string()))
-        .collect();
     Invoke {
         wall_s,
         reset_calls: sim.calls_of("ResetInstancesPassword").len(),
-        lines,
+        lines: invoke_progress(&run, ADDRESS),
     }
 }
 

@@ -16,17 +16,22 @@ fn refusal() -> ApiError {
     )
 }
 
+/// ins-2, STOPPED, refused under the running rule: not reset.
+fn stopped_ins_2_refused() -> Failure {
+    Failure {
+        stage: Stage::Reset,
+        instances: vec![("ins-2".into(), Some(InstanceStatus::Stopped))],
+        cause: Cause::NeedsRunning(refusal()),
+        outcome: Outcome::NotReset,
+    }
+}
+
 #[test]
 fn errors_carry_code_request_id_instances_and_advice_but_not_the_password() {
     let password = Secret::new("Sekret1!x".into());
     let report = ResetReport {
         reset: ["ins-1".to_string()].into(),
-        failures: vec![Failure {
-            stage: Stage::Reset,
-            instances: vec![("ins-2".into(), Some(InstanceStatus::Stopped))],
-            cause: Cause::NeedsRunning(refusal()),
-            outcome: Outcome::NotReset,
-        }],
+        failures: vec![stopped_ins_2_refused()],
         ..Default::default()
     };
     let mut diags = Diagnostics::default();
@@ -193,12 +198,7 @@ fn an_invoke_says_where_each_password_stands_and_that_nothing_was_recorded() {
     let report = ResetReport {
         reset: ["ins-1".to_string()].into(),
         unknown: ["ins-3".to_string()].into(),
-        failures: vec![Failure {
-            stage: Stage::Reset,
-            instances: vec![("ins-2".into(), Some(InstanceStatus::Stopped))],
-            cause: Cause::NeedsRunning(refusal()),
-            outcome: Outcome::NotReset,
-        }],
+        failures: vec![stopped_ins_2_refused()],
         ..Default::default()
     };
     let mut diags = Diagnostics::default();

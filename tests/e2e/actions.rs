@@ -25,16 +25,6 @@ fn actions_supported() -> bool {
     false
 }
 
-/// The action `now` on `ids`, with `extra` lines in its config, its password from the
-/// ephemeral variable `reset_password`.
-fn action_config(ids: &[String], extra: &str) -> String {
-    format!(
-        "variable \"reset_password\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n\
-         action \"zenlayer_instance_password_reset\" \"now\" {{\n  config {{\n    instance_ids = {}\n    password_wo  = var.reset_password\n{extra}\n  }}\n}}\n",
-        hcl_list(ids)
-    )
-}
-
 /// A workspace for `sim` with the action on `ids`, in batches of `batch_size`.
 fn action_workspace(sim: &Sim, ids: &[String], batch_size: usize, extra: &str) -> Workspace {
     let mut ws = Workspace::new();
@@ -42,7 +32,7 @@ fn action_workspace(sim: &Sim, ids: &[String], batch_size: usize, extra: &str) -
     ws.configure_with(
         sim,
         &format!("{FAST_PROVIDER_SETTINGS}  batch_size = {batch_size}\n"),
-        &action_config(ids, extra),
+        &reset_action("now", ids, extra),
     );
     ws
 }
@@ -50,15 +40,6 @@ fn action_workspace(sim: &Sim, ids: &[String], batch_size: usize, extra: &str) -
 /// `terraform apply -invoke` of the action.
 fn invoke(ws: &Workspace) -> Run {
     ws.tf(&["apply", "-auto-approve", &format!("-invoke={ACTION}")])
-}
-
-/// The progress lines the action printed, without Terraform's prefix.
-fn progress_lines(run: &Run) -> Vec<String> {
-    let prefix = format!("Action {ACTION} (triggered by CLI): ");
-    run.stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix(&prefix).map(str::to_string))
-        .collect()
 }
 
 fn reset_calls(sim: &Sim) -> usize {
@@ -74,7 +55,7 @@ fn invoke_resets_exactly_the_listed_instances_and_says_so_per_call() {
     let listed = ids(5);
     let ws = action_workspace(&sim, &listed, 2, "");
     let run = invoke(&ws).ok();
-    let lines = progress_lines(&run);
+    let lines = invoke_progress(&run, ACTION);
     let calls: Vec<&String> = lines.iter().filter(|l| l.contains("(call ")).collect();
     assert_eq!(calls.len(), 3, "a line per call:\n{}", run.raw());
     assert!(
@@ -175,7 +156,7 @@ fn a_weak_password_or_an_unknown_id_fails_before_any_reset() {
 
     ws.set_env("TF_VAR_reset_password", NEW);
     let unknown = vec!["ins-00001".to_string(), "ins-99999".to_string()];
-    ws.configure(&sim, &action_config(&unknown, ""));
+    ws.configure(&sim, &reset_action("now", &unknown, ""));
     let run = invoke(&ws).failed();
     assert!(
         run.all().contains("1 instance id not found") && run.all().contains("\"ins-99999\""),
@@ -217,7 +198,7 @@ fn an_instance_refused_part_way_is_reported_exactly() {
 fn triggered_config(marker: &str) -> String {
     format!(
         "{}\nresource \"terraform_data\" \"rotation\" {{\n  input = \"{marker}\"\n  lifecycle {{\n    action_trigger {{\n      events  = [after_create, after_update]\n      actions = [action.zenlayer_instance_password_reset.now]\n    }}\n  }}\n}}\n",
-        action_config(&ids(2), "")
+        reset_action("now", &ids(2), "")
     )
 }
 

@@ -449,6 +449,26 @@ pub fn hcl_list(ids: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
+/// The action `zenlayer_instance_password_reset` named `name` on `ids`, with `extra` lines in
+/// its config; its password comes from the ephemeral variable `reset_password`.
+pub fn reset_action(name: &str, ids: &[String], extra: &str) -> String {
+    format!(
+        "variable \"reset_password\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n\
+         action \"zenlayer_instance_password_reset\" \"{name}\" {{\n  config {{\n    instance_ids = {}\n    password_wo  = var.reset_password\n{extra}\n  }}\n}}\n",
+        hcl_list(ids)
+    )
+}
+
+/// The progress lines the action at `address` printed when invoked from the command line,
+/// without Terraform's prefix.
+pub fn invoke_progress(run: &Run, address: &str) -> Vec<String> {
+    let prefix = format!("Action {address} (triggered by CLI): ");
+    run.stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+        .collect()
+}
+
 /// The result of one terraform command.
 pub struct Run {
     pub code: i32,
