@@ -91,25 +91,33 @@ fn failure_text(failure: &Failure, who: &Instances) -> String {
     let their = who.their();
     match failure.stage {
         Stage::Inspect => {
-            format!("while reading the status before stopping; {their} password was not reset")
+            format!("while reading the status before the reset; {their} password was not reset")
         }
         Stage::Stop => format!("while stopping before the reset; {their} password was not reset"),
         Stage::WaitStopped => {
             format!("while waiting for the stop before the reset; {their} password was not reset")
         }
         Stage::Reset => format!("{their} password was not reset"),
-        Stage::Start => "while starting for the reset".to_string(),
+        Stage::StartForReset => format!(
+            "while starting {} so that the API would reset {}; {their} password was not reset",
+            either(who.count, "it", "them"),
+            either(who.count, "it", "them")
+        ),
         Stage::WaitRunning => {
             format!("after {their} password was reset, while waiting for RUNNING")
         }
         Stage::Restore => format!(
             "after {their} password was reset, while stopping again (STOPPED before the operation)"
         ),
-        Stage::StartAgain if failure.outcome == Outcome::Reset => {
-            format!("while starting again after the operation ended; {their} password was reset")
-        }
+        Stage::StartAgain if failure.outcome == Outcome::Reset => format!(
+            "while bringing {} back to RUNNING after this operation stopped {}; {their} password was reset",
+            either(who.count, "it", "them"),
+            either(who.count, "it", "them")
+        ),
         Stage::StartAgain => format!(
-            "while starting again after the operation ended; {their} password was not reset"
+            "while bringing {} back to RUNNING after this operation stopped {}; {their} password was not reset",
+            either(who.count, "it", "them"),
+            either(who.count, "it", "them")
         ),
     }
 }
@@ -268,24 +276,26 @@ fn timed_out(who: &Instances, failure: &Failure, facts: &ReportFacts<'_>) -> (St
         Stage::WaitRunning => format!("Timed out waiting for {counted} to be RUNNING"),
         Stage::WaitStopped => format!("Timed out waiting for {counted} to stop"),
         Stage::StartAgain => {
-            format!("Timed out waiting for {counted} to stop, to start them again")
+            format!("{counted} stopped for the reset not seen RUNNING again (left off)")
         }
         _ => format!("Timed out with {counted} not done"),
     };
     let bound = timeout_name(facts.operation);
     let raise = match failure.stage {
         Stage::StartAgain => format!(
-            "Start {} yourself once {} stopped.",
+            "Check {} in the Zenlayer console and start {} once {} stopped.",
+            either(who.count, "it", "them"),
             either(who.count, "it", "them"),
             either(who.count, "it has", "they have")
         ),
         _ => format!("Raise {bound}. {}", apply_again(facts.operation)),
     };
     let limit = match failure.stage {
-        Stage::StartAgain => {
-            "The time the provider gives instances to finish their stop after the operation passed"
-                .to_string()
-        }
+        Stage::StartAgain => format!(
+            "The provider read, started and read again for {} (its bound for bringing power back) without seeing {} RUNNING",
+            human(zenlayer_api::fleet::POWER_RESTORE_BOUND),
+            either(who.count, "it", "them")
+        ),
         _ => format!("The {bound} of {} passed", human(facts.timeout)),
     };
     (

@@ -17,6 +17,7 @@ mod network;
 mod outcomes;
 mod power;
 mod process;
+mod restore;
 mod scale;
 mod secrets;
 mod selection;

@@ -111,7 +111,8 @@ fn after_help() -> String {
          GET|POST|DELETE /_sim/faults\n\n\
          Fault kinds for POST /_sim/faults (the call log names them the same way):\n  {}\n\
          A rule is {{\"kind\": ..., plus the kind's fields}} with, optionally, \"action\", \
-         \"instance_id\", \"count\", \"rate\" and \"skip\".",
+         \"instance_id\", \"count\", \"rate\", \"skip\" and \"after\" (an action: the rule \
+         sleeps until a call of it succeeded).",
         FaultKind::NAMES.join(", ")
     )
 }

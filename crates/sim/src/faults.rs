@@ -80,10 +80,26 @@ pub enum FaultKind {
         /// Error code.
         code: String,
     },
+    /// A transient error that quotes the request back, password included, as a careless
+    /// API or a proxy's error page might: a JSON error body (`SERVICE_TEMPORARY_UNAVAILABLE`)
+    /// whose message holds the request's fields, or with `html` an HTML page that echoes the
+    /// body and the password as a URL-encoded form field.
+    EchoRequest {
+        /// HTTP status, 503 by default.
+        #[serde(default = "default_503")]
+        status: u16,
+        /// An HTML page instead of the API's error body.
+        #[serde(default)]
+        html: bool,
+    },
 }
 
 fn default_500() -> u16 {
     500
+}
+
+fn default_503() -> u16 {
+    503
 }
 
 fn default_ise() -> String {
@@ -111,11 +127,15 @@ pub struct FaultRule {
     /// Let this many matching calls pass untouched first.
     #[serde(default)]
     pub skip: Option<u32>,
+    /// Dormant until a call of this action has been processed successfully (a fault that
+    /// starts after the reset, say); calls before that neither match nor count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 impl FaultKind {
     /// Every kind, as `POST /_sim/faults` and the call log spell it.
-    pub const NAMES: [&'static str; 16] = [
+    pub const NAMES: [&'static str; 17] = [
         "latency",
         "throttle",
         "server_error",
@@ -132,6 +152,7 @@ impl FaultKind {
         "non_json_200",
         "error_shaped_200",
         "refuse",
+        "echo_request",
     ];
 
     /// The kind's name, spelled as in `POST /_sim/faults` (its `kind` field).
@@ -153,14 +174,16 @@ impl FaultKind {
             FaultKind::NonJson200 => "non_json_200",
             FaultKind::ErrorShaped200 { .. } => "error_shaped_200",
             FaultKind::Refuse { .. } => "refuse",
+            FaultKind::EchoRequest { .. } => "echo_request",
         }
     }
 }
 
-/// The active rules.
+/// The active rules, and the actions processed so far (which wake rules with `after`).
 #[derive(Debug, Default, Clone)]
 pub struct FaultPlan {
     rules: Vec<FaultRule>,
+    processed: std::collections::BTreeSet<String>,
 }
 
 impl FaultPlan {
@@ -169,9 +192,17 @@ impl FaultPlan {
         self.rules.extend(rules);
     }
 
-    /// Removes every rule.
+    /// Removes every rule, and forgets which actions were processed.
     pub fn clear(&mut self) {
         self.rules.clear();
+        self.processed.clear();
+    }
+
+    /// Records that a call of `action` was processed successfully: rules waiting for it wake.
+    pub fn processed(&mut self, action: &str) {
+        if !self.processed.contains(action) {
+            self.processed.insert(action.to_string());
+        }
     }
 
     /// The active rules.
@@ -189,7 +220,12 @@ impl FaultPlan {
     pub fn pick_rule(&mut self, action: &str, ids: &[String]) -> Option<FaultRule> {
         let mut chosen = None;
         for (index, rule) in self.rules.iter_mut().enumerate() {
-            let matches = rule.action.as_deref().is_none_or(|a| a == action)
+            let awake = rule
+                .after
+                .as_ref()
+                .is_none_or(|a| self.processed.contains(a));
+            let matches = awake
+                && rule.action.as_deref().is_none_or(|a| a == action)
                 && rule
                     .instance_id
                     .as_ref()
@@ -254,6 +290,7 @@ mod tests {
                 count: None,
                 rate: None,
                 skip: None,
+                after: None,
             },
             FaultRule {
                 kind: FaultKind::Html403,
@@ -262,6 +299,7 @@ mod tests {
                 count: None,
                 rate: Some(0.0),
                 skip: None,
+                after: None,
             },
         ]);
         assert_eq!(plan.pick("A", &["x".to_string()]), Some(FaultKind::Drop));
@@ -286,6 +324,20 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_with_after_sleeps_until_that_action_was_processed() {
+        let mut plan = FaultPlan::default();
+        plan.add([serde_json::from_value::<FaultRule>(serde_json::json!(
+            {"kind": "server_error", "action": "StartInstances", "after": "ResetInstancesPassword", "count": 1}
+        ))
+        .expect("valid rule")]);
+        let ids = vec!["a".to_string()];
+        assert_eq!(plan.pick("StartInstances", &ids), None, "before the reset");
+        plan.processed("ResetInstancesPassword");
+        assert!(plan.pick("StartInstances", &ids).is_some(), "after it");
+        assert_eq!(plan.pick("StartInstances", &ids), None, "used up");
+    }
+
+    #[test]
     fn the_log_spells_each_kind_as_the_rules_do() {
         let examples = serde_json::json!([
             {"kind": "latency", "delay": 5}, {"kind": "throttle"}, {"kind": "server_error"},
@@ -293,7 +345,8 @@ mod tests {
             {"kind": "delete", "target": "x"}, {"kind": "drop"},
             {"kind": "drop_after_processing"}, {"kind": "bad_gateway"}, {"kind": "html_403"},
             {"kind": "status_451"}, {"kind": "truncated_json"}, {"kind": "non_json_200"},
-            {"kind": "error_shaped_200", "code": "X"}, {"kind": "refuse", "status": 400, "code": "X"}
+            {"kind": "error_shaped_200", "code": "X"}, {"kind": "refuse", "status": 400, "code": "X"},
+            {"kind": "echo_request", "html": true}
         ]);
         let examples = examples.as_array().expect("a list");
         assert_eq!(examples.len(), FaultKind::NAMES.len());

@@ -71,6 +71,9 @@ pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Byt
             Err(refusal) => Outcome::Refused(refusal),
             Ok(()) => dispatch(&sim, &action, params, &body),
         };
+        if matches!(outcome, Outcome::Ok(_)) {
+            sim.faults().processed(&action);
+        }
         envelope(outcome, &arrival.request_id)
     };
     let response = match arrival.fault.clone() {
@@ -95,10 +98,48 @@ pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Byt
             process()
         }
         Some(FaultKind::Hang) => std::future::pending().await,
+        Some(FaultKind::EchoRequest { status, html }) => echo(status, html, &body, &arrival),
         Some(fault) => inject(fault, &arrival.request_id),
     };
     record_answer(&sim, arrival.seq, &response);
     response
+}
+
+/// An error answer that quotes the request back, password included (see
+/// [`FaultKind::EchoRequest`]).
+fn echo(status: u16, html: bool, body: &[u8], arrival: &Arrival) -> Response {
+    let text = String::from_utf8_lossy(body);
+    let password = serde_json::from_slice::<Params>(body)
+        .ok()
+        .and_then(|p| p.password)
+        .unwrap_or_default();
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    if html {
+        let page = format!(
+            "<html><body><h1>{status}</h1><p>Blocked request: {text}</p>\
+             <p>form: password={}</p></body></html>",
+            percent_encode(&password)
+        );
+        return (status, [("content-type", "text/html; charset=utf-8")], page).into_response();
+    }
+    refusal(
+        status.as_u16(),
+        code::SERVICE_TEMPORARY_UNAVAILABLE,
+        &format!("Busy: dropped request for password={password} (body {text})."),
+        &arrival.request_id,
+    )
+}
+
+/// `text` as a URL-encoded form value: letters and digits as they are, the rest as %XX.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Logs the call on arrival, so that calls abandoned by the client are on record too.
@@ -431,7 +472,8 @@ fn inject(fault: FaultKind, request_id: &str) -> Response {
         | FaultKind::SlowAnswer { .. }
         | FaultKind::Release
         | FaultKind::Delete { .. }
-        | FaultKind::Hang => unreachable!("{} is not an answer of its own", fault.name()),
+        | FaultKind::Hang
+        | FaultKind::EchoRequest { .. } => unreachable!("{} is not an answer of its own", fault.name()),
         FaultKind::Throttle { retry_after } => {
             let mut r = refusal(429, code::REQUEST_LIMIT_EXCEEDED, "Request limit exceeded.", request_id);
             if let Some(s) = retry_after {

@@ -43,10 +43,12 @@ pub struct FleetSettings {
 /// The longest wait between status polls: the interval grows up to it.
 pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(15);
 
-/// How long the last phase of a reset may take to start again the instances it stopped and
-/// did not bring back (after a refusal, the timeout or a stop request): time for their stop to
-/// finish, and for the StartInstances calls. It is added to any operation's bound.
-pub const POWER_RESTORE_BOUND: Duration = Duration::from_secs(60);
+/// How long the last phase of a reset may take to bring back the instances it stopped and no
+/// status read has seen RUNNING since (after a refusal, a failed start or status read, the
+/// timeout or a stop request): time for their stop to finish, for StartInstances calls and
+/// status reads tried again after failures, and for a boot to be seen RUNNING. It is added to
+/// any operation's bound.
+pub const POWER_RESTORE_BOUND: Duration = Duration::from_secs(180);
 
 impl FleetSettings {
     /// Settings with the given batch size, first polling interval and restart grace period;

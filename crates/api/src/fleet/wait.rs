@@ -21,9 +21,6 @@ pub(crate) enum WaitTarget {
     Settled,
     /// Anything but STOPPED: the instance is up or on its way up.
     LeftStopped,
-    /// Anything but STOPPING: a stop in progress has finished, so the instance can be started
-    /// (a STOPPING instance cannot).
-    NotStopping,
     /// Any status but a terminal one: one look at every instance.
     Everything,
 }
@@ -36,7 +33,6 @@ impl WaitTarget {
             WaitTarget::Stopped => Some("be STOPPED"),
             WaitTarget::Settled => Some("settle in RUNNING or STOPPED"),
             WaitTarget::LeftStopped => Some("restart after the reset"),
-            WaitTarget::NotStopping => Some("finish stopping"),
             WaitTarget::Everything => None,
         }
     }
@@ -47,7 +43,6 @@ impl WaitTarget {
             WaitTarget::Stopped => *s == InstanceStatus::Stopped,
             WaitTarget::Settled => *s == InstanceStatus::Running || *s == InstanceStatus::Stopped,
             WaitTarget::LeftStopped => *s != InstanceStatus::Stopped && !s.is_terminal(),
-            WaitTarget::NotStopping => *s != InstanceStatus::Stopping && !s.is_terminal(),
             WaitTarget::Everything => !s.is_terminal(),
         }
     }
@@ -250,7 +245,7 @@ impl Operations {
 
     /// The wait after one of `previous`: the polling interval after a first look, else half as
     /// long again, up to the maximum.
-    fn next_poll_delay(&self, previous: Duration) -> Duration {
+    pub(super) fn next_poll_delay(&self, previous: Duration) -> Duration {
         let next = if previous.is_zero() {
             self.settings.poll_interval
         } else {

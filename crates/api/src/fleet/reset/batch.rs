@@ -42,7 +42,7 @@ fn merge(part: ResetReport, report: &mut ResetReport) {
     report.stopped.extend(part.stopped);
     report.stopped_again.extend(part.stopped_again);
     report.not_restarted.extend(part.not_restarted);
-    report.brought_back.extend(part.brought_back);
+    report.restored.extend(part.restored);
     if part.rule_seen.is_some() {
         report.rule_seen = part.rule_seen;
     }
@@ -67,12 +67,17 @@ struct Sorted {
 }
 
 impl Operations {
-    /// Resets one batch, narrowing down refusals about power state or released instances;
-    /// any other refusal fails the batch.
+    /// Resets one batch (stopped first, with `shutdown_before_reset`), narrowing down
+    /// refusals about power state or released instances; any other refusal fails the batch.
     pub(super) async fn reset_batch(&self, ids: &[String], op: Op<'_>) -> BatchOutcome {
-        BatchOutcome {
-            report: self.reset_round(ids.to_vec(), op, RESET_ROUNDS).await,
-        }
+        let mut report = ResetReport::default();
+        let ready = if op.req.shutdown_before_reset {
+            self.power_down(ids, op, &mut report).await
+        } else {
+            ids.to_vec()
+        };
+        merge(self.reset_round(ready, op, RESET_ROUNDS).await, &mut report);
+        BatchOutcome { report }
     }
 
     /// Sends the reset of `ids` and, once it is accepted, brings them back to their power
@@ -250,7 +255,9 @@ impl Operations {
     ) -> Vec<String> {
         let ids: Vec<String> = blocked.into_keys().collect();
         let mut starting = ResetReport::default();
-        let started = self.start_all(&ids, ctx, &mut starting).await;
+        let started = self
+            .start_all(&ids, Stage::StartForReset, ctx, &mut starting)
+            .await;
         // Not reset yet: these starts come before the reset.
         report.failures.extend(
             starting
@@ -262,7 +269,7 @@ impl Operations {
         let spec = WaitSpec::new(WaitTarget::Running, self.settings.poll_interval);
         let up = self.wait_for(&started, spec, ctx).await;
         report.failures.extend(
-            wait_failures(Stage::Start, &up)
+            wait_failures(Stage::StartForReset, &up)
                 .into_iter()
                 .map(|f| f.with_outcome(Outcome::NotReset)),
         );

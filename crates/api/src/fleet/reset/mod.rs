@@ -2,26 +2,30 @@
 //!
 //! The API's reference disagrees with itself about the power state a reset needs: one part says
 //! instances must be stopped (and restart by themselves afterwards), another that only RUNNING
-//! instances are accepted. This module copes with both, in three phases:
+//! instances are accepted. This module copes with both, in phases:
 //!
-//! 1. [`power`]: with `shutdown_before_reset`, RUNNING instances are stopped gracefully and
-//!    waited for; instances already STOPPED are remembered.
-//! 2. [`batch`]: the resets, batch by batch. A refusal is narrowed down with one status read:
-//!    instances in a transition are waited for and retried, the others are reported with their
-//!    status and the rule the API applied (or, with `shutdown_before_reset` under the running
-//!    rule, started and reset running).
-//! 3. [`power`] again: every instance is brought back to the power state it had. Those the
-//!    platform does not restart within the grace period are started; instances that were
-//!    STOPPED before are stopped again if the platform started them; then the wait for RUNNING,
-//!    which ends at the first instance in a status it does not come back from.
-//! 4. [`power`], last and whatever happened before (a refusal, the timeout, a stop request):
-//!    every instance this operation stopped and did not bring back is started again, within
-//!    its own bound ([`super::POWER_RESTORE_BOUND`]).
+//! 1. [`inspect`]: one status read of every instance. Ids that do not exist and instances in a
+//!    status they do not come back from are reported and left out; the others' power state is
+//!    remembered, so that each ends as it was found.
+//! 2. For each batch: with `shutdown_before_reset`, [`power`] stops what runs (gracefully) and
+//!    waits for STOPPED; then [`batch`] resets it. A refusal is narrowed down with one status
+//!    read: instances in a transition are waited for and retried, the others are reported with
+//!    their status and the rule the API applied (or, with `shutdown_before_reset` under the
+//!    running rule, started and reset running).
+//! 3. [`power`] after each accepted reset: every instance is brought back to the power state it
+//!    had. Those the platform does not restart within the grace period are started; instances
+//!    that were STOPPED before are stopped again if the platform started them; then the wait
+//!    for RUNNING, which ends at the first instance in a status it does not come back from.
+//! 4. [`power`], last and whatever happened before (a refusal, a failed start or status read,
+//!    the timeout, a stop request): every instance this operation stopped and that no status
+//!    read has seen RUNNING since is read, started and read again until it is seen RUNNING,
+//!    within its own bound ([`super::POWER_RESTORE_BOUND`]); only then is it named as left off.
 //!
 //! The report says exactly which instances were reset; failures never hide other batches'
 //! successes.
 
 mod batch;
+mod inspect;
 mod power;
 
 use std::collections::BTreeSet;
@@ -52,14 +56,17 @@ pub struct ResetRequest<'a> {
 pub(super) struct Op<'a> {
     pub(super) req: ResetRequest<'a>,
     pub(super) ctx: &'a Context,
-    /// The instances that were STOPPED before the operation: they are left STOPPED.
+    /// The instances that were STOPPED (or stopping) before the operation: they are left
+    /// STOPPED.
     pub(super) was_stopped: &'a BTreeSet<String>,
+    /// Each instance's status as the first phase read it.
+    pub(super) found: &'a super::Statuses,
 }
 
 /// The step of the operation a failure happened in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// Reading the instances' status before stopping them.
+    /// Reading the instances' status before anything else.
     Inspect,
     /// StopInstances before the reset.
     Stop,
@@ -67,13 +74,14 @@ pub enum Stage {
     WaitStopped,
     /// ResetInstancesPassword.
     Reset,
-    /// StartInstances for instances the platform did not restart.
-    Start,
+    /// StartInstances before the reset, for an account that resets only RUNNING instances.
+    StartForReset,
     /// Waiting for RUNNING after the reset.
     WaitRunning,
     /// Stopping again instances that were STOPPED before the operation.
     Restore,
-    /// Starting again, at the end, instances this operation stopped and did not bring back.
+    /// Bringing back, at the end, instances this operation stopped and no status read has seen
+    /// RUNNING since.
     StartAgain,
 }
 
@@ -117,8 +125,9 @@ impl Stage {
             | Stage::Stop
             | Stage::WaitStopped
             | Stage::Reset
+            | Stage::StartForReset
             | Stage::StartAgain => Outcome::NotReset,
-            Stage::Start | Stage::WaitRunning | Stage::Restore => Outcome::Reset,
+            Stage::WaitRunning | Stage::Restore => Outcome::Reset,
         }
     }
 }
@@ -161,12 +170,12 @@ pub struct ResetReport {
     /// `shutdown_before_reset`, the provider does not start instances itself).
     pub not_restarted: BTreeSet<String>,
     /// Instances this operation stopped and then, because the operation did not bring them
-    /// back (a refusal, the timeout, a stop request), started again at its end.
+    /// back (a refusal, a failed start, the timeout, a stop request), started again at its end.
     pub started_again: BTreeSet<String>,
-    /// Reset instances whose power state was brought back in full (with
-    /// `shutdown_before_reset`: restarted, or left stopped as they were); the last phase
-    /// leaves them alone.
-    pub brought_back: BTreeSet<String>,
+    /// Instances seen RUNNING by a status read after everything this operation did to them
+    /// (or, without `wait_for_running`, seen on their way up after an accepted start or
+    /// reset): the last phase leaves them alone.
+    pub restored: BTreeSet<String>,
 }
 
 impl Failure {
@@ -199,11 +208,6 @@ impl Failure {
     /// The same failure, with the instances' password standing as `outcome`.
     fn with_outcome(self, outcome: Outcome) -> Self {
         Failure { outcome, ..self }
-    }
-
-    /// Whether the failed call may have taken effect (its answer was lost).
-    fn outcome_unknown_call(&self) -> bool {
-        matches!(&self.cause, Cause::Api(e) if e.outcome_unknown)
     }
 }
 
@@ -260,27 +264,24 @@ impl Operations {
     /// module documentation, within `ctx`.
     pub async fn reset_passwords(&self, req: ResetRequest<'_>, ctx: &Context) -> ResetReport {
         let mut report = ResetReport::default();
-        let prepared = if req.shutdown_before_reset {
-            self.power_down(req.instance_ids, ctx, &mut report).await
-        } else {
-            power::Prepared::as_they_are(req.instance_ids)
-        };
+        let found = self.inspect(req.instance_ids, ctx, &mut report).await;
         let op = Op {
             req,
             ctx,
-            was_stopped: &prepared.was_stopped,
+            was_stopped: &found.was_stopped,
+            found: &found.statuses,
         };
         if let Some(progress) = &ctx.progress {
-            let calls = prepared.candidates.len().div_ceil(self.settings.batch_size);
+            let calls = found.candidates.len().div_ceil(self.settings.batch_size);
             progress.resets_planned(req.instance_ids.len(), calls);
         }
         let batches = self
-            .batches(&prepared.candidates)
+            .batches(&found.candidates)
             .map(|batch| self.reset_batch(batch, op));
         for outcome in join_all(batches).await {
             outcome.merge_into(&mut report);
         }
-        self.start_again(&mut report, ctx).await;
+        self.restore_power(&mut report, op).await;
         report.unknown = report
             .failures
             .iter()
@@ -292,5 +293,7 @@ impl Operations {
     }
 }
 
+#[cfg(test)]
+mod restore_tests;
 #[cfg(test)]
 mod tests;

@@ -1,34 +1,17 @@
 //! The power-state phases around the resets: stopping instances before (with
 //! `shutdown_before_reset`), and bringing every instance back to the power state it had.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use futures::future::join_all;
 use tokio_util::sync::CancellationToken;
 
-use super::{wait_failures, Failure, Op, Outcome, ResetReport, Stage};
+use super::{wait_failures, Cause, Failure, Op, Outcome, ResetReport, Stage};
+use crate::fleet::status::describe_all;
 use crate::fleet::wait::{WaitOutcome, WaitSpec, WaitTarget};
 use crate::fleet::{Operations, POWER_RESTORE_BOUND};
 use crate::{ApiError, Context, InstanceStatus};
-
-/// What the first phase leaves for the resets.
-pub(super) struct Prepared {
-    /// The instances to reset.
-    pub(super) candidates: Vec<String>,
-    /// The instances that were STOPPED before the operation: they are left STOPPED.
-    pub(super) was_stopped: BTreeSet<String>,
-}
-
-impl Prepared {
-    /// Without `shutdown_before_reset`: every instance, as it is.
-    pub(super) fn as_they_are(ids: &[String]) -> Self {
-        Prepared {
-            candidates: ids.to_vec(),
-            was_stopped: BTreeSet::new(),
-        }
-    }
-}
 
 /// Instances that reached `status` in a wait.
 fn reached(outcome: &WaitOutcome, status: &InstanceStatus) -> Vec<String> {
@@ -40,23 +23,48 @@ fn reached(outcome: &WaitOutcome, status: &InstanceStatus) -> Vec<String> {
         .collect()
 }
 
+/// What the grace period after a reset decided.
+#[derive(Default)]
+struct AfterGrace {
+    /// STOPPED before the operation, and started by the platform: to stop again.
+    to_stop_again: Vec<String>,
+    /// Left to the last phase (a start or a status read failed): not waited for here.
+    handed_over: BTreeSet<String>,
+    /// Settled already (terminal, missing): not waited for.
+    settled: BTreeSet<String>,
+}
+
 impl Operations {
-    /// Stops what runs (gracefully) and waits for STOPPED; remembers what was already stopped.
+    /// Takes one batch to STOPPED before its reset: waits for the instances found in a
+    /// transition to settle, stops (gracefully) those that run and waits for STOPPED. Returns
+    /// the instances to reset: those STOPPED before and those now stopped.
     pub(super) async fn power_down(
         &self,
         ids: &[String],
-        ctx: &Context,
+        op: Op<'_>,
         report: &mut ResetReport,
-    ) -> Prepared {
-        let poll = self.settings.poll_interval;
-        let seen = self
-            .wait_for(ids, WaitSpec::new(WaitTarget::Settled, Duration::ZERO), ctx)
-            .await;
-        report.failures.extend(wait_failures(Stage::Inspect, &seen));
-        let was_stopped: BTreeSet<String> = reached(&seen, &InstanceStatus::Stopped)
-            .into_iter()
-            .collect();
-        let running = reached(&seen, &InstanceStatus::Running);
+    ) -> Vec<String> {
+        let (ctx, poll) = (op.ctx, self.settings.poll_interval);
+        let settled = |id: &&String| {
+            matches!(
+                op.found.get(*id),
+                Some(InstanceStatus::Running | InstanceStatus::Stopped)
+            ) || op.was_stopped.contains(*id)
+        };
+        let (mut ready, moving): (Vec<String>, Vec<String>) =
+            ids.iter().cloned().partition(|id| settled(&id));
+        let mut now_running: Vec<String> = Vec::new();
+        if !moving.is_empty() {
+            let spec = WaitSpec::new(WaitTarget::Settled, poll);
+            let seen = self.wait_for(&moving, spec, ctx).await;
+            report.failures.extend(wait_failures(Stage::Inspect, &seen));
+            now_running = reached(&seen, &InstanceStatus::Running);
+            ready.extend(reached(&seen, &InstanceStatus::Stopped));
+        }
+        let (stopped, running): (Vec<String>, Vec<String>) =
+            ready.into_iter().chain(now_running).partition(|id| {
+                op.was_stopped.contains(id) || op.found.get(id) == Some(&InstanceStatus::Stopped)
+            });
         let stopping = self.stop_all(&running, ctx, report).await;
         let down = self
             .wait_for(&stopping, WaitSpec::new(WaitTarget::Stopped, poll), ctx)
@@ -64,35 +72,30 @@ impl Operations {
         report
             .failures
             .extend(wait_failures(Stage::WaitStopped, &down));
-        let candidates: BTreeSet<String> = was_stopped
-            .iter()
-            .cloned()
-            .chain(down.reached.into_keys())
-            .collect();
-        Prepared {
-            candidates: candidates.into_iter().collect(),
-            was_stopped,
-        }
+        let mut candidates: Vec<String> = stopped;
+        candidates.extend(down.reached.into_keys());
+        candidates
     }
 
     /// After the reset of `ids`: restarts, stops again and waits, so that each ends in the
-    /// power state it had (RUNNING, unless it was STOPPED before the operation). Those given
-    /// their restart in full (the operation was neither stopped nor out of time before it) are
-    /// recorded as brought back.
+    /// power state it had (RUNNING, unless it was STOPPED before the operation). Instances seen
+    /// RUNNING at the end are recorded as restored; those whose start or status read failed
+    /// are left to the last phase, which tries again.
     pub(super) async fn bring_back(&self, ids: &[String], op: Op<'_>, report: &mut ResetReport) {
         let (req, ctx) = (op.req, op.ctx);
-        let mut to_stop_again = Vec::new();
-        if req.shutdown_before_reset && !ctx.cancelled() {
-            to_stop_again = self
-                .restart_after_reset(ids, op.was_stopped, ctx, report)
-                .await;
-            if !ctx.cancelled() && !ctx.expired() {
-                report.brought_back.extend(ids.iter().cloned());
-            }
+        let watched: Vec<String> = ids
+            .iter()
+            .filter(|id| req.shutdown_before_reset || op.was_stopped.contains(*id))
+            .cloned()
+            .collect();
+        let mut grace = AfterGrace::default();
+        if !watched.is_empty() && !ctx.cancelled() {
+            grace = self.restart_after_reset(&watched, op, report).await;
         }
         let to_wait_running: Vec<String> = ids
             .iter()
             .filter(|id| !op.was_stopped.contains(*id))
+            .filter(|id| !grace.handed_over.contains(*id) && !grace.settled.contains(*id))
             .cloned()
             .collect();
         if req.wait_for_running && !to_wait_running.is_empty() {
@@ -107,48 +110,53 @@ impl Operations {
                 .failures
                 .extend(wait_failures(Stage::WaitRunning, &up));
             report.not_restarted.extend(up.stayed_stopped);
+            report.restored.extend(up.reached.into_keys());
         }
-        if !to_stop_again.is_empty() {
-            self.stop_again(&to_stop_again, ctx, report).await;
+        if !grace.to_stop_again.is_empty() {
+            self.stop_again(&grace.to_stop_again, ctx, report).await;
         }
     }
 
-    /// The last phase, whatever happened before: starts again every instance this operation
-    /// stopped and did not bring back, once its stop has finished. Its waits have their own
-    /// bound, [`POWER_RESTORE_BOUND`] (its calls one request timeout more), and ignore the stop
-    /// request: it runs after a refusal, a timeout or Ctrl-C alike. It reports progress where
-    /// the operation (`op_ctx`) does.
-    pub(super) async fn start_again(&self, report: &mut ResetReport, op_ctx: &Context) {
+    /// The last phase, whatever happened before: every instance this operation stopped and
+    /// that no status read has seen RUNNING since (see [`ResetReport::restored`]) is read, and
+    /// started while STOPPED, until a read sees it RUNNING. A failed read or start is tried
+    /// again at the next round. The phase has its own bound, [`POWER_RESTORE_BOUND`], and
+    /// ignores the stop request: it runs after a refusal, a timeout or Ctrl-C alike. It reports
+    /// progress where the operation does.
+    pub(super) async fn restore_power(&self, report: &mut ResetReport, op: Op<'_>) {
         let targets: Vec<String> = report
             .stopped
-            .difference(&report.brought_back)
+            .difference(&report.restored)
+            .filter(|id| !op.was_stopped.contains(*id))
             .cloned()
             .collect();
         if targets.is_empty() {
             return;
         }
-        let bound = POWER_RESTORE_BOUND.saturating_add(self.request_timeout());
         let ctx = Context {
-            progress: op_ctx.progress.clone(),
-            ..Context::with_timeout(bound, CancellationToken::new())
+            progress: op.ctx.progress.clone(),
+            ..Context::with_timeout(POWER_RESTORE_BOUND, CancellationToken::new())
         };
-        // A STOPPING instance cannot be started: let stops in progress finish first.
-        let spec = WaitSpec {
-            until: Some(crate::context::after(POWER_RESTORE_BOUND)),
-            ..WaitSpec::new(WaitTarget::NotStopping, Duration::ZERO)
-        };
-        let seen = self.wait_for(&targets, spec, &ctx).await;
         let mut part = ResetReport::default();
-        part.failures
-            .extend(wait_failures(Stage::StartAgain, &seen));
-        let stopped = reached(&seen, &InstanceStatus::Stopped);
-        let started = self.start_all(&stopped, &ctx, &mut part).await;
+        let restore = Restore::new(&targets);
+        let outcome = self
+            .restore_rounds(restore, op.req.wait_for_running, &ctx)
+            .await;
         tracing::info!(
             stopped_by_this_operation = targets.len(),
-            started_again = started.len(),
+            started_again = outcome.started.len(),
+            restored = outcome.restored.len(),
             "power brought back"
         );
-        report.started_again.extend(started);
+        report.started_again.extend(
+            outcome
+                .started
+                .iter()
+                .filter(|id| outcome.restored.contains(*id))
+                .cloned(),
+        );
+        report.restored.extend(outcome.restored.iter().cloned());
+        part.failures.extend(outcome.failures());
         for failure in part.failures {
             report
                 .failures
@@ -156,47 +164,127 @@ impl Operations {
         }
     }
 
-    /// Gives the platform the grace period to restart the reset instances, and starts those it
-    /// left STOPPED (unless they were STOPPED before). Returns the instances that were STOPPED
-    /// before and that the platform started: they are to be stopped again.
+    /// The rounds of [`Operations::restore_power`]: read, start what is STOPPED, wait; until
+    /// every instance is restored or settled otherwise, or the bound passes.
+    async fn restore_rounds(
+        &self,
+        mut restore: Restore,
+        wait_for_running: bool,
+        ctx: &Context,
+    ) -> Restore {
+        let mut delay = Duration::ZERO;
+        while !restore.pending.is_empty() {
+            if ctx.sleep(delay).await.is_err() {
+                break;
+            }
+            delay = self.next_poll_delay(delay);
+            let ids: Vec<String> = restore.pending.keys().cloned().collect();
+            match describe_all(&self.client, &ids, self.settings.batch_size, ctx).await {
+                Ok(statuses) => {
+                    restore.last_error = None;
+                    restore.observe(&statuses, wait_for_running);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, instances = ids.len(), "status read failed while bringing power back; trying again");
+                    restore.last_error = Some(e);
+                    continue;
+                }
+            }
+            let stopped = restore.stopped();
+            if stopped.is_empty() {
+                continue;
+            }
+            let mut starts = ResetReport::default();
+            let started = self
+                .start_all(&stopped, Stage::StartAgain, ctx, &mut starts)
+                .await;
+            restore.started.extend(started);
+            if let Some(Cause::Api(e)) = starts.failures.into_iter().map(|f| f.cause).next() {
+                tracing::warn!(error = %e, "StartInstances failed while bringing power back; trying again");
+                restore.last_error = Some(e);
+            }
+        }
+        restore
+    }
+
+    /// Gives the platform the grace period to restart the reset instances `watched`; starts
+    /// those it left STOPPED that ran before (with `shutdown_before_reset`), and says which
+    /// were STOPPED before and started by the platform (to stop again). An instance whose start
+    /// or status read fails is handed over to the last phase, without a failure of its own.
     async fn restart_after_reset(
         &self,
         watched: &[String],
-        was_stopped: &BTreeSet<String>,
-        ctx: &Context,
+        op: Op<'_>,
         report: &mut ResetReport,
-    ) -> Vec<String> {
+    ) -> AfterGrace {
+        let (req, ctx) = (op.req, op.ctx);
         let grace = WaitSpec {
             until: Some(crate::context::after(self.settings.restart_grace)),
             ..WaitSpec::new(WaitTarget::LeftStopped, self.settings.poll_interval)
         };
         let mut watch = self.wait_for(watched, grace, ctx).await;
-        let to_stop_again = watch
-            .reached
-            .keys()
-            .filter(|id| was_stopped.contains(*id))
-            .cloned()
-            .collect();
+        let mut after = AfterGrace::default();
+        for id in watch.reached.keys() {
+            if op.was_stopped.contains(id) {
+                after.to_stop_again.push(id.clone());
+            } else if !req.wait_for_running {
+                // On its way up after the reset: as far as this operation follows it.
+                report.restored.insert(id.clone());
+            }
+        }
+        after.settled.extend(watch.terminal.keys().cloned());
+        after.settled.extend(watch.missing.iter().cloned());
+        report.failures.extend(wait_failures(
+            Stage::WaitRunning,
+            &WaitOutcome {
+                pending: Default::default(),
+                ..watch.clone()
+            },
+        ));
+        if let Some(e) = &watch.error {
+            tracing::warn!(error = %e, instances = watch.pending.len(), "status read failed after the reset; the last phase brings the instances back");
+        }
         // Still STOPPED when the grace period ended: as the user had it if it was STOPPED
         // before; otherwise the platform did not restart it, and the provider starts it.
-        let can_start = watch.error.is_none() && !ctx.cancelled();
+        let read_failed = watch.error.is_some();
         let mut not_restarted = Vec::new();
         watch.pending.retain(|id, status| {
-            if *status != Some(InstanceStatus::Stopped) {
-                return true;
-            }
-            if !was_stopped.contains(id) && can_start {
-                not_restarted.push(id.clone());
+            let ours = req.shutdown_before_reset && !op.was_stopped.contains(id);
+            if ours && (read_failed || *status == Some(InstanceStatus::Stopped)) {
+                if *status == Some(InstanceStatus::Stopped) && !read_failed && !ctx.cancelled() {
+                    not_restarted.push(id.clone());
+                } else {
+                    after.handed_over.insert(id.clone());
+                }
                 return false;
             }
-            !was_stopped.contains(id)
+            true
+        });
+        // STOPPED before, and not seen again: whether the platform started it is not known.
+        watch.pending.retain(|id, status| {
+            op.was_stopped.contains(id) && *status != Some(InstanceStatus::Stopped)
         });
         report
             .failures
-            .extend(wait_failures(Stage::WaitRunning, &watch));
-        let started = self.start_all(&not_restarted, ctx, report).await;
+            .extend(wait_failures(Stage::Restore, &watch));
+        let mut starts = ResetReport::default();
+        let started = self
+            .start_all(&not_restarted, Stage::WaitRunning, ctx, &mut starts)
+            .await;
+        for failure in starts.failures {
+            tracing::warn!(
+                instances = failure.instances.len(),
+                "StartInstances failed after the reset; the last phase tries again"
+            );
+            after
+                .handed_over
+                .extend(failure.instances.into_iter().map(|(id, _)| id));
+        }
+        if !req.wait_for_running {
+            report.restored.extend(started.iter().cloned());
+        }
         report.started.extend(started);
-        to_stop_again
+        after
     }
 
     /// Stops again instances that were STOPPED before the operation and that the platform (or
@@ -234,32 +322,32 @@ impl Operations {
         let calls = self.batches(ids).map(|batch| async move {
             (batch, self.client.stop_instances(batch, false, ctx).await)
         });
-        let accepted = collect_batches(Stage::Stop, join_all(calls).await, report);
-        // A stop whose answer was lost may have taken effect: count it as stopped, so that the
-        // last phase starts the instance again if it is down.
+        let results = join_all(calls).await;
+        // A stop whose answer was lost (or that was in flight at the deadline) may have taken
+        // effect: count it as stopped, so that the last phase brings the instance back.
+        for (batch, result) in &results {
+            if result.as_ref().is_err_and(|e| e.outcome_unknown) {
+                report.stopped.extend(batch.iter().cloned());
+            }
+        }
+        let accepted = collect_batches(Stage::Stop, results, report);
         report.stopped.extend(accepted.iter().cloned());
-        report.stopped.extend(
-            report
-                .failures
-                .iter()
-                .filter(|f| f.stage == Stage::Stop && f.outcome_unknown_call())
-                .flat_map(|f| f.instances.iter().map(|(id, _)| id.clone()))
-                .collect::<Vec<_>>(),
-        );
         accepted
     }
 
-    /// StartInstances in batches. Returns the instances whose start was accepted.
+    /// StartInstances in batches. Returns the instances whose start was accepted; each
+    /// refused batch is a failure of `stage`.
     pub(super) async fn start_all(
         &self,
         ids: &[String],
+        stage: Stage,
         ctx: &Context,
         report: &mut ResetReport,
     ) -> Vec<String> {
         let calls = self
             .batches(ids)
             .map(|batch| async move { (batch, self.client.start_instances(batch, ctx).await) });
-        collect_batches(Stage::Start, join_all(calls).await, report)
+        collect_batches(stage, join_all(calls).await, report)
     }
 }
 
@@ -295,4 +383,78 @@ fn collect_batches(
         }
     }
     accepted
+}
+
+/// The last phase's record of the instances it brings back.
+struct Restore {
+    /// Not brought back yet, with the last status read.
+    pending: BTreeMap<String, Option<InstanceStatus>>,
+    /// Seen RUNNING (or on their way up after an accepted start, without `wait_for_running`).
+    restored: BTreeSet<String>,
+    /// Started by this phase.
+    started: BTreeSet<String>,
+    terminal: BTreeMap<String, InstanceStatus>,
+    missing: BTreeSet<String>,
+    /// What failed in the last round, if anything did: a status read or a start.
+    last_error: Option<ApiError>,
+}
+
+impl Restore {
+    fn new(ids: &[String]) -> Self {
+        Restore {
+            pending: ids.iter().map(|id| (id.clone(), None)).collect(),
+            restored: BTreeSet::new(),
+            started: BTreeSet::new(),
+            terminal: BTreeMap::new(),
+            missing: BTreeSet::new(),
+            last_error: None,
+        }
+    }
+
+    /// Takes one round of statuses.
+    fn observe(&mut self, statuses: &crate::fleet::Statuses, wait_for_running: bool) {
+        let ids: Vec<String> = self.pending.keys().cloned().collect();
+        for id in ids {
+            let Some(status) = statuses.get(&id) else {
+                self.pending.remove(&id);
+                self.missing.insert(id);
+                continue;
+            };
+            let on_its_way = !wait_for_running
+                && self.started.contains(&id)
+                && !matches!(status, InstanceStatus::Stopped | InstanceStatus::Stopping);
+            if *status == InstanceStatus::Running || on_its_way {
+                self.pending.remove(&id);
+                self.restored.insert(id);
+            } else if status.is_terminal() {
+                self.pending.remove(&id);
+                self.terminal.insert(id, status.clone());
+            } else {
+                self.pending.insert(id, Some(status.clone()));
+            }
+        }
+    }
+
+    /// The instances STOPPED at the last read: to start.
+    fn stopped(&self) -> Vec<String> {
+        self.pending
+            .iter()
+            .filter(|(_, s)| **s == Some(InstanceStatus::Stopped))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// The instances not brought back, as failures of the last phase.
+    fn failures(&self) -> Vec<Failure> {
+        let outcome = WaitOutcome {
+            terminal: self.terminal.clone(),
+            missing: self.missing.clone(),
+            pending: self.pending.clone(),
+            error: self.last_error.clone(),
+            interrupted: (self.last_error.is_none() && !self.pending.is_empty())
+                .then_some(crate::Interrupted::Deadline),
+            ..WaitOutcome::default()
+        };
+        wait_failures(Stage::StartAgain, &outcome)
+    }
 }

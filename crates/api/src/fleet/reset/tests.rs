@@ -162,9 +162,14 @@ async fn a_transition_is_waited_out_without_holding_back_the_ready_instances() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_instance_being_released_is_narrowed_out_of_its_batch() {
+async fn an_instance_released_after_the_first_look_is_narrowed_out_of_its_batch() {
     let sim = sim(3, PowerRule::Running);
-    set_status(&sim, "i2", "RELEASING", false);
+    let rule: FaultRule = serde_json::from_value(json!({
+        "kind": "release", "action": action::RESET_INSTANCES_PASSWORD,
+        "instance_id": "i2", "count": 1
+    }))
+    .expect("rule");
+    sim.faults().add([rule]);
     let report = reset(&sim, &ids(3), false).await;
     assert_eq!(
         writes(&sim),
@@ -324,7 +329,8 @@ async fn stopped_rule_with_shutdown_stops_again_what_was_stopped_before() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_instance_left_stopped_without_shutdown_is_not_waited_for_past_the_grace() {
+async fn instances_found_stopped_end_stopped_without_shutdown_too() {
+    // The stopped rule: i1 is restarted by the platform after its reset, i2 is not.
     let sim = sim(2, PowerRule::Stopped);
     for id in ids(2) {
         set_status(&sim, &id, "STOPPED", id == "i1");
@@ -332,11 +338,53 @@ async fn an_instance_left_stopped_without_shutdown_is_not_waited_for_past_the_gr
     let report = reset(&sim, &ids(2), false).await;
     assert_eq!(reset_set(&report), ids(2));
     assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert!(report.not_restarted.is_empty(), "STOPPED as it was found");
     assert_eq!(
-        report.not_restarted.iter().cloned().collect::<Vec<_>>(),
-        vec!["i2"]
+        report.stopped_again.iter().cloned().collect::<Vec<_>>(),
+        vec!["i1"]
     );
-    assert_eq!(calls_of(&sim, action::START_INSTANCES).len(), 0);
+    assert_eq!(
+        writes(&sim),
+        vec!["ResetInstancesPassword(2)", "StopInstances(1)"]
+    );
+    for id in ids(2) {
+        assert_eq!(status(&sim, &id), "STOPPED", "{id} as it was found");
+        assert!(has_password(&sim, &id));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn ids_that_do_not_exist_or_cannot_be_reset_are_left_out_of_the_calls() {
+    let sim = sim(4, PowerRule::Running);
+    set_status(&sim, "i3", "RELEASING", false);
+    let mut targets = ids(4);
+    targets.push("gone".into());
+    let report = reset(&sim, &targets, false).await;
+    assert_eq!(
+        calls_of(&sim, action::RESET_INSTANCES_PASSWORD),
+        vec![vec!["i1".to_string(), "i2".into(), "i4".into()]],
+        "one call, without the missing and the released"
+    );
+    assert_eq!(reset_set(&report), vec!["i1", "i2", "i4"]);
+    let causes: Vec<(Stage, Vec<String>)> = report
+        .failures
+        .iter()
+        .map(|f| {
+            (
+                f.stage,
+                f.instances.iter().map(|(id, _)| id.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        causes,
+        vec![
+            (Stage::Inspect, vec!["gone".to_string()]),
+            (Stage::Inspect, vec!["i3".to_string()])
+        ]
+    );
+    assert!(matches!(report.failures[0].cause, Cause::NotFound));
+    assert!(matches!(report.failures[1].cause, Cause::Terminal));
 }
 
 #[tokio::test(start_paused = true)]
