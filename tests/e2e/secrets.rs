@@ -221,3 +221,46 @@ fn run_by_hand_the_provider_explains_itself_and_exits() {
         format!("terraform-provider-zenlayer {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// The password as a URL-encoded form field, as an HTML error page may echo it.
+const PASSWORD_URL_ENCODED: &str = "Good1%21pass";
+
+#[test]
+fn a_password_the_api_quotes_back_reaches_no_log_line_error_or_file() {
+    for html in [false, true] {
+        let sim = Sim::start(2, &[]);
+        let mut ws = Workspace::new();
+        let log_path = ws.path().join("terraform.log");
+        let plugin_log = ws.path().join("plugin.log");
+        ws.set_env("TF_LOG", "WARN");
+        ws.set_env("TF_LOG_PATH", &log_path.display().to_string());
+        ws.set_env("PLUGIN_LOG_FILE", &plugin_log.display().to_string());
+        ws.configure(&sim, &resource("web", &ids(2), ""));
+        // Two answers quote the request and are retried, then the reset is accepted.
+        let echo = |count: u32| {
+            serde_json::json!({"kind": "echo_request", "html": html,
+                               "action": "ResetInstancesPassword", "count": count})
+        };
+        sim.fault(echo(2));
+        let applied = ws.apply();
+        // Then every answer quotes it, past the retries: the apply fails.
+        sim.fault(echo(1000));
+        let failed = ws
+            .tf(&["apply", "-auto-approve", "-replace", ADDR])
+            .failed();
+        assert!(
+            failed.all().contains("(sensitive value)"),
+            "html {html}: the error shows where the password was: {}",
+            failed.raw()
+        );
+        let log = std::fs::read_to_string(&log_path).expect("TF_LOG_PATH written");
+        assert!(log.contains("transient failure; retrying"), "html {html}");
+        let file = std::fs::read_to_string(&plugin_log).expect("PLUGIN_LOG_FILE written");
+        assert!(file.contains("transient failure; retrying"), "html {html}");
+        for text in [applied.raw(), failed.raw(), log, file] {
+            for form in [PASSWORD, PASSWORD_URL_ENCODED] {
+                assert!(!text.contains(form), "html {html}: {form} in {text}");
+            }
+        }
+    }
+}

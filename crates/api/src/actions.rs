@@ -130,7 +130,7 @@ impl Client {
             },
             room_for(ids) + password.expose().len() * 6,
         )?;
-        let answer: Answer<Empty> = self.call(ACTION, body, ids, ctx).await?;
+        let answer: Answer<Empty> = self.call(ACTION, body, ids, Some(password), ctx).await?;
         Ok(answer.request_id)
     }
 
@@ -156,7 +156,7 @@ impl Client {
                 },
                 room_for(ids),
             )?;
-            let answer: Answer<StatusPage> = self.call(ACTION, body, ids, ctx).await?;
+            let answer: Answer<StatusPage> = self.call(ACTION, body, ids, None, ctx).await?;
             let page_len = answer.value.data_set.len();
             entries.extend(answer.value.data_set.into_iter().map(|row| StatusEntry {
                 status: InstanceStatus::parse(&row.instance_status),
@@ -187,7 +187,7 @@ impl Client {
             },
             room_for(ids),
         )?;
-        let answer: Answer<Empty> = self.call(ACTION, body, ids, ctx).await?;
+        let answer: Answer<Empty> = self.call(ACTION, body, ids, None, ctx).await?;
         Ok(answer.request_id)
     }
 
@@ -200,7 +200,7 @@ impl Client {
         const ACTION: &str = action::START_INSTANCES;
         check_batch(ACTION, ids)?;
         let body = json_body(ACTION, &IdsBody { instance_ids: ids }, room_for(ids))?;
-        let answer: Answer<Empty> = self.call(ACTION, body, ids, ctx).await?;
+        let answer: Answer<Empty> = self.call(ACTION, body, ids, None, ctx).await?;
         Ok(answer.request_id)
     }
 }

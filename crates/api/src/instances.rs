@@ -373,7 +373,7 @@ impl Client {
             page_size,
         };
         let body = crate::actions::json_body(ACTION, &body, 1024)?;
-        let answer: Answer<InstancePage> = self.call(ACTION, body, ids, ctx).await?;
+        let answer: Answer<InstancePage> = self.call(ACTION, body, ids, None, ctx).await?;
         let raw = answer.value.data_set.unwrap_or_default();
         let rows: Vec<InstanceInfo> = raw.iter().filter_map(InstanceInfo::from_row).collect();
         Ok(Page {

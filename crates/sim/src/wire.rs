@@ -116,8 +116,7 @@ fn echo(status: u16, html: bool, body: &[u8], arrival: &Arrival) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     if html {
         let page = format!(
-            "<html><body><h1>{status}</h1><p>Blocked request: {text}</p>\
-             <p>form: password={}</p></body></html>",
+            "<html><p>password={}</p><p>Blocked request ({status}): {text}</p></html>",
             percent_encode(&password)
         );
         return (status, [("content-type", "text/html; charset=utf-8")], page).into_response();

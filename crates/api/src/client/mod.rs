@@ -120,7 +120,9 @@ impl Client {
     }
 
     /// Calls `action` with the JSON `body`, retrying transient failures within the policy and
-    /// the context's deadline. `instance_ids` are only for the logs.
+    /// the context's deadline. `instance_ids` are only for the logs. Every answer is cleaned
+    /// of the access key password and of `secret` (the password the body carries, if any)
+    /// before anything reads it, so that no message, log line or error can quote them.
     ///
     /// Retrying is safe for every action this client sends, even when a failed attempt may have
     /// reached the API: the describe actions only read; ResetInstancesPassword sent again sets
@@ -133,6 +135,7 @@ impl Client {
         action: &'static str,
         body: Bytes,
         instance_ids: &[String],
+        secret: Option<&Secret>,
         ctx: &Context,
     ) -> Result<Answer<T>, ApiError> {
         let mut attempt: u32 = 0;
@@ -140,7 +143,7 @@ impl Client {
         loop {
             attempt += 1;
             let failure = match self
-                .attempt(action, &body, instance_ids, attempt, ctx)
+                .attempt(action, &body, (instance_ids, secret), attempt, ctx)
                 .await
             {
                 Ok(decoded) => return typed(action, decoded, attempt),
@@ -194,7 +197,7 @@ impl Client {
         &self,
         action: &'static str,
         body: &Bytes,
-        instance_ids: &[String],
+        (instance_ids, secret): (&[String], Option<&Secret>),
         attempt: u32,
         ctx: &Context,
     ) -> Result<Decoded, AttemptFailure> {
@@ -208,8 +211,9 @@ impl Client {
         }
         let started = Instant::now();
         let outcome = self
-            .exchange(self.signed_request(action, body), ctx)
+            .exchange(self.signed_request(action, body)?, ctx)
             .await
+            .map(|response| self.redacted(response, secret))
             .and_then(|response| self.decode_answer(response));
         log_attempt(action, instance_ids, attempt, started, &outcome);
         outcome.map(|(_, decoded)| decoded)
@@ -224,8 +228,39 @@ impl Client {
         }
     }
 
-    /// The request for `action`, signed now.
-    fn signed_request(&self, action: &'static str, body: &Bytes) -> http::Request<Bytes> {
+    /// `response` with the access key password and `secret` removed from its body and its
+    /// headers.
+    fn redacted(
+        &self,
+        response: http::Response<Bytes>,
+        secret: Option<&Secret>,
+    ) -> http::Response<Bytes> {
+        let mut secrets = vec![&self.config.credentials.access_key_password];
+        secrets.extend(secret);
+        let (mut parts, body) = response.into_parts();
+        for value in parts.headers.values_mut() {
+            let cleaned = crate::secret::redact_bytes(&secrets, value.as_bytes());
+            if cleaned.as_slice() != value.as_bytes() {
+                *value = http::HeaderValue::from_bytes(&cleaned)
+                    .unwrap_or(http::HeaderValue::from_static(""));
+            }
+        }
+        let cleaned = crate::secret::redact_bytes(&secrets, &body);
+        let body = if cleaned.as_slice() == body.as_ref() {
+            body
+        } else {
+            Bytes::from_owner(cleaned)
+        };
+        http::Response::from_parts(parts, body)
+    }
+
+    /// The request for `action`, signed now. It fails only when the endpoint or the
+    /// credentials cannot go in a header, which the provider refuses at configure time.
+    fn signed_request(
+        &self,
+        action: &'static str,
+        body: &Bytes,
+    ) -> Result<http::Request<Bytes>, AttemptFailure> {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -262,8 +297,14 @@ impl Client {
         for (name, value) in headers {
             builder = builder.header(name, value);
         }
-        // Every name and value above is a valid header; building cannot fail.
-        builder.body(body.clone()).unwrap_or_default()
+        builder.body(body.clone()).map_err(|e| {
+            AttemptFailure::from(ErrorKind::InvalidRequest {
+                detail: format!(
+                    "the request could not be built ({e}): check that the endpoint and \
+                     access_key_id hold no spaces, line breaks or other control characters"
+                ),
+            })
+        })
     }
 
     /// Sends `request`, giving up after the request timeout or at the context's deadline,
