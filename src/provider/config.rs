@@ -106,8 +106,58 @@ pub(crate) fn check_arguments(config: &ProviderConfig) -> Vec<Problem> {
         .as_ref()
         .map(|s| s.expose().to_string());
     errors.extend(empty_credential(&ACCESS_KEY_PASSWORD, &password));
+    for (argument, value) in [
+        (&ACCESS_KEY_ID, &config.access_key_id),
+        (&ACCESS_KEY_PASSWORD, &password),
+    ] {
+        if let Value::Value(text) = value {
+            errors.extend(stray_characters(argument, text, false));
+        }
+    }
     tuning(config, &mut errors);
     errors
+}
+
+/// The problem with a credential that holds whitespace or a control character (a key read
+/// from a file keeps its line break): it cannot be sent in a header, and the API would refuse
+/// the key anyway. Says where and what, never the value (`from_env`: it came from the
+/// environment variable).
+fn stray_characters(argument: &Argument, text: &str, from_env: bool) -> Option<Problem> {
+    let (at, c) = text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_whitespace() || c.is_control())?;
+    let name = argument.name;
+    let source = if from_env {
+        format!(
+            "The environment variable {}",
+            argument.env.unwrap_or_default()
+        )
+    } else {
+        format!("The provider's {name}")
+    };
+    let what = match c {
+        '\n' | '\r' => "a line break".to_string(),
+        '\t' => "a tab".to_string(),
+        ' ' => "a space".to_string(),
+        other => format!("the character U+{:04X}", u32::from(other)),
+    };
+    let place = if at + 1 == text.chars().count() {
+        "at its end".to_string()
+    } else if at == 0 {
+        "at its start".to_string()
+    } else {
+        format!("at character {}", at + 1)
+    };
+    Some(Problem::at(
+        name,
+        format!("{name} holds {what}"),
+        format!(
+            "{source} holds {what} {place}; access keys have none. A key read from a file \
+             usually keeps the file's last line break: trim it (in HCL, trimspace(file(...)); \
+             in a shell, $(tr -d '\\n' < FILE)). Nothing was sent to the API."
+        ),
+    ))
 }
 
 /// The problem with a credential argument given as an empty string: an error, not a silent
@@ -203,13 +253,26 @@ fn given_or_env(
             errors.extend(empty_credential(argument, value));
             return None;
         }
-        Value::Value(v) => return Some(v.clone()),
+        Value::Value(v) => {
+            if let Some(problem) = stray_characters(argument, v, false) {
+                errors.push(problem);
+                return None;
+            }
+            return Some(v.clone());
+        }
         Value::Unknown => {
             errors.push(unknown(argument));
             return None;
         }
         _ => env(variable),
     };
+    if let Some(problem) = found
+        .as_deref()
+        .and_then(|v| stray_characters(argument, v, true))
+    {
+        errors.push(problem);
+        return None;
+    }
     if found.is_none() {
         let name = argument.name;
         errors.push(Problem::at(
@@ -298,6 +361,35 @@ mod tests {
         assert_eq!(r.client.retry.max_retries, 5);
         assert_eq!(r.client.request_timeout, Duration::from_secs(30));
         assert_eq!(r.fleet.batch_size, 100);
+    }
+
+    #[test]
+    fn a_line_break_or_a_space_in_a_credential_names_it_without_showing_the_password() {
+        let env = env_of(&[
+            ("ZENLAYERCLOUD_ACCESS_KEY_ID", "key-id\n"),
+            ("ZENLAYERCLOUD_ACCESS_KEY_PASSWORD", "Secret pw"),
+        ]);
+        let errors = resolve(&ProviderConfig::default(), &env).expect_err("refused");
+        let text = format!("{errors:?}");
+        for part in [
+            "access_key_id holds a line break",
+            "The environment variable ZENLAYERCLOUD_ACCESS_KEY_ID holds a line break at its end",
+            "access_key_password holds a space",
+            "at character 7",
+            "Nothing was sent",
+        ] {
+            assert!(text.contains(part), "{part} missing from {text}");
+        }
+        assert!(!text.contains("Secret"), "{text}");
+        let config = ProviderConfig {
+            access_key_password: Value::Value(Secret::new("\tpw".into())),
+            ..Default::default()
+        };
+        let text = format!("{:?}", check_arguments(&config));
+        assert!(
+            text.contains("The provider's access_key_password holds a tab at its start"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -208,3 +208,45 @@ fn an_empty_access_key_id_argument_is_an_error_not_a_fall_back() {
     );
     assert!(sim.calls().is_empty());
 }
+
+#[test]
+fn a_key_read_from_a_file_with_its_line_break_fails_the_plan_naming_it() {
+    let sim = Sim::start(1, &[]);
+    let mut ws = Workspace::for_resource(&sim, &ids(1), "");
+    ws.set_env("ZENLAYERCLOUD_ACCESS_KEY_ID", &format!("{ACCESS_KEY_ID}\n"));
+    let run = ws.tf(&["plan"]).failed();
+    let text = run.all();
+    for part in [
+        "access_key_id holds a line break",
+        "ZENLAYERCLOUD_ACCESS_KEY_ID holds a line break at its end",
+        "trimspace(file(",
+    ] {
+        assert!(text.contains(part), "{part:?} missing from {}", run.raw());
+    }
+    assert!(!text.contains("proxy or firewall"), "{}", run.raw());
+    assert!(
+        sim.calls().is_empty(),
+        "nothing sent: {}",
+        sim.call_summary(0)
+    );
+
+    // The password given as an argument, with a trailing space: named, never shown.
+    ws.set_env("ZENLAYERCLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID);
+    ws.set_env("TF_VAR_key_password", ACCESS_KEY_PASSWORD);
+    let provider_args =
+        format!("{FAST_PROVIDER_SETTINGS}  access_key_password = \"${{var.key_password}} \"\n");
+    let body = format!(
+        "variable \"key_password\" {{\n  type      = string\n  sensitive = true\n}}\n\n{}",
+        resource("web", &ids(1), "")
+    );
+    ws.configure_with(&sim, &provider_args, &body);
+    let run = ws.tf(&["plan"]).failed();
+    assert!(
+        run.all()
+            .contains("The provider's access_key_password holds a space at its end"),
+        "{}",
+        run.raw()
+    );
+    assert!(!run.raw().contains(ACCESS_KEY_PASSWORD), "{}", run.raw());
+    assert!(sim.calls().is_empty());
+}
