@@ -22,6 +22,8 @@ pub struct ProviderData {
     operations: RwLock<Option<Arc<Operations>>>,
     stop: Stop,
     listings: InstanceListings,
+    /// The Terraform version ConfigureProvider gave, as (major, minor), if it could be read.
+    terraform: RwLock<Option<(u32, u32)>>,
 }
 
 impl ProviderData {
@@ -31,7 +33,24 @@ impl ProviderData {
             operations: RwLock::new(None),
             stop,
             listings: InstanceListings::default(),
+            terraform: RwLock::new(None),
         }
+    }
+
+    /// Records the version of the Terraform that configured the provider ("1.15.5").
+    pub(crate) fn set_terraform_version(&self, version: &str) {
+        let mut parts = version.trim_start_matches('v').split('.');
+        let mut number = || parts.next().and_then(|p| p.parse::<u32>().ok());
+        let parsed = number().zip(number());
+        *self.terraform.write().unwrap_or_else(|e| e.into_inner()) = parsed;
+    }
+
+    /// Whether Terraform survives progress events of an action's invoke after an interrupt.
+    /// Terraform 1.14 and 1.15 stop reading the stream at the first event after Ctrl-C and
+    /// crash at the next one; 1.16 fixed that. An unknown version gets none either.
+    pub(crate) fn streams_action_progress(&self) -> bool {
+        let version = *self.terraform.read().unwrap_or_else(|e| e.into_inner());
+        version.is_some_and(|v| v >= (1, 16))
     }
 
     /// The API operations, once ConfigureProvider succeeded.

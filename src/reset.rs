@@ -125,14 +125,32 @@ pub(crate) async fn run(
     if let Some(progress) = run.progress {
         ctx = ctx.with_progress(progress);
     }
-    let request = ResetRequest {
-        instance_ids: run.ids,
-        password: run.password,
-        shutdown_before_reset: run.shutdown_before_reset,
-        wait_for_running: run.wait_for_running,
-    };
+    let (ids, password) = (run.ids.to_vec(), run.password.clone());
+    let (shutdown_before_reset, wait_for_running) =
+        (run.shutdown_before_reset, run.wait_for_running);
     let started = std::time::Instant::now();
-    let report = fleet.reset_passwords(request, &ctx).await;
+    // In a task of its own: if Terraform goes away and this RPC is dropped, the reset still
+    // ends with its last phase, which brings back the power it took away.
+    let operation = data.stop().spawn_operation(async move {
+        let request = ResetRequest {
+            instance_ids: &ids,
+            password: &password,
+            shutdown_before_reset,
+            wait_for_running,
+        };
+        fleet.reset_passwords(request, &ctx).await
+    });
+    let report = match operation.await {
+        Ok(report) => report,
+        Err(e) => {
+            root_error(
+                diags,
+                "The reset ended without a report",
+                format!("The task that ran it failed inside the provider ({e}); check the instances' status in the Zenlayer console and apply again."),
+            );
+            return None;
+        }
+    };
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         requested = run.ids.len(),

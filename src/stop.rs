@@ -9,6 +9,10 @@
 //!   handles it for the provider (with `StopProvider`).
 //! - SIGTERM stops the process: waits end, the provider RPCs in progress finish (each reports
 //!   what was done), and the process exits. [`StopWatcher`] counts those RPCs by their spans.
+//! - Terraform going away (it crashed or was killed, so this process lost its parent; or it
+//!   shut the plugin's server down) is a stop too: the resets in progress, which run in tasks
+//!   of their own ([`Stop::spawn_operation`]) so that a dropped RPC does not drop them, bring
+//!   back what they stopped before the process exits.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
@@ -29,6 +33,8 @@ const PROVIDER_SERVICE: &str = "/tfplugin6.Provider/";
 const STOP_METHOD: &str = "/tfplugin6.Provider/StopProvider";
 /// After the last provider RPC ended, the time given to the gRPC server to send its answer.
 const FLUSH: Duration = Duration::from_millis(100);
+/// How often the process checks that Terraform, its parent, is still there.
+const PARENT_CHECK: Duration = Duration::from_millis(500);
 
 /// Why the provider is stopping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +43,8 @@ pub enum StopReason {
     StopProvider,
     /// The process received SIGTERM.
     Terminated,
+    /// Terraform went away mid-operation: it crashed, was killed, or closed the plugin.
+    TerraformGone,
 }
 
 impl fmt::Display for StopReason {
@@ -44,6 +52,9 @@ impl fmt::Display for StopReason {
         f.write_str(match self {
             StopReason::StopProvider => "Terraform asked the provider to stop",
             StopReason::Terminated => "the provider process received SIGTERM",
+            StopReason::TerraformGone => {
+                "Terraform went away (it crashed, was killed or closed the provider)"
+            }
         })
     }
 }
@@ -60,6 +71,8 @@ struct Inner {
     /// 0 while running, else the [`StopReason`] as 1 + its index.
     reason: AtomicU8,
     in_flight: AtomicUsize,
+    /// Resets running in tasks of their own.
+    operations: AtomicUsize,
     idle: Notify,
     /// The longest one API call may take, which bounds how long SIGTERM waits for RPCs.
     call_bound_ms: AtomicU64,
@@ -92,6 +105,7 @@ impl Stop {
         match self.inner.reason.load(Ordering::SeqCst) {
             1 => Some(StopReason::StopProvider),
             2 => Some(StopReason::Terminated),
+            3 => Some(StopReason::TerraformGone),
             _ => None,
         }
     }
@@ -101,6 +115,7 @@ impl Stop {
         let code = match reason {
             StopReason::StopProvider => 1,
             StopReason::Terminated => 2,
+            StopReason::TerraformGone => 3,
         };
         let _ = self
             .inner
@@ -113,6 +128,62 @@ impl Stop {
     /// Provider RPCs in progress.
     pub fn in_flight(&self) -> usize {
         self.inner.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Resets running in tasks of their own.
+    pub fn operations(&self) -> usize {
+        self.inner.operations.load(Ordering::SeqCst)
+    }
+
+    /// Runs `operation` in a task of its own, counted until it ends: an RPC that is dropped
+    /// (Terraform closed its connection) does not drop the reset, whose last phase brings
+    /// power back, and the process waits for it before it exits.
+    pub(crate) fn spawn_operation<T: Send + 'static>(
+        &self,
+        operation: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        self.inner.operations.fetch_add(1, Ordering::SeqCst);
+        let stop = self.clone();
+        tokio::spawn(async move {
+            let _counted = OperationEnds(stop);
+            operation.await
+        })
+    }
+
+    /// Fires the stop for `reason` and waits, within the call bound, for the RPCs and
+    /// operations in progress to end (an operation's last phase brings power back).
+    pub async fn stop_and_drain(&self, reason: StopReason) {
+        self.fire(reason);
+        let bound = Duration::from_millis(self.inner.call_bound_ms.load(Ordering::SeqCst)) + FLUSH;
+        if tokio::time::timeout(bound, self.drained()).await.is_err() {
+            tracing::warn!(
+                in_flight = self.in_flight(),
+                operations = self.operations(),
+                "provider calls still running after the stop; exiting anyway"
+            );
+        }
+        tokio::time::sleep(FLUSH).await;
+    }
+
+    /// Resolves once this process has lost its parent (Terraform crashed or was killed: the
+    /// process is adopted by another). Checked every half second; never resolves where there
+    /// is no such notion.
+    pub fn parent_gone(&self) -> impl std::future::Future<Output = ()> + 'static {
+        async move {
+            #[cfg(unix)]
+            {
+                let parent = std::os::unix::process::parent_id();
+                loop {
+                    tokio::time::sleep(PARENT_CHECK).await;
+                    if std::os::unix::process::parent_id() != parent {
+                        tracing::warn!(parent, "Terraform went away");
+                        return;
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            std::future::pending::<()>().await
+        }
     }
 
     /// Bounds how long SIGTERM waits for RPCs: one API call's timeout (the waits themselves end
@@ -158,24 +229,15 @@ impl Stop {
             terms.recv().await;
             #[cfg(not(unix))]
             std::future::pending::<()>().await;
-            stop.fire(StopReason::Terminated);
-            let bound =
-                Duration::from_millis(stop.inner.call_bound_ms.load(Ordering::SeqCst)) + FLUSH;
-            if tokio::time::timeout(bound, stop.drained()).await.is_err() {
-                tracing::warn!(
-                    in_flight = stop.in_flight(),
-                    "provider calls still running after SIGTERM; exiting anyway"
-                );
-            }
-            tokio::time::sleep(FLUSH).await;
+            stop.stop_and_drain(StopReason::Terminated).await;
         })
     }
 
-    /// Resolves when no provider RPC is in progress.
+    /// Resolves when no provider RPC and no operation is in progress.
     async fn drained(&self) {
         loop {
             let idle = self.inner.idle.notified();
-            if self.in_flight() == 0 {
+            if self.in_flight() == 0 && self.operations() == 0 {
                 return;
             }
             idle.await;
@@ -189,6 +251,17 @@ impl Stop {
     fn rpc_ended(&self) {
         if self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.inner.idle.notify_waiters();
+        }
+    }
+}
+
+/// Counts an operation as ended when its task ends (or is dropped).
+struct OperationEnds(Stop);
+
+impl Drop for OperationEnds {
+    fn drop(&mut self) {
+        if self.0.inner.operations.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.inner.idle.notify_waiters();
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use zenlayer::provider::ZenlayerProvider;
-use zenlayer::stop::Stop;
+use zenlayer::stop::{Stop, StopReason};
 use zenlayer::{logging, VERSION};
 
 /// The handshake cookie Terraform sets for its plugins.
@@ -114,10 +114,18 @@ async fn serve(stop: Stop) -> anyhow::Result<()> {
     let terminated = stop
         .terminated()
         .context("cannot install the SIGTERM handler")?;
-    tokio::select! {
+    let parent_gone = stop.parent_gone();
+    let served = tokio::select! {
         served = tf_provider::serve("zenlayer", ZenlayerProvider::new(stop.clone())) => served,
-        () = terminated => Ok(()),
+        () = terminated => return Ok(()),
+        () = parent_gone => Ok(()),
+    };
+    // Terraform is gone, or closed the server: resets still running bring back the power they
+    // took away before the process exits.
+    if stop.operations() > 0 {
+        stop.stop_and_drain(StopReason::TerraformGone).await;
     }
+    served
 }
 
 /// Opens `PLUGIN_LOG_FILE` for appending (a plan's lines stay when the apply starts a new

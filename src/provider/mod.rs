@@ -102,6 +102,7 @@ impl Provider for ZenlayerProvider {
                 return None;
             }
         };
+        self.data.set_terraform_version(&terraform_version);
         self.data.set_operations(Arc::new(Operations::new(
             client,
             resolved.fleet,

@@ -12,6 +12,7 @@ mod distribution;
 mod docs;
 mod examples;
 mod faults;
+mod interrupts;
 mod lifecycle;
 mod network;
 mod outcomes;

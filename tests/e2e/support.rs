@@ -459,13 +459,15 @@ pub fn reset_action(name: &str, ids: &[String], extra: &str) -> String {
     )
 }
 
-/// The progress lines the action at `address` printed when invoked from the command line,
-/// without Terraform's prefix.
-pub fn invoke_progress(run: &Run, address: &str) -> Vec<String> {
-    let prefix = format!("Action {address} (triggered by CLI): ");
-    run.stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+/// The progress lines of every invoke, as the provider logged them in the `PLUGIN_LOG_FILE`
+/// at `log` (Terraform 1.14 and 1.15 are sent none: they crash on one that arrives after
+/// Ctrl-C).
+pub fn invoke_progress(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).expect("PLUGIN_LOG_FILE written");
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|entry| entry["@message"] == "action progress")
+        .map(|entry| entry["line"].as_str().expect("a line field").to_string())
         .collect()
 }
 
@@ -580,6 +582,13 @@ impl Workspace {
     /// Replaces the CLI configuration (`TF_CLI_CONFIG_FILE`) of later commands.
     pub fn set_cli_config(&self, text: &str) {
         std::fs::write(self.dir.path().join("cli.tfrc"), text).expect("write cli.tfrc");
+    }
+
+    /// Sets `PLUGIN_LOG_FILE` for later commands, and returns its path.
+    pub fn plugin_log(&mut self) -> PathBuf {
+        let path = self.dir.path().join("plugin.log");
+        self.set_env("PLUGIN_LOG_FILE", &path.display().to_string());
+        path
     }
 
     /// The directory.
@@ -777,6 +786,9 @@ pub enum Interrupt {
     /// A pipeline cancelling the job: SIGTERM to terraform alone, which then asks the
     /// provider to stop over the plugin protocol (StopProvider).
     Cancel,
+    /// Terraform killed outright (it crashed, or the machine's OOM killer took it): SIGKILL
+    /// to terraform alone; the provider is left without it.
+    Kill,
 }
 
 /// terraform with `args` (plus `-no-color`) in its own process group, as a terminal starts it,
@@ -799,6 +811,7 @@ pub fn interrupt(child: std::process::Child, how: Interrupt) -> Run {
     let (signal, target) = match how {
         Interrupt::CtrlC => ("-INT", format!("-{pid}")),
         Interrupt::Cancel => ("-TERM", pid),
+        Interrupt::Kill => ("-KILL", pid),
     };
     let status = std::process::Command::new("kill")
         .args([signal, "--", &target])
@@ -806,4 +819,20 @@ pub fn interrupt(child: std::process::Child, how: Interrupt) -> Run {
         .expect("kill runs");
     assert!(status.success());
     child.wait_with_output().expect("terraform ends").into()
+}
+
+/// The processes whose environment holds `KEY=value` (a workspace's marker, which Terraform
+/// hands its plugins).
+pub fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
+    let wanted = format!("{key}={value}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        panic!("/proc is not readable");
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_bytes()))
+        })
+        .collect()
 }

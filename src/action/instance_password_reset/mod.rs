@@ -18,12 +18,12 @@ use zenlayer_api::fleet::ResetReport;
 use zenlayer_api::words::plural;
 use zenlayer_api::Progress;
 
-use super::progress::HeldProgress;
-use crate::diagnostics::add_problems;
+use super::progress::ActionLines;
+use crate::diagnostics::{add_problems, root_warning};
 use crate::provider_data::ProviderData;
 use crate::reset::{self, Run};
 use crate::reset_report::Operation;
-use config::Config;
+use config::{Config, NAME};
 
 /// `zenlayer_instance_password_reset`, resetting through the provider's data.
 #[derive(Debug, Clone)]
@@ -41,8 +41,13 @@ impl InstancePasswordResetAction {
 /// The last progress line: what the invoke did, in numbers.
 fn summary(report: &ResetReport, requested: usize) -> String {
     let calls = report.request_ids.len();
+    let ending = if report.failures.is_empty() {
+        "finished"
+    } else {
+        "ended with errors (below)"
+    };
     format!(
-        "finished: the password was reset on {} of {requested} instance{} ({calls} accepted call{})",
+        "{ending}: the password was reset on {} of {requested} instance{} ({calls} accepted call{})",
         report.reset.len(),
         plural(requested),
         plural(calls)
@@ -91,7 +96,11 @@ impl Action for InstancePasswordResetAction {
         let ids = crate::reset_rules::known_ids(&config.instance_ids)?;
         let password = config.password_wo.as_ref_option()?;
         let list: Vec<String> = ids.into_iter().collect();
-        let held = HeldProgress::new(progress, self.data.stop().token());
+        let lines = ActionLines::new(
+            progress,
+            self.data.stop().token(),
+            self.data.streams_action_progress(),
+        );
         let run = Run {
             ids: &list,
             password,
@@ -99,11 +108,20 @@ impl Action for InstancePasswordResetAction {
             wait_for_running: config.wait_for_running(),
             timeout: config.timeout(),
             operation: Operation::Invoke,
-            progress: Some(Progress::new(held.sink())),
+            progress: Some(Progress::new(lines.sink())),
         };
         let report = reset::run(&self.data, diags, run).await;
-        held.finish(report.as_ref().map(|r| summary(r, list.len())))
-            .await;
+        let last = report.as_ref().map(|r| summary(r, list.len()));
+        let unsent = lines.finish(last).await;
+        if let (Some(line), Some(report)) = (unsent, &report) {
+            if report.failures.is_empty() {
+                root_warning(
+                    diags,
+                    format!("{NAME} {line}"),
+                    "This Terraform (1.14 or 1.15) crashes on progress events that arrive after Ctrl-C, so the provider sends none: the lines are in the provider's log (TF_LOG_PROVIDER=INFO), and this is the last one. Terraform 1.16 and later show them as they come.",
+                );
+            }
+        }
         report.map(drop)
     }
 }
