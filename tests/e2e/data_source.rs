@@ -95,6 +95,35 @@ fn an_invalid_name_regex_fails_the_plan_naming_it() {
 }
 
 #[test]
+fn name_regex_takes_case_insensitive_matching_and_unicode_classes() {
+    let names = json!([
+        {"id": "ins-a", "name": "WEB-1"},
+        {"id": "ins-b", "name": "web-2"},
+        {"id": "ins-c", "name": "数据库-1"},
+        {"id": "ins-d", "name": "db-2"}
+    ]);
+    let sim = Sim::start_with_fleet(0, Some(&names), &[]);
+    let mut ws = Workspace::new();
+    let cases = [
+        ("nocase", r#"(?i)^web"#, vec!["ins-a", "ins-b"]),
+        ("han", r#"\\p{Han}"#, vec!["ins-c"]),
+        ("word", r#"^\\w+-2$"#, vec!["ins-b", "ins-d"]),
+    ];
+    let body: String = cases
+        .iter()
+        .map(|(name, regex, _)| {
+            format!("data \"zenlayer_instances\" \"{name}\" {{\n  name_regex = \"{regex}\"\n}}\noutput \"{name}\" {{\n  value = data.zenlayer_instances.{name}.ids\n}}\n")
+        })
+        .collect();
+    ws.configure(&sim, &body);
+    ws.apply();
+    let out = outputs(&ws);
+    for (name, regex, expected) in cases {
+        assert_eq!(out[name], json!(expected), "{regex}");
+    }
+}
+
+#[test]
 fn an_empty_selection_gets_the_resource_s_own_error() {
     let sim = Sim::start(2, &[]);
     let mut ws = Workspace::new();

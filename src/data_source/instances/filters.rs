@@ -361,6 +361,23 @@ mod tests {
     }
 
     #[test]
+    fn name_regex_takes_the_whole_documented_syntax() {
+        for (expression, name, matches) in [
+            ("(?i)^web", "WEB-1", true),
+            (r"\p{Han}", "数据库-1", true),
+            (r"\p{Han}", "db-1", false),
+            (r"^\w+-\d$", "节点-7", true),
+        ] {
+            let state = InstancesState {
+                name_regex: Value::Value(expression.into()),
+                ..Default::default()
+            };
+            let regex = state.name_regex().expect("valid").expect("given");
+            assert_eq!(regex.is_match(name), matches, "{expression} on {name}");
+        }
+    }
+
+    #[test]
     fn blank_and_null_values_are_problems_naming_their_argument() {
         let state = InstancesState {
             ids: list(&[Some("")]),
