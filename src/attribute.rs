@@ -74,6 +74,12 @@ pub(crate) fn string_set() -> AttributeType {
     AttributeType::Set(Box::new(AttributeType::String))
 }
 
+/// A list of strings: what ids are, as Terraform handles a list of 10,000 in seconds and a
+/// set of that size in minutes.
+pub(crate) fn string_list() -> AttributeType {
+    AttributeType::List(Box::new(AttributeType::String))
+}
+
 /// A schema (version 1) of `attributes` and nested `blocks`, described in markdown.
 pub(crate) fn schema<'a>(
     description: &str,

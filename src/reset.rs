@@ -47,7 +47,7 @@ pub(crate) async fn instances_can_be_reset(
                     plural(n),
                     human(budget),
                     human(fleet.request_timeout()),
-                    crate::advice::advice_line(&e)
+                    crate::advice::advice_line(&e, None)
                 ),
             );
             false

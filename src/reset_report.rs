@@ -7,22 +7,11 @@ use zenlayer_api::fleet::{Cause, Failure, Outcome, ResetReport, Stage};
 use zenlayer_api::words::{either, listed, plural, quoted, quoted_list, LISTED};
 use zenlayer_api::{ApiError, InstanceStatus, PowerRule, Secret};
 
-use crate::advice::advice_line;
+pub(crate) use crate::advice::Operation;
+use crate::advice::{advice_line, INVOKE_AGAIN};
 use crate::diagnostics::{root_error, root_warning};
 use crate::durations::human;
 use crate::stop::StopReason;
-
-/// What a reset was for, which decides how its report names the time limit and what applying
-/// again does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Operation {
-    /// A resource's create: every listed instance.
-    Create,
-    /// A resource's update: the added instances.
-    Update,
-    /// An action's invoke: every listed instance, and no state.
-    Invoke,
-}
 
 /// What the report is about.
 pub(crate) struct ReportFacts<'a> {
@@ -80,13 +69,21 @@ fn with_statuses(instances: &[(String, Option<InstanceStatus>)], never_read: boo
 }
 
 /// What an unknown outcome means for the user.
-const UNKNOWN: &str =
-    "the outcome is unknown: the API may have applied it; the next apply sets it again";
+fn unknown(op: Operation) -> &'static str {
+    match op {
+        Operation::Create | Operation::Update => {
+            "the outcome is unknown: the API may have applied it; the next apply sets it again"
+        }
+        Operation::Invoke => {
+            "the outcome is unknown: the API may have applied it; nothing repeats an action by itself, so invoke it again to be sure"
+        }
+    }
+}
 
 /// Where the failure happened and where the password stands.
-fn failure_text(failure: &Failure, who: &Instances) -> String {
+fn failure_text(failure: &Failure, who: &Instances, op: Operation) -> String {
     if failure.outcome == Outcome::Unknown {
-        return UNKNOWN.to_string();
+        return unknown(op).to_string();
     }
     let their = who.their();
     match failure.stage {
@@ -133,7 +130,7 @@ fn timeout_name(op: Operation) -> &'static str {
 /// The summary and detail of one failure.
 fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
     let who = Instances::of(failure);
-    let stage = failure_text(failure, &who);
+    let stage = failure_text(failure, &who, facts.operation);
     if let (Outcome::Unknown, Cause::Api(error)) = (failure.outcome, &failure.cause) {
         return (
             format!(
@@ -142,9 +139,10 @@ fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
                 who.counted()
             ),
             facts.password.redact_from(&format!(
-                "{error}.\nInstances ({UNKNOWN}): {}.{}",
+                "{error}.\nInstances ({}): {}.{}",
+                unknown(facts.operation),
                 who.named,
-                advice_line(error)
+                advice_line(error, Some(facts.operation))
             )),
         );
     }
@@ -156,7 +154,7 @@ fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
             facts.password.redact_from(&format!(
                 "{error}.\nInstances ({stage}): {}.{}",
                 who.named,
-                advice_line(error)
+                advice_line(error, Some(facts.operation))
             )),
         ),
         Cause::Terminal => (
@@ -166,17 +164,7 @@ fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
             },
             format!("{}: {stage}.\n{}", who.named, remove_terminal(who.count)),
         ),
-        Cause::NotFound => (
-            format!(
-                "{} no longer exist{}",
-                who.counted(),
-                either(who.count, "s", "")
-            ),
-            format!(
-                "These instances disappeared ({stage}): {}.\nRemove them from instance_ids.",
-                who.named
-            ),
-        ),
+        Cause::NotFound => not_found(&who, failure.stage, &stage),
         Cause::TimedOut => timed_out(&who, failure, facts),
         Cause::Cancelled => cancelled(&who, &stage, facts),
         Cause::Abandoned => (
@@ -187,6 +175,31 @@ fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
             ),
         ),
     }
+}
+
+fn not_found(who: &Instances, at: Stage, stage: &str) -> (String, String) {
+    if at == Stage::Inspect {
+        return (
+            format!("{} instance id{} not found", who.count, plural(who.count)),
+            format!(
+                "DescribeInstancesStatus does not know these instances: {}; {} password was not reset, and the other instances were reset without {}.\nCheck the ids (they look like \"ins-...\" in the Zenlayer console) and that the access key belongs to the account that owns them.",
+                who.named,
+                who.their(),
+                either(who.count, "it", "them")
+            ),
+        );
+    }
+    (
+        format!(
+            "{} no longer exist{}",
+            who.counted(),
+            either(who.count, "s", "")
+        ),
+        format!(
+            "These instances disappeared ({stage}): {}.\nRemove them from instance_ids.",
+            who.named
+        ),
+    )
 }
 
 fn cancelled(who: &Instances, stage: &str, facts: &ReportFacts<'_>) -> (String, String) {
@@ -223,9 +236,7 @@ fn apply_again(op: Operation) -> &'static str {
         Operation::Update => {
             "Apply again to finish: the next apply resets exactly the added instances that are missing."
         }
-        Operation::Invoke => {
-            "Invoke the action again to finish: it resets every listed instance again (one more restart each), so list only the instances that are missing."
-        }
+        Operation::Invoke => INVOKE_AGAIN,
     }
 }
 
@@ -242,21 +253,30 @@ fn needs_running(who: &Instances, refusal: &ApiError, facts: &ReportFacts<'_>) -
         ),
         facts.password.redact_from(&format!(
             "{refusal}.\nOn this account the API resets passwords only on RUNNING instances. Not running: {}.\n\
-             Start these instances and apply again{or_shutdown}.",
-            who.named
+             Start {} and {}{or_shutdown}.",
+            who.named,
+            either(who.count, "it", "them"),
+            match facts.operation {
+                Operation::Invoke => "invoke the action again",
+                Operation::Create | Operation::Update => "apply again",
+            }
         )),
     )
 }
 
 fn needs_stopped(who: &Instances, refusal: &ApiError, facts: &ReportFacts<'_>) -> (String, String) {
+    let what_to_do = if facts.shutdown_before_reset {
+        "The provider had stopped them, yet they were running again when their reset was sent: something started them meanwhile (another apply or invoke on the same instances, or someone in the console). Let one operation at a time reset them, then try again."
+    } else {
+        "Set shutdown_before_reset = true: the provider then stops RUNNING instances gracefully before the reset and brings them back afterwards."
+    };
     (
         format!(
             "Password not reset on {}: the API wants them STOPPED",
             who.counted()
         ),
         facts.password.redact_from(&format!(
-            "{refusal}.\nOn this account the API resets passwords only on STOPPED instances. Not stopped: {}.\n\
-             Set shutdown_before_reset = true: the provider then stops RUNNING instances gracefully before the reset and brings them back afterwards.",
+            "{refusal}.\nOn this account the API resets passwords only on STOPPED instances. Not stopped: {}.\n{what_to_do}",
             who.named
         )),
     )
@@ -302,7 +322,7 @@ fn timed_out(who: &Instances, failure: &Failure, facts: &ReportFacts<'_>) -> (St
         what,
         format!(
             "{limit} ({}). Last status: {}.\n{raise}",
-            failure_text(failure, who),
+            failure_text(failure, who, facts.operation),
             with_statuses(&failure.instances, true)
         ),
     )
@@ -327,8 +347,8 @@ fn footer(report: &ResetReport, facts: &ReportFacts<'_>) -> String {
     let done = report.reset.len();
     let unknown = match report.unknown.len() {
         0 => String::new(),
-        1 => format!(" For 1 instance {UNKNOWN}."),
-        n => format!(" For {n} instances {UNKNOWN}."),
+        1 => format!(" For 1 instance {}.", unknown(facts.operation)),
+        n => format!(" For {n} instances {}.", unknown(facts.operation)),
     };
     let requested = facts.requested.len();
     let s = plural(requested);
@@ -396,17 +416,18 @@ fn power_warnings(diags: &mut Diagnostics, report: &ResetReport, facts: &ReportF
             ),
         );
     }
-    if !report.not_restarted.is_empty() {
-        let n = report.not_restarted.len();
+    if !facts.shutdown_before_reset && !report.started.is_empty() {
+        let n = report.started.len();
         root_warning(
             diags,
             format!("{n} instance{} stayed STOPPED after the reset", plural(n)),
             format!(
-                "{} password was reset, but the platform did not restart {}, so the provider did not wait: {}. Start {} yourself, or set shutdown_before_reset = true to let the provider bring instances back to the power state they had.",
-                either(n, "Its", "Their"),
+                "The platform did not restart {} within the provider's restart_grace_period after {} password was reset, so the provider started {}, as {} ran before: {}.",
                 either(n, "it", "them"),
-                quoted_list(&report.not_restarted.iter().collect::<Vec<_>>()),
+                either(n, "its", "their"),
                 either(n, "it", "them"),
+                either(n, "it", "they"),
+                quoted_list(&report.started.iter().collect::<Vec<_>>()),
             ),
         );
     }

@@ -110,7 +110,7 @@ pub(crate) fn check_arguments(config: &ProviderConfig) -> Vec<Problem> {
         (&ACCESS_KEY_ID, &config.access_key_id),
         (&ACCESS_KEY_PASSWORD, &password),
     ] {
-        if let Value::Value(text) = value {
+        if let Value::Value(text) = value.as_ref().filter(|t| !t.trim().is_empty()) {
             errors.extend(stray_characters(argument, text, false));
         }
     }

@@ -175,6 +175,83 @@ fn a_weak_password_or_an_unknown_id_fails_before_any_reset() {
         run.raw()
     );
     assert_eq!(reset_calls(&sim), 0, "{}", sim.call_summary(0));
+
+    // A list, as the resource's: an id listed twice fails the plan, naming it.
+    let twice = vec![
+        "ins-00001".to_string(),
+        "ins-00002".into(),
+        "ins-00001".into(),
+    ];
+    ws.configure(&sim, &reset_action("now", &twice, ""));
+    let run = ws.tf(&["plan", &format!("-invoke={ACTION}")]).failed();
+    assert!(
+        run.all().contains("Instance listed twice") && run.all().contains("\"ins-00001\""),
+        "{}",
+        run.raw()
+    );
+    assert_eq!(reset_calls(&sim), 0, "{}", sim.call_summary(0));
+}
+
+#[test]
+fn ids_known_only_at_invoke_are_checked_then_and_the_missing_named() {
+    if !actions_supported() {
+        return;
+    }
+    // The action's ids are known only at apply (they depend on another resource's request
+    // ids), and one does not exist. Before, the API refused their whole batch (404) and none
+    // was reset.
+    let sim = Sim::start(3, &[]);
+    let mut ws = Workspace::new();
+    ws.set_env("TF_VAR_reset_password", NEW);
+    let body = r#"
+variable "reset_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "zenlayer_instance_password" "seed" {
+  instance_ids = ["ins-00001"]
+  password     = var.root_password
+}
+
+action "zenlayer_instance_password_reset" "now" {
+  config {
+    instance_ids = concat(
+      ["ins-00002", "ins-99999", "ins-00003"],
+      [for r in zenlayer_instance_password.seed.request_ids : r if r == "none"],
+    )
+    password_wo = var.reset_password
+  }
+}
+
+resource "terraform_data" "rotation" {
+  input = zenlayer_instance_password.seed.id
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.zenlayer_instance_password_reset.now]
+    }
+  }
+}
+"#;
+    ws.configure(&sim, body);
+    let run = ws.apply_failing(&sim);
+    let text = run.all();
+    assert!(
+        text.contains("1 instance id not found") && text.contains("\"ins-99999\""),
+        "{}",
+        run.raw()
+    );
+    assert!(
+        sim.calls_of("ResetInstancesPassword")
+            .iter()
+            .all(|c| !c.instance_ids.contains(&"ins-99999".to_string())),
+        "the missing id is never sent"
+    );
+    for id in ["ins-00002", "ins-00003"] {
+        assert!(sim.password_matches(id, NEW), "{id}");
+    }
 }
 
 #[test]
@@ -302,6 +379,6 @@ fn the_schema_fetch_works_with_and_without_actions() {
     assert_eq!(password["sensitive"], true, "{action}");
     assert_eq!(
         action["block"]["attributes"]["instance_ids"]["type"],
-        serde_json::json!(["set", "string"])
+        serde_json::json!(["list", "string"])
     );
 }

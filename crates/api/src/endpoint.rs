@@ -40,10 +40,35 @@ pub enum EndpointError {
     ServicePath(String, String),
 }
 
+/// `text` without the user information of its URL (`https://user:secret@host` reads
+/// `https://host`): an error must not quote a password put in an endpoint.
+fn without_user_info(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => text.to_string(),
+    }
+}
+
 impl Endpoint {
-    /// Checks `base` and derives the VM service URL `{base}/api/v2/vm`.
+    /// Checks `base` and derives the VM service URL `{base}/api/v2/vm`. No error quotes the
+    /// URL's user information.
     pub fn parse(base: &str) -> Result<Self, EndpointError> {
-        let trimmed = base.trim();
+        let shown = without_user_info(base.trim());
+        Self::check(base.trim()).map_err(|e| match e {
+            EndpointError::NotAUrl(_, why) => EndpointError::NotAUrl(shown.clone(), why),
+            EndpointError::InsecureScheme(_) => EndpointError::InsecureScheme(shown.clone()),
+            EndpointError::NotABaseUrl(_) => EndpointError::NotABaseUrl(shown.clone()),
+            EndpointError::ServicePath(_, base) => {
+                EndpointError::ServicePath(shown.clone(), without_user_info(&base))
+            }
+        })
+    }
+
+    fn check(trimmed: &str) -> Result<Self, EndpointError> {
         let url = Url::parse(trimmed)
             .map_err(|e| EndpointError::NotAUrl(trimmed.to_string(), e.to_string()))?;
         let Some(host) = url.host() else {
@@ -117,6 +142,23 @@ impl fmt::Display for Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_error_quotes_the_user_information_of_the_url() {
+        for text in [
+            "https://admin:S3cret!pw@console.zenlayer.com",
+            "http://admin:S3cret!pw@example.com",
+            "https://admin:S3cret!pw@console.zenlayer.com/api/v2/vm",
+            "ftp://admin:S3cret!pw@example.com",
+        ] {
+            let shown = Endpoint::parse(text).expect_err("refused").to_string();
+            assert!(
+                !shown.contains("S3cret") && !shown.contains("admin"),
+                "{shown}"
+            );
+            assert!(shown.contains("://"), "{shown}");
+        }
+    }
 
     #[test]
     fn default_endpoint_maps_to_the_vm_service() {

@@ -77,8 +77,11 @@ impl Progress {
                 None => {
                     t.reset += ids;
                     format!(
-                        "reset {} of {} instances (call {} of {of})",
-                        t.reset, t.instances, t.calls
+                        "reset {} of {} instance{} (call {} of {of})",
+                        t.reset,
+                        t.instances,
+                        plural(t.instances),
+                        t.calls
                     )
                 }
                 Some(why) => format!(

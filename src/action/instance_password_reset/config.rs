@@ -14,7 +14,7 @@ pub(super) const NAME: &str = "zenlayer_instance_password_reset";
 /// The `config` block of `action "zenlayer_instance_password_reset"`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Config {
-    /// A set: Terraform sends its elements sorted.
+    /// A list; an id listed twice is a problem.
     #[serde(default)]
     pub instance_ids: Ids,
     /// Write-only: Terraform keeps it out of the plan; never serialized.

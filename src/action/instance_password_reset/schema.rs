@@ -2,7 +2,7 @@
 
 use tf_provider::schema::{AttributeType, Schema};
 
-use crate::attribute::{self, optional, string_set, Flags};
+use crate::attribute::{self, optional, string_list, Flags};
 use crate::durations::human;
 use crate::reset_rules::{self, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 
@@ -15,8 +15,8 @@ pub(super) fn schema() -> Schema {
             (
                 "instance_ids",
                 optional(
-                    string_set(),
-                    "Ids of the instances whose password is set. At least one, none empty; any number (calls are made in batches of at most 100). Checked at plan time: an id the API does not know, or an instance it will not reset (being released, in the recycle bin, failed), fails the plan.",
+                    string_list(),
+                    "Ids of the instances whose password is set. At least one; none empty, none twice; any number (calls are made in batches of at most 100). Checked at plan time: an id the API does not know, or an instance it will not reset (being released, in the recycle bin, failed), fails the plan; ids known only at apply are checked then, and those that do not exist are named and left out. A list, not a set: Terraform handles a list of 10,000 ids in seconds, a set of that size in minutes.",
                 )
                 .required(),
             ),

@@ -49,7 +49,7 @@ impl InstancesDataSource {
                 root_error(
                     diags,
                     "Could not read the instances",
-                    format!("{e}.{}", advice_line(&e)),
+                    format!("{e}.{}", advice_line(&e, None)),
                 );
                 None
             }

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use tf_provider::schema::{Attribute, AttributeType, Schema};
 use zenlayer_api::InstanceStatus;
 
-use crate::attribute::{self, optional, string_set, Flags};
+use crate::attribute::{self, optional, string_list, string_set, Flags};
 
 /// The type of one element of `instances`.
 fn instance_type() -> AttributeType {
     let string = || AttributeType::String;
-    let strings = || AttributeType::List(Box::new(AttributeType::String));
+    let strings = string_list;
     let fields: HashMap<String, AttributeType> = [
         ("id", string()),
         ("name", string()),
@@ -56,7 +56,7 @@ fn text_filters() -> [(&'static str, String); 8] {
 /// The list and map filters, the flag, and the results.
 fn other_attributes() -> [(&'static str, Attribute); 8] {
     [
-        ("ids", optional(AttributeType::List(Box::new(AttributeType::String)), "As a filter: only these instances (`[]` selects none). In the result: the ids of every instance found, in order, ready for `instance_ids` of `zenlayer_instance_password`. A list, not a set: Terraform handles a list of 10,000 ids in seconds, a set of that size in minutes.").optional_computed()),
+        ("ids", optional(string_list(), "As a filter: only these instances (`[]` selects none). In the result: the ids of every instance found, in order, ready for `instance_ids` of `zenlayer_instance_password`. A list, not a set: Terraform handles a list of 10,000 ids in seconds, a set of that size in minutes.").optional_computed()),
         ("public_ip_addresses", optional(string_set(), "Only instances with one of these public addresses.")),
         ("private_ip_addresses", optional(string_set(), "Only instances with one of these private addresses.")),
         ("tags", optional(AttributeType::Map(Box::new(AttributeType::String)), "Only instances with every one of these tags (key and value).")),

@@ -56,7 +56,7 @@ impl InstancePasswordResource {
                     "Could not refresh zenlayer_instance_password",
                     format!(
                         "{e}.{}\nDestroying does not need the API: if you are destroying, `terraform destroy -refresh=false` works while the API is out of reach.",
-                        crate::advice::advice_line(&e)
+                        crate::advice::advice_line(&e, None)
                     ),
                 );
                 None

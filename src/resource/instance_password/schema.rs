@@ -2,7 +2,7 @@
 
 use tf_provider::schema::{Attribute, AttributeType, Block, NestedBlock, Schema};
 
-use crate::attribute::{self, optional, Flags};
+use crate::attribute::{self, optional, string_list, Flags};
 use crate::durations::human;
 use crate::reset_rules::{self, DEFAULT_TIMEOUT, MAX_TIMEOUT};
 
@@ -30,7 +30,7 @@ fn identity() -> [(&'static str, Attribute); 3] {
         (
             "instance_ids",
             optional(
-                AttributeType::List(Box::new(AttributeType::String)),
+                string_list(),
                 "Ids of the instances whose password is set. At least one; none empty, none twice; any number (calls are made in batches of at most 100). Adding ids resets only the added instances; removing ids, or changing only their order, calls nothing. A list, not a set: Terraform handles a list of 10,000 ids in seconds, a set of that size in minutes (a set given here is converted, in its sorted order).",
             )
             .required(),
@@ -38,7 +38,7 @@ fn identity() -> [(&'static str, Attribute); 3] {
         (
             "request_ids",
             optional(
-                AttributeType::List(Box::new(AttributeType::String)),
+                string_list(),
                 "Request ids of the ResetInstancesPassword calls made by the last create or update that made any (give them to Zenlayer support to trace a reset).",
             )
             .computed(),

@@ -150,35 +150,10 @@ impl Client {
                 Err(f) => f,
             };
             outcome_unknown |= failure.outcome_unknown;
-            let timed_out = matches!(
-                failure.kind,
-                ErrorKind::Transport {
-                    step: TransportStep::TimedOut,
-                    ..
-                }
-            );
-            let mut error = ApiError {
-                action,
-                kind: failure.kind,
-                attempts: attempt,
-                outcome_unknown,
-                retry_did_not_fit: None,
+            let (error, delay) = self.retry_or_not(action, failure, attempt, outcome_unknown, ctx);
+            let Some(delay) = delay else {
+                return Err(error);
             };
-            if !error.is_transient() || attempt > self.config.retry.max_retries {
-                return Err(error);
-            }
-            let delay = self.config.retry.delay(attempt, failure.retry_after);
-            // Waiting would overrun the deadline, or (after a timeout) leave the next attempt
-            // less time than the one that timed out: report the last failure as it is.
-            let needed = delay.saturating_add(if timed_out {
-                self.config.request_timeout
-            } else {
-                Duration::ZERO
-            });
-            if needed >= ctx.remaining() {
-                error.retry_did_not_fit = Some(delay);
-                return Err(error);
-            }
             tracing::warn!(
                 action,
                 attempt,
@@ -190,6 +165,48 @@ impl Client {
                 return Err(error);
             }
         }
+    }
+
+    /// The error of a failed attempt, and the wait before the next one if there is to be one:
+    /// none after a final failure, past `max_retries`, or when waiting would overrun the
+    /// deadline or (after a timeout) leave the next attempt less time than the one that timed
+    /// out.
+    fn retry_or_not(
+        &self,
+        action: &'static str,
+        failure: AttemptFailure,
+        attempt: u32,
+        outcome_unknown: bool,
+        ctx: &Context,
+    ) -> (ApiError, Option<Duration>) {
+        let timed_out = matches!(
+            failure.kind,
+            ErrorKind::Transport {
+                step: TransportStep::TimedOut,
+                ..
+            }
+        );
+        let mut error = ApiError {
+            action,
+            kind: failure.kind,
+            attempts: attempt,
+            outcome_unknown,
+            retry_did_not_fit: None,
+        };
+        if !error.is_transient() || attempt > self.config.retry.max_retries {
+            return (error, None);
+        }
+        let delay = self.config.retry.delay(attempt, failure.retry_after);
+        let needed = delay.saturating_add(if timed_out {
+            self.config.request_timeout
+        } else {
+            Duration::ZERO
+        });
+        if needed >= ctx.remaining() {
+            error.retry_did_not_fit = Some(delay);
+            return (error, None);
+        }
+        (error, Some(delay))
     }
 
     /// One signed HTTP exchange, within the concurrency limit and the context.

@@ -41,7 +41,6 @@ fn merge(part: ResetReport, report: &mut ResetReport) {
     report.started.extend(part.started);
     report.stopped.extend(part.stopped);
     report.stopped_again.extend(part.stopped_again);
-    report.not_restarted.extend(part.not_restarted);
     report.restored.extend(part.restored);
     if part.rule_seen.is_some() {
         report.rule_seen = part.rule_seen;

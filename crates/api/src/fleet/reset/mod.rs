@@ -159,16 +159,14 @@ pub struct ResetReport {
     pub unknown: BTreeSet<String>,
     /// The power rule a refusal revealed, if any.
     pub rule_seen: Option<PowerRule>,
-    /// Instances this operation stopped before the reset.
+    /// Instances this operation took out of RUNNING and must see RUNNING again: those it
+    /// stopped before the reset, and those that ran before and stayed STOPPED after it.
     pub stopped: BTreeSet<String>,
     /// Instances this operation started (not restarted by the platform, or started so that
     /// the API would accept the reset).
     pub started: BTreeSet<String>,
     /// Instances that were STOPPED before and were stopped again after the platform started them.
     pub stopped_again: BTreeSet<String>,
-    /// Instances that stayed STOPPED after the reset and were not waited for (without
-    /// `shutdown_before_reset`, the provider does not start instances itself).
-    pub not_restarted: BTreeSet<String>,
     /// Instances this operation stopped and then, because the operation did not bring them
     /// back (a refusal, a failed start, the timeout, a stop request), started again at its end.
     pub started_again: BTreeSet<String>,

@@ -99,6 +99,8 @@ impl Operations {
             .cloned()
             .collect();
         if req.wait_for_running && !to_wait_running.is_empty() {
+            // Without shutdown_before_reset, an instance the platform leaves STOPPED past the
+            // grace period is started below, as it ran before.
             let spec = WaitSpec {
                 give_up_if_stopped_after: (!req.shutdown_before_reset)
                     .then_some(self.settings.restart_grace),
@@ -109,8 +111,11 @@ impl Operations {
             report
                 .failures
                 .extend(wait_failures(Stage::WaitRunning, &up));
-            report.not_restarted.extend(up.stayed_stopped);
             report.restored.extend(up.reached.into_keys());
+            if !up.stayed_stopped.is_empty() {
+                let left: Vec<String> = up.stayed_stopped.into_iter().collect();
+                self.start_left_stopped(&left, ctx, report).await;
+            }
         }
         if !grace.to_stop_again.is_empty() {
             self.stop_again(&grace.to_stop_again, ctx, report).await;
@@ -208,9 +213,9 @@ impl Operations {
     }
 
     /// Gives the platform the grace period to restart the reset instances `watched`; starts
-    /// those it left STOPPED that ran before (with `shutdown_before_reset`), and says which
-    /// were STOPPED before and started by the platform (to stop again). An instance whose start
-    /// or status read fails is handed over to the last phase, without a failure of its own.
+    /// those it left STOPPED that ran before, and says which were STOPPED before and started
+    /// by the platform (to stop again). An instance that ran before and whose start or status
+    /// read fails is handed over to the last phase, without a failure of its own.
     async fn restart_after_reset(
         &self,
         watched: &[String],
@@ -222,51 +227,8 @@ impl Operations {
             until: Some(crate::context::after(self.settings.restart_grace)),
             ..WaitSpec::new(WaitTarget::LeftStopped, self.settings.poll_interval)
         };
-        let mut watch = self.wait_for(watched, grace, ctx).await;
-        let mut after = AfterGrace::default();
-        for id in watch.reached.keys() {
-            if op.was_stopped.contains(id) {
-                after.to_stop_again.push(id.clone());
-            } else if !req.wait_for_running {
-                // On its way up after the reset: as far as this operation follows it.
-                report.restored.insert(id.clone());
-            }
-        }
-        after.settled.extend(watch.terminal.keys().cloned());
-        after.settled.extend(watch.missing.iter().cloned());
-        report.failures.extend(wait_failures(
-            Stage::WaitRunning,
-            &WaitOutcome {
-                pending: Default::default(),
-                ..watch.clone()
-            },
-        ));
-        if let Some(e) = &watch.error {
-            tracing::warn!(error = %e, instances = watch.pending.len(), "status read failed after the reset; the last phase brings the instances back");
-        }
-        // Still STOPPED when the grace period ended: as the user had it if it was STOPPED
-        // before; otherwise the platform did not restart it, and the provider starts it.
-        let read_failed = watch.error.is_some();
-        let mut not_restarted = Vec::new();
-        watch.pending.retain(|id, status| {
-            let ours = req.shutdown_before_reset && !op.was_stopped.contains(id);
-            if ours && (read_failed || *status == Some(InstanceStatus::Stopped)) {
-                if *status == Some(InstanceStatus::Stopped) && !read_failed && !ctx.cancelled() {
-                    not_restarted.push(id.clone());
-                } else {
-                    after.handed_over.insert(id.clone());
-                }
-                return false;
-            }
-            true
-        });
-        // STOPPED before, and not seen again: whether the platform started it is not known.
-        watch.pending.retain(|id, status| {
-            op.was_stopped.contains(id) && *status != Some(InstanceStatus::Stopped)
-        });
-        report
-            .failures
-            .extend(wait_failures(Stage::Restore, &watch));
+        let watch = self.wait_for(watched, grace, ctx).await;
+        let (mut after, not_restarted) = after_grace(watch, op, report);
         let mut starts = ResetReport::default();
         let started = self
             .start_all(&not_restarted, Stage::WaitRunning, ctx, &mut starts)
@@ -285,6 +247,21 @@ impl Operations {
         }
         report.started.extend(started);
         after
+    }
+
+    /// Starts instances that ran before and that the platform left STOPPED after their reset
+    /// (without `shutdown_before_reset`), and waits for them; the last phase sees back those
+    /// whose start or wait fails.
+    async fn start_left_stopped(&self, ids: &[String], ctx: &Context, report: &mut ResetReport) {
+        report.stopped.extend(ids.iter().cloned());
+        let mut starts = ResetReport::default();
+        let started = self
+            .start_all(ids, Stage::WaitRunning, ctx, &mut starts)
+            .await;
+        report.started.extend(started.iter().cloned());
+        let spec = WaitSpec::new(WaitTarget::Running, self.settings.poll_interval);
+        let up = self.wait_for(&started, spec, ctx).await;
+        report.restored.extend(up.reached.into_keys());
     }
 
     /// Stops again instances that were STOPPED before the operation and that the platform (or
@@ -349,6 +326,61 @@ impl Operations {
             .map(|batch| async move { (batch, self.client.start_instances(batch, ctx).await) });
         collect_batches(stage, join_all(calls).await, report)
     }
+}
+
+/// What the grace period after a reset (`watch`) decided, and the instances to start: those
+/// that ran before and that the platform left STOPPED (with `shutdown_before_reset`).
+fn after_grace(
+    mut watch: WaitOutcome,
+    op: Op<'_>,
+    report: &mut ResetReport,
+) -> (AfterGrace, Vec<String>) {
+    let (req, ctx) = (op.req, op.ctx);
+    let mut after = AfterGrace::default();
+    for id in watch.reached.keys() {
+        if op.was_stopped.contains(id) {
+            after.to_stop_again.push(id.clone());
+        } else if !req.wait_for_running {
+            // On its way up after the reset: as far as this operation follows it.
+            report.restored.insert(id.clone());
+        }
+    }
+    after.settled.extend(watch.terminal.keys().cloned());
+    after.settled.extend(watch.missing.iter().cloned());
+    report.failures.extend(wait_failures(
+        Stage::WaitRunning,
+        &WaitOutcome {
+            pending: Default::default(),
+            ..watch.clone()
+        },
+    ));
+    if let Some(e) = &watch.error {
+        tracing::warn!(error = %e, instances = watch.pending.len(), "status read failed after the reset; the last phase brings the instances back");
+    }
+    // Still STOPPED when the grace period ended: as the user had it if it was STOPPED
+    // before; otherwise the platform did not restart it, and the provider starts it.
+    let read_failed = watch.error.is_some();
+    let mut not_restarted = Vec::new();
+    watch.pending.retain(|id, status| {
+        let ours = req.shutdown_before_reset && !op.was_stopped.contains(id);
+        if ours && (read_failed || *status == Some(InstanceStatus::Stopped)) {
+            if *status == Some(InstanceStatus::Stopped) && !read_failed && !ctx.cancelled() {
+                not_restarted.push(id.clone());
+            } else {
+                after.handed_over.insert(id.clone());
+            }
+            return false;
+        }
+        true
+    });
+    // STOPPED before, and not seen again: whether the platform started it is not known.
+    watch.pending.retain(|id, status| {
+        op.was_stopped.contains(id) && *status != Some(InstanceStatus::Stopped)
+    });
+    report
+        .failures
+        .extend(wait_failures(Stage::Restore, &watch));
+    (after, not_restarted)
 }
 
 /// `failure` as one failure per outcome: its instances in `reset` were reset, the others not.

@@ -338,7 +338,6 @@ async fn instances_found_stopped_end_stopped_without_shutdown_too() {
     let report = reset(&sim, &ids(2), false).await;
     assert_eq!(reset_set(&report), ids(2));
     assert!(report.failures.is_empty(), "{:?}", report.failures);
-    assert!(report.not_restarted.is_empty(), "STOPPED as it was found");
     assert_eq!(
         report.stopped_again.iter().cloned().collect::<Vec<_>>(),
         vec!["i1"]
