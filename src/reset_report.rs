@@ -334,12 +334,56 @@ pub(crate) fn add_diagnostics(
     report: &ResetReport,
     facts: &ReportFacts<'_>,
 ) {
-    let footer = footer(report, facts);
-    for failure in &report.failures {
+    let groups = grouped(&report.failures);
+    let last = groups.len().saturating_sub(1);
+    for (n, (failure, calls)) in groups.iter().enumerate() {
         let (summary, detail) = describe(failure, facts);
-        root_error(diags, summary, format!("{detail}{footer}"));
+        let calls = match calls {
+            1 => String::new(),
+            n => format!("\nThis happened to {n} batches, shown as one (with the first one's answer, where there was one)."),
+        };
+        // What the operation did as a whole is said once, after the last error.
+        let footer = if n == last {
+            footer(report, facts)
+        } else {
+            String::new()
+        };
+        root_error(diags, summary, format!("{detail}{calls}{footer}"));
     }
     power_warnings(diags, report, facts);
+}
+
+/// The failures of one kind (same step, same outcome, same cause and, for an API error, the
+/// same action and code) as one, with how many there were: a run of 300 batches interrupted
+/// at once says it once.
+fn grouped(failures: &[Failure]) -> Vec<(Failure, usize)> {
+    let mut groups: Vec<(String, Failure, usize)> = Vec::new();
+    for failure in failures {
+        let key = kind_of(failure);
+        match groups.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, group, n)) => {
+                group.instances.extend(failure.instances.iter().cloned());
+                *n += 1;
+            }
+            None => groups.push((key, failure.clone(), 1)),
+        }
+    }
+    groups.into_iter().map(|(_, f, n)| (f, n)).collect()
+}
+
+/// What makes two failures the same kind.
+fn kind_of(failure: &Failure) -> String {
+    let cause = match &failure.cause {
+        Cause::Api(e) | Cause::NeedsRunning(e) | Cause::NeedsStopped(e) => format!(
+            "{:?} {} {} {:?}",
+            std::mem::discriminant(&failure.cause),
+            e.action,
+            e.code().unwrap_or_default(),
+            e.status()
+        ),
+        other => format!("{:?}", std::mem::discriminant(other)),
+    };
+    format!("{:?} {:?} {cause}", failure.stage, failure.outcome)
 }
 
 /// What the operation as a whole did, and what state records.

@@ -218,3 +218,52 @@ fn an_invoke_says_where_each_password_stands_and_that_nothing_was_recorded() {
         "{text}"
     );
 }
+
+#[test]
+fn three_hundred_batches_interrupted_say_it_once_with_the_summary_once() {
+    let password = Secret::new("Sekret1!x".into());
+    let requested: Vec<String> = (1..=600).map(|n| format!("ins-{n:05}")).collect();
+    // 300 batches of 2, each waiting for RUNNING when the stop came; one batch refused.
+    let mut failures: Vec<Failure> = requested
+        .chunks(2)
+        .map(|batch| Failure {
+            stage: Stage::WaitRunning,
+            instances: batch
+                .iter()
+                .map(|id| (id.clone(), Some(InstanceStatus::Reboot)))
+                .collect(),
+            cause: Cause::Cancelled,
+            outcome: Outcome::Reset,
+        })
+        .collect();
+    failures.push(stopped_ins_2_refused());
+    let report = ResetReport {
+        reset: requested.iter().cloned().collect(),
+        failures,
+        ..Default::default()
+    };
+    let mut diags = Diagnostics::default();
+    let facts = ReportFacts {
+        operation: Operation::Invoke,
+        requested: &requested,
+        stop_reason: Some(StopReason::StopProvider),
+        ..input(&password)
+    };
+    add_diagnostics(&mut diags, &report, &facts);
+    assert_eq!(diags.errors.len(), 2, "one error per kind");
+    let first = &diags.errors[0].detail;
+    assert!(first.contains("This happened to 300 batches"), "{first}");
+    assert!(first.contains("and 580 more"), "{first}");
+    assert!(
+        !first.contains("What is known"),
+        "the summary comes once, last"
+    );
+    let last = &diags.errors[1].detail;
+    assert_eq!(last.matches("What is known").count(), 1, "{last}");
+    let size: usize = diags
+        .errors
+        .iter()
+        .map(|e| e.summary.len() + e.detail.len())
+        .sum();
+    assert!(size < 4_000, "{size} bytes: {first}\n{last}");
+}
