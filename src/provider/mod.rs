@@ -95,6 +95,21 @@ impl Provider for ZenlayerProvider {
                 .request_timeout
                 .saturating_add(zenlayer_api::fleet::POWER_RESTORE_BOUND),
         );
+        if let Err(e) = zenlayer_api::proxy_for(&resolved.client.endpoint, &config::process_env) {
+            root_error(
+                diags,
+                "Unsupported proxy",
+                format!("{e}. Nothing was sent to the API."),
+            );
+            return None;
+        }
+        for problem in zenlayer_api::certificate_file_problems() {
+            crate::diagnostics::root_warning(
+                diags,
+                "A certificate file the environment names is ignored",
+                format!("{problem}. The provider trusts the machine's certificate store instead (or its built-in roots where the machine has none), so an endpoint whose certificate authority is only in that file fails its TLS handshake. Point the variable at a PEM file of certificates, or unset it."),
+            );
+        }
         let client = match Client::new(resolved.client) {
             Ok(c) => Arc::new(c),
             Err(e) => {

@@ -185,7 +185,63 @@ fn a_certificate_authority_the_machine_trusts_is_trusted() {
         run.raw()
     );
 
+    // A file that is missing, or not PEM, is named in a warning: before, it was skipped
+    // without a word and the advice pointed at that same file.
+    let missing = pem.path().join("missing.pem");
+    let not_pem = pem.path().join("not-pem.crt");
+    std::fs::write(&not_pem, "binary junk, not a certificate").expect("write");
+    for (file, why) in [
+        (&missing, "which does not exist"),
+        (&not_pem, "which holds no PEM certificate"),
+    ] {
+        ws.set_env("SSL_CERT_FILE", &file.display().to_string());
+        let run = ws.tf(&["plan"]).failed();
+        let text = run.all();
+        assert!(
+            text.contains(&format!("SSL_CERT_FILE names {}, {why}", file.display())),
+            "{}",
+            run.raw()
+        );
+        assert!(
+            text.contains("A certificate file the environment names is ignored"),
+            "{text}"
+        );
+    }
+
     ws.set_env("SSL_CERT_FILE", &ca.display().to_string());
+    let run = ws.apply();
+    assert!(!run.all().contains("is ignored"), "{}", run.raw());
+    assert!(sim.password_matches("ins-00001", PASSWORD));
+}
+
+#[test]
+fn a_proxy_in_the_way_is_named_and_a_socks_proxy_refused_before_anything_is_sent() {
+    let sim = Sim::start(1, &[]);
+    let mut ws = Workspace::for_resource(&sim, &ids(1), "");
+    // A proxy that is down: the error names it, not the endpoint (which is up).
+    ws.set_env("HTTP_PROXY", "http://user:secret@127.0.0.1:1");
+    let run = ws.tf(&["plan"]).failed();
+    let text = run.all();
+    assert!(
+        text.contains("through the proxy http://127.0.0.1:1 (from HTTP_PROXY)"),
+        "{}",
+        run.raw()
+    );
+    assert!(!text.contains("secret"), "{}", run.raw());
+    // A SOCKS proxy: refused at configure, nothing retried or sent.
+    ws.set_env("HTTP_PROXY", "socks5://127.0.0.1:1080");
+    let run = ws.tf(&["plan"]).failed();
+    let text = run.all();
+    for part in [
+        "Unsupported proxy",
+        "HTTP_PROXY is socks5://127.0.0.1:1080, a socks5 proxy",
+        "NO_PROXY",
+    ] {
+        assert!(text.contains(part), "{part:?} missing from {}", run.raw());
+    }
+    assert!(sim.calls().is_empty(), "{}", sim.call_summary(0));
+    // NO_PROXY covering the endpoint's host: straight to it.
+    ws.set_env("NO_PROXY", "127.0.0.0/8");
     ws.apply();
     assert!(sim.password_matches("ins-00001", PASSWORD));
 }

@@ -42,7 +42,7 @@ pub enum EndpointError {
 
 /// `text` without the user information of its URL (`https://user:secret@host` reads
 /// `https://host`): an error must not quote a password put in an endpoint.
-fn without_user_info(text: &str) -> String {
+pub(crate) fn without_user_info(text: &str) -> String {
     let Some((scheme, rest)) = text.split_once("://") else {
         return text.to_string();
     };

@@ -7,7 +7,8 @@
 //! - `envelope`: wrapped, unwrapped and error bodies, and bodies that are not JSON.
 //! - `error`: [`ApiError`], with status, code, message and request id.
 //! - `retry`: [`RetryPolicy`], backoff for transient failures.
-//! - `transport`: one HTTP exchange ([`HttpTransport`] over rustls).
+//! - `transport`: one HTTP exchange ([`HttpTransport`] over rustls); `proxy`: the proxy the
+//!   environment sets for the endpoint.
 //! - `client`: [`Client`]: signing, the concurrency limit, retries.
 //! - `actions`: ResetInstancesPassword, DescribeInstancesStatus, StopInstances, StartInstances;
 //!   `instances`: DescribeInstances with its filters.
@@ -25,6 +26,7 @@ mod error;
 pub mod fleet;
 mod instances;
 mod progress;
+mod proxy;
 mod retry;
 mod secret;
 mod signer;
@@ -40,7 +42,10 @@ pub use endpoint::{Endpoint, EndpointError, DEFAULT_ENDPOINT};
 pub use error::{ApiError, Category, ErrorKind, TransportStep};
 pub use instances::{InstanceFilter, InstanceInfo};
 pub use progress::Progress;
+pub use proxy::{proxy_for, ProxyInUse, UnsupportedProxy};
 pub use retry::{RetryPolicy, MAX_BACKOFF};
 pub use secret::Secret;
-pub use transport::{HttpTransport, Transport, TransportError, TransportSetupError};
+pub use transport::{
+    certificate_file_problems, HttpTransport, Transport, TransportError, TransportSetupError,
+};
 pub use zenlayer_protocol::{password_rule, InstanceStatus, PowerRule, MAX_IDS_PER_CALL};

@@ -121,6 +121,44 @@ impl Transport for HttpTransport {
     }
 }
 
+/// What is wrong with the certificate files the environment names (`SSL_CERT_FILE`,
+/// `SSL_CERT_DIR`), one sentence each: a file that is missing, unreadable or holds no PEM
+/// certificate is otherwise skipped without a word, and the machine's store (or the built-in
+/// roots) trusted instead.
+pub fn certificate_file_problems() -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
+        let path = std::path::Path::new(&file);
+        let why = match std::fs::read(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Some("does not exist".to_string())
+            }
+            Err(e) => Some(format!("cannot be read ({e})")),
+            Ok(bytes) if !contains(&bytes, b"-----BEGIN CERTIFICATE-----") => {
+                Some("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_string())
+            }
+            Ok(_) => None,
+        };
+        problems
+            .extend(why.map(|why| format!("SSL_CERT_FILE names {}, which {why}", path.display())));
+    }
+    if let Some(dir) = std::env::var_os("SSL_CERT_DIR").filter(|v| !v.is_empty()) {
+        for part in std::env::split_paths(&dir) {
+            if !part.is_dir() {
+                problems.push(format!(
+                    "SSL_CERT_DIR names {}, which is not a directory",
+                    part.display()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Whether `error` is rustls's report of a failed handshake: an I/O error of kind InvalidData,
 /// possibly wrapped in another I/O error (whose `source` skips the wrapped error itself).
 fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {

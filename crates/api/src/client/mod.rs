@@ -59,6 +59,8 @@ pub struct Client {
     transport: Arc<dyn Transport>,
     config: ClientConfig,
     permits: Semaphore,
+    /// The proxy the environment sets for the endpoint, named when a connection fails.
+    proxy: Option<crate::ProxyInUse>,
 }
 
 impl std::fmt::Debug for Client {
@@ -91,7 +93,12 @@ impl Client {
     /// A client over HTTPS. Fails only if the TLS stack cannot be set up.
     pub fn new(config: ClientConfig) -> Result<Self, TransportSetupError> {
         let transport = HttpTransport::new(config.request_timeout.min(Duration::from_secs(10)))?;
-        Ok(Self::with_transport(config, Arc::new(transport)))
+        let env = |name: &str| std::env::var(name).ok();
+        let proxy = crate::proxy_for(&config.endpoint, &env).unwrap_or(None);
+        Ok(Client {
+            proxy,
+            ..Self::with_transport(config, Arc::new(transport))
+        })
     }
 
     /// A client over any transport (tests answer in-process).
@@ -101,6 +108,7 @@ impl Client {
             transport,
             config,
             permits,
+            proxy: None,
         }
     }
 
@@ -338,7 +346,14 @@ impl Client {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(e)) => Err(ErrorKind::Transport {
                 step: e.step,
-                detail: format!("{} (POST {url}): {}", e.step.describe(), e.detail),
+                detail: match &self.proxy {
+                    Some(proxy) => format!(
+                        "{} (POST {url} through {proxy}; check that the proxy runs and reaches the endpoint): {}",
+                        e.step.describe(),
+                        e.detail
+                    ),
+                    None => format!("{} (POST {url}): {}", e.step.describe(), e.detail),
+                },
             }
             .into()),
             // The operation's own bound ran out with the request in flight.
