@@ -264,3 +264,24 @@ fn a_password_the_api_quotes_back_reaches_no_log_line_error_or_file() {
         }
     }
 }
+
+#[test]
+fn a_run_where_nothing_fails_logs_no_error_line() {
+    // Terraform 1.12 and later ask for resource identity schemas, which tf-provider did not
+    // know: each run logged "[ERROR] ... response failed: Code: 12".
+    let sim = Sim::start(2, &[]);
+    let mut ws = Workspace::new();
+    let log_path = ws.path().join("terraform.log");
+    ws.set_env("TF_LOG", "TRACE");
+    ws.set_env("TF_LOG_PATH", &log_path.display().to_string());
+    ws.configure(&sim, &resource("web", &ids(2), ""));
+    ws.tf(&["plan"]).ok();
+    ws.apply();
+    let log = std::fs::read_to_string(&log_path).expect("TF_LOG_PATH written");
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("[ERROR]") && l.contains("provider"))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(log.contains("GetProviderSchema"), "the log is the run's");
+}
