@@ -44,6 +44,9 @@ pub(crate) fn advice(error: &ApiError, op: Option<Operation>) -> Option<String> 
             Some(Operation::Update) => "The operation's time ran out: raise timeouts.update, or apply again to finish the remaining work.".to_string(),
             None => "The operation's time ran out: raise the resource's timeouts (timeouts.create or timeouts.update) or the action's timeout, and try again.".to_string(),
         },
+        Category::Other if error.code() == Some("INVALID_PARAMETER") => format!(
+            "The API found a parameter of the request invalid: check the instance ids (they look like \"ins-...\") and that the password keeps the API's rule; if both look right, give Zenlayer support the request id, {again}."
+        ),
         _ => fixed_advice(error)?.to_string(),
     })
 }

@@ -157,12 +157,17 @@ fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
                 advice_line(error, Some(facts.operation))
             )),
         ),
-        Cause::Terminal => (
+        Cause::Terminal(answer) => (
             match who.count {
                 1 => "1 instance in a status it does not come back from".to_string(),
                 n => format!("{n} instances in a status they do not come back from"),
             },
-            format!("{}: {stage}.\n{}", who.named, remove_terminal(who.count)),
+            facts.password.redact_from(&format!(
+                "{}{}: {stage}.\n{}",
+                answer.as_ref().map(|e| format!("{e}.\n")).unwrap_or_default(),
+                who.named,
+                remove_terminal(who.count)
+            )),
         ),
         Cause::NotFound => not_found(&who, failure.stage, &stage),
         Cause::TimedOut => timed_out(&who, failure, facts),

@@ -90,10 +90,13 @@ fn an_instance_released_during_the_apply_is_narrowed_out_of_its_batch() {
     let run = ws.tf(&["apply", "-auto-approve"]).failed();
     let text = run.all();
     eprintln!("released during the apply: {}", run.all());
+    let refused = &sim.calls_of("ResetInstancesPassword")[0];
     for part in [
         "\"ins-00003\" (RELEASING)",
         "remove it from instance_ids",
         "4 of 5",
+        "OPERATION_DENIED_INSTANCE_RECYCLED",
+        refused.request_id.as_str(),
     ] {
         assert!(text.contains(part), "{part:?} missing from\n{}", run.raw());
     }

@@ -245,6 +245,11 @@ fn a_batch_refused_outright_is_reported_whole_and_the_others_are_kept() {
     let text = run.all();
     assert!(text.contains("INVALID_PARAMETER"), "{}", run.raw());
     assert!(
+        text.contains("The API found a parameter of the request invalid"),
+        "advice: {}",
+        run.raw()
+    );
+    assert!(
         text.contains("ResetInstancesPassword failed for 50 instances"),
         "{text}"
     );

@@ -165,7 +165,20 @@ impl Operations {
             report.failures.push(Failure::new(Stage::Reset, ids, cause));
             return Sorted::default();
         }
-        report.failures.extend(wait_failures(Stage::Reset, &seen));
+        // The refusal goes with the instances it was about (released, recycled).
+        report
+            .failures
+            .extend(
+                wait_failures(Stage::Reset, &seen)
+                    .into_iter()
+                    .map(|f| match f.cause {
+                        Cause::Terminal(None) => Failure {
+                            cause: Cause::Terminal(Some(refusal.error.clone())),
+                            ..f
+                        },
+                        _ => f,
+                    }),
+            );
         let mut sorted = Sorted::default();
         let wanted = refusal.rule.map(PowerRule::required_status);
         for (id, status) in seen.reached {

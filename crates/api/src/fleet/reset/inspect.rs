@@ -56,7 +56,7 @@ impl Operations {
         if !terminal.is_empty() {
             report.failures.push(Failure {
                 instances: terminal,
-                ..Failure::new(Stage::Inspect, &[], Cause::Terminal)
+                ..Failure::new(Stage::Inspect, &[], Cause::Terminal(None))
             });
         }
         let candidates: Vec<String> = ids

@@ -94,8 +94,9 @@ pub enum Cause {
     NeedsStopped(ApiError),
     /// The API resets only RUNNING instances, and these were not running.
     NeedsRunning(ApiError),
-    /// The instances are in a status they do not come back from.
-    Terminal,
+    /// The instances are in a status they do not come back from; with the API's refusal that
+    /// said so, when one did.
+    Terminal(Option<ApiError>),
     /// The instances no longer exist.
     NotFound,
     /// The operation's timeout passed while waiting for them.
@@ -216,7 +217,7 @@ fn wait_failures(stage: Stage, outcome: &WaitOutcome) -> Vec<Failure> {
         failures.push(Failure {
             stage,
             instances: with_status(outcome.terminal.iter()),
-            cause: Cause::Terminal,
+            cause: Cause::Terminal(None),
             outcome: stage.outcome(),
         });
     }

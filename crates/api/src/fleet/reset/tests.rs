@@ -182,7 +182,11 @@ async fn an_instance_released_after_the_first_look_is_narrowed_out_of_its_batch(
     let [failure] = report.failures.as_slice() else {
         panic!("{:?}", report.failures)
     };
-    assert!(matches!(failure.cause, Cause::Terminal));
+    assert!(
+        matches!(&failure.cause, Cause::Terminal(Some(e)) if e.code() == Some(code::OPERATION_DENIED_INSTANCE_RECYCLED)),
+        "the refusal goes with it: {:?}",
+        failure.cause
+    );
     assert_eq!(failure.outcome, Outcome::NotReset);
     assert_eq!(
         failure.instances,
@@ -383,7 +387,7 @@ async fn ids_that_do_not_exist_or_cannot_be_reset_are_left_out_of_the_calls() {
         ]
     );
     assert!(matches!(report.failures[0].cause, Cause::NotFound));
-    assert!(matches!(report.failures[1].cause, Cause::Terminal));
+    assert!(matches!(report.failures[1].cause, Cause::Terminal(None)));
 }
 
 #[tokio::test(start_paused = true)]
@@ -440,7 +444,7 @@ async fn a_terminal_status_during_the_wait_fails_fast() {
         panic!("{:?}", report.failures)
     };
     assert_eq!(terminal.stage, Stage::WaitRunning);
-    assert!(matches!(terminal.cause, Cause::Terminal));
+    assert!(matches!(terminal.cause, Cause::Terminal(None)));
     // i1 was still rebooting at that poll: the wait ended there, and says so.
     assert!(matches!(abandoned.cause, Cause::Abandoned));
     assert_eq!(
