@@ -19,8 +19,9 @@ fn usage() -> String {
         "terraform-provider-zenlayer {VERSION}\n\
          \n\
          This is a Terraform/OpenTofu provider plugin: Terraform starts it, it is not meant to be run by hand.\n\
-         It offers the resource zenlayer_instance_password (the login password of Zenlayer instances)\n\
-         and the data source zenlayer_instances (instances selected by zone, tags, name and more).\n\
+         It offers the resource zenlayer_instance_password (the login password of Zenlayer instances),\n\
+         the data source zenlayer_instances (instances selected by zone, tags, name and more) and,\n\
+         for Terraform 1.14 and later, the action zenlayer_instance_password_reset (a reset on demand).\n\
          \n\
          To use it, declare it in your configuration:\n\
          \n  terraform {{\n    required_providers {{\n      zenlayer = {{ source = \"zenlayer/zenlayer\" }}\n    }}\n  }}\n\

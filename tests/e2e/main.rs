@@ -12,6 +12,7 @@ mod distribution;
 mod docs;
 mod examples;
 mod faults;
+mod guides;
 mod interrupts;
 mod lifecycle;
 mod network;

@@ -194,7 +194,11 @@ fn run_by_hand_the_provider_explains_itself_and_exits() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("Terraform"), "{stderr}");
     assert!(stderr.contains("zenlayer/zenlayer"), "{stderr}");
-    for name in ["zenlayer_instance_password", "zenlayer_instances"] {
+    for name in [
+        "zenlayer_instance_password",
+        "zenlayer_instances",
+        "zenlayer_instance_password_reset",
+    ] {
         assert!(stderr.contains(name), "--help names {name}: {stderr}");
     }
     assert!(

@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    zenlayer = {
+      source = "zenlayer/zenlayer"
+    }
+  }
+}
+
 variable "root_password" {
   type      = string
   sensitive = true
