@@ -110,32 +110,3 @@ pub(crate) fn calls_of(sim: &Sim, action: &str) -> Vec<Vec<String>> {
         .map(|c| c.instance_ids)
         .collect()
 }
-
-/// Every log line written while the returned guard lives (on this thread), at every level.
-pub(crate) fn capture_logs() -> (
-    tracing::subscriber::DefaultGuard,
-    Arc<std::sync::Mutex<Vec<u8>>>,
-) {
-    #[derive(Clone)]
-    struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let buffer = Buffer(lines.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || buffer.clone())
-        .finish();
-    (tracing::subscriber::set_default(subscriber), lines)
-}
