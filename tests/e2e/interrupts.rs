@@ -108,9 +108,27 @@ fn killed_mid_operation(args: &[&str], body: &str) {
     poll(Duration::from_secs(60), "the stop", || {
         (!sim.calls_of("StopInstances").is_empty()).then_some(())
     });
-    let plugins = processes_with_env("ZENLAYER_E2E_MARKER", &marker);
-    assert!(!plugins.is_empty(), "the provider runs");
-    interrupt(child, Interrupt::Kill);
+    assert!(
+        !processes_with_env("ZENLAYER_E2E_MARKER", &marker).is_empty(),
+        "the provider runs"
+    );
+    // Every terraform process at once: Terraform 1.0 runs itself again as a child (to catch
+    // its own panics), and that child runs the apply.
+    let terraform = std::fs::canonicalize(terraform_binary()).expect("terraform's path");
+    let pids: Vec<String> = processes_with_env("ZENLAYER_E2E_MARKER", &marker)
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == terraform)
+        })
+        .map(|pid| pid.to_string())
+        .collect();
+    let killed = std::process::Command::new("kill")
+        .arg("-KILL")
+        .args(&pids)
+        .status()
+        .expect("kill runs");
+    assert!(killed.success(), "{pids:?}");
+    let _ = child.wait_with_output();
     poll(
         Duration::from_secs(60),
         "both instances RUNNING again",

@@ -786,9 +786,6 @@ pub enum Interrupt {
     /// A pipeline cancelling the job: SIGTERM to terraform alone, which then asks the
     /// provider to stop over the plugin protocol (StopProvider).
     Cancel,
-    /// Terraform killed outright (it crashed, or the machine's OOM killer took it): SIGKILL
-    /// to terraform alone; the provider is left without it.
-    Kill,
 }
 
 /// terraform with `args` (plus `-no-color`) in its own process group, as a terminal starts it,
@@ -811,7 +808,6 @@ pub fn interrupt(child: std::process::Child, how: Interrupt) -> Run {
     let (signal, target) = match how {
         Interrupt::CtrlC => ("-INT", format!("-{pid}")),
         Interrupt::Cancel => ("-TERM", pid),
-        Interrupt::Kill => ("-KILL", pid),
     };
     let status = std::process::Command::new("kill")
         .args([signal, "--", &target])
