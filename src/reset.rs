@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tf_provider::Diagnostics;
 use zenlayer_api::fleet::{ResetReport, ResetRequest, Statuses};
-use zenlayer_api::words::{listed, plural, quoted, quoted_list};
 use zenlayer_api::{Context, Progress, Secret};
+use zenlayer_words::{listed, plural, quoted, quoted_list};
 
 use crate::diagnostics::{error_at, root_error};
 use crate::durations::human;
@@ -91,7 +91,7 @@ fn none_terminal(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> b
         format!("{n} instance{} cannot be reset", plural(n)),
         format!(
             "{}.\n{} Nothing was reset.",
-            listed(&terminal, zenlayer_api::words::LISTED),
+            listed(&terminal, zenlayer_words::LISTED),
             remove_terminal(n)
         ),
     );

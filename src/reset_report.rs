@@ -4,8 +4,8 @@
 
 use tf_provider::Diagnostics;
 use zenlayer_api::fleet::{Cause, Failure, Outcome, ResetReport, Stage};
-use zenlayer_api::words::{either, listed, plural, quoted, quoted_list, LISTED};
 use zenlayer_api::{ApiError, InstanceStatus, PowerRule, Secret};
+use zenlayer_words::{either, listed, plural, quoted, quoted_list, LISTED};
 
 pub(crate) use crate::advice::Operation;
 use crate::advice::{advice_line, INVOKE_AGAIN};

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use tf_provider::schema::{Attribute, AttributeType};
 use tf_provider::value::Value;
-use zenlayer_api::words::quoted_list;
 use zenlayer_api::Secret;
 use zenlayer_protocol::password_rule;
+use zenlayer_words::quoted_list;
 
 use crate::attribute::optional;
 use crate::diagnostics::Problem;

@@ -15,7 +15,6 @@
 //! - [`fleet`]: batches, shared status reads, waits and the password reset with its power-state
 //!   handling.
 //! - `progress`: [`Progress`], the lines a long operation reports as it goes.
-//! - [`words`]: how messages name instances and count lists, shared with the provider.
 
 mod actions;
 mod client;
@@ -31,7 +30,6 @@ mod retry;
 mod secret;
 mod signer;
 mod transport;
-pub mod words;
 
 #[cfg(test)]
 mod testing;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::words::plural;
+use zenlayer_words::plural;
 
 /// The longest time the waits of one kind go without a line, even when nothing changed or a
 /// slow wait has not finished its round.

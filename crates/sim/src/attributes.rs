@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::world::{Settings, TagMatch};
+use crate::settings::{Settings, TagMatch};
 
 /// An instance's attributes. Every field has a default, so a fleet file gives only what
 /// matters to it.

@@ -1,6 +1,7 @@
 //! `zenlayer-sim`: a local stand-in for the Zenlayer VM API, for demos, tests, and dry runs.
 //!
-//! - [`world`]: instances and their moving statuses, the power rule, the call log.
+//! - `settings`: timings, the power rule, how filters are treated (changeable at run time).
+//! - [`world`]: instances and their moving statuses, the call log.
 //! - `wire`: `POST /api/v2/vm` in the API's wire format, with signature verification
 //!   (`verify`, the simulator's own implementation, written apart from the client's).
 //! - [`faults`]: latency, throttling, 5xx, dropped connections, bodies that are not JSON.
@@ -15,6 +16,7 @@ pub mod attributes;
 pub mod cli;
 pub mod faults;
 mod inspect;
+mod settings;
 mod verify;
 mod wire;
 pub mod world;

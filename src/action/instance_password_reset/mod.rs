@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use tf_provider::schema::Schema;
 use tf_provider::{Action, ActionProgress, ClientCapabilities, Diagnostics};
 use zenlayer_api::fleet::ResetReport;
-use zenlayer_api::words::plural;
 use zenlayer_api::Progress;
+use zenlayer_words::plural;
 
 use super::progress::ActionLines;
 use crate::diagnostics::{add_problems, root_warning};

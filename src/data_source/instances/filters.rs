@@ -10,7 +10,7 @@ use tf_provider::value::Value;
 use zenlayer_api::{InstanceFilter, InstanceInfo, InstanceStatus};
 
 use crate::diagnostics::Problem;
-use zenlayer_api::words::quoted_list;
+use zenlayer_words::quoted_list;
 
 /// A set of strings as Terraform sends it.
 pub(super) type StringSet = Value<BTreeSet<Value<String>>>;

@@ -18,8 +18,8 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{DataSource, Diagnostics};
 use zenlayer_api::fleet::Selection;
-use zenlayer_api::words::{either, listed, plural, quoted, LISTED};
 use zenlayer_api::{InstanceInfo, InstanceStatus};
+use zenlayer_words::{either, listed, plural, quoted, LISTED};
 
 use crate::advice::advice_line;
 use crate::diagnostics::{add_problems, root_error, root_warning};

@@ -26,7 +26,7 @@ use crate::provider_data::ProviderData;
 use crate::reset;
 use lifecycle::Change;
 use state::{Operation, State};
-use zenlayer_api::words::{either, plural, quoted_list};
+use zenlayer_words::{either, plural, quoted_list};
 
 /// `zenlayer_instance_password`, resetting through the provider's data.
 #[derive(Debug, Clone)]

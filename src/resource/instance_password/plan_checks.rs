@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use tf_provider::Diagnostics;
-use zenlayer_api::words::{listed, plural, quoted};
+use zenlayer_words::{listed, plural, quoted};
 
 use super::lifecycle;
 use super::state::State;
@@ -39,7 +39,7 @@ pub(super) fn warn_shared_instances(
         shared_ids
             .iter()
             .map(|(id, other)| format!("{} is also listed by {other}", quoted(id))),
-        zenlayer_api::words::LISTED,
+        zenlayer_words::LISTED,
     );
     root_warning(
         diags,

@@ -470,7 +470,7 @@ fn log_attempt(
     };
     let status = status.map_or_else(|| "-".to_string(), |s| s.to_string());
     let instances = ids.len();
-    let first = crate::words::listed(ids, IDS_AT_INFO);
+    let first = zenlayer_words::listed(ids, IDS_AT_INFO);
     tracing::info!(
         action,
         instances,
