@@ -24,8 +24,6 @@ use tracing_subscriber::filter::{filter_fn, LevelFilter};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::Registry;
 
-use crate::stop::StopWatcher;
-
 /// The level asked for by `TF_LOG_PROVIDER`, else `TF_LOG`; `None` when logging is off.
 pub fn level_from_env(tf_log_provider: Option<&str>, tf_log: Option<&str>) -> Option<Level> {
     let raw = tf_log_provider
@@ -72,12 +70,11 @@ fn allowed(meta: &Metadata<'_>, level: Level) -> bool {
 }
 
 /// Installs the global subscriber: hclog JSON on stderr at `stderr_level`, the same lines in
-/// `log_file` (at TRACE) when given, and `watcher`, which sees the gRPC server's request spans.
+/// `log_file` (at TRACE) when given.
 /// Fails if a global subscriber is already installed.
 pub fn install(
     stderr_level: Option<Level>,
     log_file: Option<File>,
-    watcher: StopWatcher,
 ) -> Result<(), tracing::subscriber::SetGlobalDefaultError> {
     let stderr_layer = stderr_level.map(|level| {
         HclogLayer { sink: Sink::Stderr }.with_filter(filter_fn(move |m| allowed(m, level)))
@@ -88,12 +85,7 @@ pub fn install(
         }
         .with_filter(filter_fn(|m| allowed(m, Level::TRACE)))
     });
-    // The stop watcher only needs the gRPC server's request spans.
-    let watcher = watcher.with_filter(filter_fn(|m| {
-        m.is_span() && m.target().starts_with("tower_http")
-    }));
     let subscriber = Registry::default()
-        .with(watcher)
         .with(stderr_layer)
         .with(file_layer)
         .with(LevelFilter::TRACE);

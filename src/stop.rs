@@ -1,14 +1,13 @@
 //! How the plugin process stops, the way Go providers do under go-plugin.
 //!
 //! - Terraform interrupts a run (Ctrl-C, or a pipeline being cancelled) by sending the
-//!   `StopProvider` RPC. `tf-provider` answers it without telling the provider, but its gRPC
-//!   server traces every request in a span that carries the request's URI: [`StopWatcher`]
-//!   fires [`Stop::token`] when it sees the span of `StopProvider`, which ends every wait at
-//!   once (in-flight API calls finish, so that the state reflects what was really done).
+//!   `StopProvider` RPC, which the patched tf-provider hands to the provider (`Provider::stop`):
+//!   it fires [`Stop::token`], which ends every wait at once (in-flight API calls finish, so
+//!   that the state reflects what was really done).
 //! - SIGINT is ignored: a terminal's Ctrl-C reaches the whole process group, and Terraform
 //!   handles it for the provider (with `StopProvider`).
-//! - SIGTERM stops the process: waits end, the provider RPCs in progress finish (each reports
-//!   what was done), and the process exits. [`StopWatcher`] counts those RPCs by their spans.
+//! - SIGTERM stops the process: waits end, the resets in progress finish (each reports what
+//!   was done), and the process exits.
 //! - Terraform going away (it crashed or was killed, so this process lost its parent; or it
 //!   shut the plugin's server down) is a stop too: the resets in progress, which run in tasks
 //!   of their own ([`Stop::spawn_operation`]) so that a dropped RPC does not drop them, bring
@@ -21,17 +20,8 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id};
-use tracing::Subscriber;
-use tracing_subscriber::layer::{self, Layer};
-use tracing_subscriber::registry::LookupSpan;
 
-/// The gRPC path of Terraform's provider service.
-const PROVIDER_SERVICE: &str = "/tfplugin6.Provider/";
-/// The gRPC method Terraform calls to interrupt a provider.
-const STOP_METHOD: &str = "/tfplugin6.Provider/StopProvider";
-/// After the last provider RPC ended, the time given to the gRPC server to send its answer.
+/// After the last operation ended, the time given to the gRPC server to send its answer.
 const FLUSH: Duration = Duration::from_millis(100);
 /// How often the process checks that Terraform, its parent, is still there.
 const PARENT_CHECK: Duration = Duration::from_millis(500);
@@ -59,7 +49,7 @@ impl fmt::Display for StopReason {
     }
 }
 
-/// The provider-wide stop signal, and the provider RPCs in progress.
+/// The provider-wide stop signal, and the resets in progress.
 #[derive(Clone, Default)]
 pub struct Stop {
     inner: Arc<Inner>,
@@ -70,7 +60,6 @@ struct Inner {
     token: CancellationToken,
     /// 0 while running, else the [`StopReason`] as 1 + its index.
     reason: AtomicU8,
-    in_flight: AtomicUsize,
     /// Resets running in tasks of their own.
     operations: AtomicUsize,
     idle: Notify,
@@ -82,13 +71,13 @@ impl fmt::Debug for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stop")
             .field("reason", &self.reason())
-            .field("in_flight", &self.in_flight())
+            .field("operations", &self.operations())
             .finish()
     }
 }
 
 impl Stop {
-    /// A stop signal that has not fired, with no RPC in progress.
+    /// A stop signal that has not fired, with no reset in progress.
     pub fn new() -> Self {
         let stop = Stop::default();
         stop.set_call_bound(Duration::from_secs(30));
@@ -125,11 +114,6 @@ impl Stop {
         self.inner.token.cancel();
     }
 
-    /// Provider RPCs in progress.
-    pub fn in_flight(&self) -> usize {
-        self.inner.in_flight.load(Ordering::SeqCst)
-    }
-
     /// Resets running in tasks of their own.
     pub fn operations(&self) -> usize {
         self.inner.operations.load(Ordering::SeqCst)
@@ -150,16 +134,15 @@ impl Stop {
         })
     }
 
-    /// Fires the stop for `reason` and waits, within the call bound, for the RPCs and
-    /// operations in progress to end (an operation's last phase brings power back).
+    /// Fires the stop for `reason` and waits, within the call bound, for the operations in
+    /// progress to end (an operation's last phase brings power back).
     pub async fn stop_and_drain(&self, reason: StopReason) {
         self.fire(reason);
         let bound = Duration::from_millis(self.inner.call_bound_ms.load(Ordering::SeqCst)) + FLUSH;
         if tokio::time::timeout(bound, self.drained()).await.is_err() {
             tracing::warn!(
-                in_flight = self.in_flight(),
                 operations = self.operations(),
-                "provider calls still running after the stop; exiting anyway"
+                "resets still running after the stop; exiting anyway"
             );
         }
         tokio::time::sleep(FLUSH).await;
@@ -186,17 +169,12 @@ impl Stop {
         }
     }
 
-    /// Bounds how long SIGTERM waits for RPCs: one API call's timeout (the waits themselves end
-    /// at once).
+    /// Bounds how long SIGTERM waits for the resets in progress: their last phase and one API
+    /// call (the waits themselves end at once).
     pub fn set_call_bound(&self, bound: Duration) {
         self.inner
             .call_bound_ms
             .store(bound.as_millis() as u64, Ordering::SeqCst);
-    }
-
-    /// The watcher to install in the global tracing subscriber.
-    pub fn watcher(&self) -> StopWatcher {
-        StopWatcher { stop: self.clone() }
     }
 
     /// Ignores SIGINT (Ctrl-C on Windows), as go-plugin providers do: Terraform handles
@@ -217,8 +195,8 @@ impl Stop {
         Ok(())
     }
 
-    /// Resolves once SIGTERM arrived and the provider RPCs in progress have ended (or one API
-    /// call's time has passed): the process may then exit. Windows has no SIGTERM: there
+    /// Resolves once SIGTERM arrived and the resets in progress have ended (or their bound has
+    /// passed): the process may then exit. Windows has no SIGTERM: there
     /// Terraform ends the plugin process itself, and this never resolves.
     pub fn terminated(&self) -> std::io::Result<impl std::future::Future<Output = ()> + 'static> {
         #[cfg(unix)]
@@ -233,24 +211,14 @@ impl Stop {
         })
     }
 
-    /// Resolves when no provider RPC and no operation is in progress.
+    /// Resolves when no operation is in progress.
     async fn drained(&self) {
         loop {
             let idle = self.inner.idle.notified();
-            if self.in_flight() == 0 && self.operations() == 0 {
+            if self.operations() == 0 {
                 return;
             }
             idle.await;
-        }
-    }
-
-    fn rpc_started(&self) {
-        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn rpc_ended(&self) {
-        if self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.inner.idle.notify_waiters();
         }
     }
 }
@@ -266,92 +234,9 @@ impl Drop for OperationEnds {
     }
 }
 
-/// A tracing layer over the gRPC server's request spans: fires the stop on `StopProvider`, and
-/// counts the other provider RPCs while their spans are open (a span closes once its answer
-/// has been sent).
-#[derive(Debug, Clone)]
-pub struct StopWatcher {
-    stop: Stop,
-}
-
-/// Marks a span counted as a provider RPC in progress.
-struct Counted;
-
-struct UriVisitor {
-    uri: Option<String>,
-}
-
-impl Visit for UriVisitor {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "uri" {
-            self.uri = Some(format!("{value:?}"));
-        }
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "uri" {
-            self.uri = Some(value.to_string());
-        }
-    }
-}
-
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StopWatcher {
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: layer::Context<'_, S>) {
-        let mut visitor = UriVisitor { uri: None };
-        attrs.record(&mut visitor);
-        let Some(uri) = visitor.uri else {
-            return;
-        };
-        if uri.ends_with(STOP_METHOD) {
-            self.stop.fire(StopReason::StopProvider);
-        } else if uri.contains(PROVIDER_SERVICE) {
-            if let Some(span) = ctx.span(id) {
-                span.extensions_mut().insert(Counted);
-                self.stop.rpc_started();
-            }
-        }
-    }
-
-    fn on_close(&self, id: Id, ctx: layer::Context<'_, S>) {
-        if ctx
-            .span(&id)
-            .is_some_and(|span| span.extensions().get::<Counted>().is_some())
-        {
-            self.stop.rpc_ended();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tracing_subscriber::layer::SubscriberExt;
-
-    fn request_span(uri: &str) -> tracing::Span {
-        tracing::debug_span!(target: "tower_http::trace::make_span", "request", uri = %uri)
-    }
-
-    #[test]
-    fn counts_provider_rpcs_and_fires_on_stop_provider() {
-        let stop = Stop::new();
-        let subscriber = tracing_subscriber::registry().with(stop.watcher());
-        tracing::subscriber::with_default(subscriber, || {
-            let apply = request_span("http://[::1]:1/tfplugin6.Provider/ApplyResourceChange");
-            let stdio = request_span("http://[::1]:1/plugin.GRPCStdio/StreamStdio");
-            assert_eq!(
-                stop.in_flight(),
-                1,
-                "the stdio stream is not a provider RPC"
-            );
-            assert_eq!(stop.reason(), None);
-            let _stop_rpc = request_span("http://[::1]:1/tfplugin6.Provider/StopProvider");
-            assert_eq!(stop.reason(), Some(StopReason::StopProvider));
-            assert!(stop.token().is_cancelled());
-            drop(apply);
-            drop(stdio);
-            assert_eq!(stop.in_flight(), 0);
-        });
-    }
 
     #[test]
     fn the_first_reason_is_kept() {

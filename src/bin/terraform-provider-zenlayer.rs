@@ -95,10 +95,7 @@ fn run() -> anyhow::Result<()> {
         std::env::var("TF_LOG").ok().as_deref(),
     );
     let stop = Stop::new();
-    // The stop watcher is how the provider learns of StopProvider: without it, Ctrl-C would
-    // not end a wait, so failing to install it is fatal.
-    logging::install(level, log_file, stop.watcher())
-        .context("cannot install the log and stop-request watcher")?;
+    logging::install(level, log_file).context("cannot install the log")?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -126,6 +126,11 @@ impl Provider for ZenlayerProvider {
         Some(())
     }
 
+    /// Terraform's StopProvider (Ctrl-C, a cancelled run): every wait ends at once.
+    fn stop(&self) {
+        self.data.stop().fire(crate::stop::StopReason::StopProvider);
+    }
+
     fn get_resources(
         &self,
         _diags: &mut Diagnostics,
