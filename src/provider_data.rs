@@ -80,6 +80,11 @@ impl ProviderData {
         Context::with_timeout(READ_TIMEOUT, self.stop.token())
     }
 
+    /// The bounds of a reset: `timeout`, and the stop signal.
+    pub(crate) fn reset_context(&self, timeout: Duration) -> Context {
+        Context::with_timeout(timeout, self.stop.token())
+    }
+
     /// Which resource listed each instance first in this process.
     pub(crate) fn listings(&self) -> &InstanceListings {
         &self.listings

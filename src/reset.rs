@@ -3,11 +3,10 @@
 //! log line and its report as diagnostics.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use tf_provider::Diagnostics;
 use zenlayer_api::fleet::{ResetReport, ResetRequest, Statuses};
-use zenlayer_api::{Context, Progress, Secret};
+use zenlayer_api::Context;
 use zenlayer_words::{listed, plural, quoted, quoted_list};
 
 use crate::diagnostics::{error_at, root_error};
@@ -98,50 +97,27 @@ fn none_terminal(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> b
     false
 }
 
-/// One reset to run.
-pub(crate) struct Run<'a> {
-    /// The instances, each once.
-    pub ids: &'a [String],
-    pub password: &'a Secret,
-    pub shutdown_before_reset: bool,
-    pub wait_for_running: bool,
-    /// The bound of the whole operation.
-    pub timeout: Duration,
-    /// What runs it, which decides how its report words what to do next.
-    pub operation: Operation,
-    /// Who hears of its progress (an action's invoke), if anyone.
-    pub progress: Option<Progress>,
-}
-
-/// Runs `run` within its timeout and the provider's stop signal, logs what it did and adds its
-/// report to `diags`. `None`, with an error in `diags`, when the provider is not configured.
+/// Runs `request` within `ctx` (its timeout, the provider's stop signal and, for an action,
+/// where its progress goes), logs what it did and adds its report to `diags`, worded for
+/// `operation`. `None`, with an error in `diags`, when the provider is not configured.
 pub(crate) async fn run(
     data: &ProviderData,
     diags: &mut Diagnostics,
-    run: Run<'_>,
+    request: ResetRequest,
+    ctx: Context,
+    operation: Operation,
 ) -> Option<ResetReport> {
     let fleet = data.configured_operations(diags)?;
-    let mut ctx = Context::with_timeout(run.timeout, data.stop().token());
-    if let Some(progress) = run.progress {
-        ctx = ctx.with_progress(progress);
-    }
-    let (ids, password) = (run.ids.to_vec(), run.password.clone());
-    let (shutdown_before_reset, wait_for_running) =
-        (run.shutdown_before_reset, run.wait_for_running);
+    let timeout = ctx.timeout;
     let started = std::time::Instant::now();
     // In a task of its own: if Terraform goes away and this RPC is dropped, the reset still
     // ends with its last phase, which brings back the power it took away.
-    let operation = data.stop().spawn_operation(async move {
-        let request = ResetRequest {
-            instance_ids: &ids,
-            password: &password,
-            shutdown_before_reset,
-            wait_for_running,
-        };
-        fleet.reset_passwords(request, &ctx).await
+    let operation_task = data.stop().spawn_operation(async move {
+        let report = fleet.reset_passwords(&request, &ctx).await;
+        (request, report)
     });
-    let report = match operation.await {
-        Ok(report) => report,
+    let (request, report) = match operation_task.await {
+        Ok(done) => done,
         Err(e) => {
             root_error(
                 diags,
@@ -153,7 +129,7 @@ pub(crate) async fn run(
     };
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
-        requested = run.ids.len(),
+        requested = request.instance_ids.len(),
         reset = report.reset.len(),
         failures = report.failures.len(),
         reset_calls = report.request_ids.len(),
@@ -165,11 +141,11 @@ pub(crate) async fn run(
         diags,
         &report,
         &ReportFacts {
-            operation: run.operation,
-            requested: run.ids,
-            password: run.password,
-            shutdown_before_reset: run.shutdown_before_reset,
-            timeout: run.timeout,
+            operation,
+            requested: &request.instance_ids,
+            password: &request.password,
+            shutdown_before_reset: request.shutdown_before_reset,
+            timeout,
             stop_reason: data.stop().reason(),
         },
     );

@@ -12,6 +12,8 @@ use crate::progress::Progress;
 /// fires (Terraform asked the provider to stop).
 #[derive(Debug, Clone)]
 pub struct Context {
+    /// The operation's bound, as given.
+    pub timeout: Duration,
     /// When the operation's time is up.
     pub deadline: Instant,
     /// Fired when the operation must stop.
@@ -24,6 +26,7 @@ impl Context {
     /// A context that ends `timeout` from now (or in a century, for a longer timeout).
     pub fn with_timeout(timeout: Duration, cancel: CancellationToken) -> Self {
         Context {
+            timeout,
             deadline: after(timeout),
             cancel,
             progress: None,

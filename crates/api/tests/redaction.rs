@@ -97,13 +97,13 @@ async fn reset_through_echoes(html: bool) -> String {
     let password = Secret::new(PASSWORD.into());
     let ids = vec!["i1".to_string(), "i2".to_string()];
     let request = ResetRequest {
-        instance_ids: &ids,
-        password: &password,
+        instance_ids: ids,
+        password,
         shutdown_before_reset: false,
         wait_for_running: true,
     };
     let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
-    let report = fleet.reset_passwords(request, &ctx).await;
+    let report = fleet.reset_passwords(&request, &ctx).await;
     assert!(report.reset.is_empty(), "every answer echoes");
     format!("{:?}", report.failures)
 }

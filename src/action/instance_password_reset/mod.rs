@@ -14,14 +14,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tf_provider::schema::Schema;
 use tf_provider::{Action, ActionProgress, ClientCapabilities, Diagnostics};
-use zenlayer_api::fleet::ResetReport;
+use zenlayer_api::fleet::{ResetReport, ResetRequest};
 use zenlayer_api::Progress;
 use zenlayer_words::plural;
 
 use super::progress::ActionLines;
 use crate::diagnostics::{add_problems, root_warning};
 use crate::provider_data::ProviderData;
-use crate::reset::{self, Run};
+use crate::reset;
 use crate::reset_report::Operation;
 use config::{Config, NAME};
 
@@ -95,23 +95,24 @@ impl Action for InstancePasswordResetAction {
         }
         let ids = crate::reset_rules::known_ids(&config.instance_ids)?;
         let password = config.password_wo.as_ref_option()?;
-        let list: Vec<String> = ids.into_iter().collect();
+        let request = ResetRequest {
+            instance_ids: ids.into_iter().collect(),
+            password: password.clone(),
+            shutdown_before_reset: config.shutdown_before_reset(),
+            wait_for_running: config.wait_for_running(),
+        };
+        let requested = request.instance_ids.len();
         let lines = ActionLines::new(
             progress,
             self.data.stop().token(),
             self.data.streams_action_progress(),
         );
-        let run = Run {
-            ids: &list,
-            password,
-            shutdown_before_reset: config.shutdown_before_reset(),
-            wait_for_running: config.wait_for_running(),
-            timeout: config.timeout(),
-            operation: Operation::Invoke,
-            progress: Some(Progress::new(lines.sink())),
-        };
-        let report = reset::run(&self.data, diags, run).await;
-        let last = report.as_ref().map(|r| summary(r, list.len()));
+        let ctx = self
+            .data
+            .reset_context(config.timeout())
+            .with_progress(Progress::new(lines.sink()));
+        let report = reset::run(&self.data, diags, request, ctx, Operation::Invoke).await;
+        let last = report.as_ref().map(|r| summary(r, requested));
         let unsent = lines.finish(last).await;
         if let (Some(line), Some(report)) = (unsent, &report) {
             if report.failures.is_empty() {

@@ -26,6 +26,7 @@ use crate::provider_data::ProviderData;
 use crate::reset;
 use lifecycle::Change;
 use state::{Operation, State};
+use zenlayer_api::fleet::ResetRequest;
 use zenlayer_words::{either, plural, quoted_list};
 
 /// `zenlayer_instance_password`, resetting through the provider's data.
@@ -97,17 +98,14 @@ impl InstancePasswordResource {
             );
             return None;
         };
-        let list: Vec<String> = ids.iter().cloned().collect();
-        let run = reset::Run {
-            ids: &list,
-            password,
+        let request = ResetRequest {
+            instance_ids: ids.iter().cloned().collect(),
+            password: password.clone(),
             shutdown_before_reset: state.shutdown_before_reset(),
             wait_for_running: state.wait_for_running(),
-            timeout: state.timeout(operation),
-            operation,
-            progress: None,
         };
-        let report = reset::run(&self.data, diags, run).await?;
+        let ctx = self.data.reset_context(state.timeout(operation));
+        let report = reset::run(&self.data, diags, request, ctx, operation).await?;
         Some((report.reset, report.request_ids))
     }
 }

@@ -98,7 +98,7 @@ impl Operations {
             // Retrying a reset is safe: the same password sent again leaves the same result.
             let answer = self
                 .client
-                .reset_instances_password(&ids, req.password, ctx)
+                .reset_instances_password(&ids, &req.password, ctx)
                 .await;
             if let Some(progress) = &ctx.progress {
                 let failed = answer

@@ -37,13 +37,15 @@ use super::Operations;
 use crate::secret::Secret;
 use crate::{ApiError, Context, ErrorKind, InstanceStatus, Interrupted, PowerRule};
 
-/// What to reset, and how.
-#[derive(Debug, Clone, Copy)]
-pub struct ResetRequest<'a> {
+/// What to reset, and how: the one description of a reset, from the provider that asks for it
+/// to every phase of the operation. Its bounds (the timeout, the stop signal) and who hears of
+/// its progress travel in the [`Context`].
+#[derive(Debug, Clone)]
+pub struct ResetRequest {
     /// The instances, without duplicates.
-    pub instance_ids: &'a [String],
+    pub instance_ids: Vec<String>,
     /// The new password.
-    pub password: &'a Secret,
+    pub password: Secret,
     /// Stop RUNNING instances first (gracefully) and bring them back afterwards.
     pub shutdown_before_reset: bool,
     /// Wait until the instances are RUNNING again.
@@ -54,7 +56,7 @@ pub struct ResetRequest<'a> {
 /// phase found.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Op<'a> {
-    pub(super) req: ResetRequest<'a>,
+    pub(super) req: &'a ResetRequest,
     pub(super) ctx: &'a Context,
     /// The instances that were STOPPED (or stopping) before the operation: they are left
     /// STOPPED.
@@ -261,9 +263,9 @@ fn with_status<'a>(
 impl Operations {
     /// Resets the password of `req.instance_ids`, handling power state as described in the
     /// module documentation, within `ctx`.
-    pub async fn reset_passwords(&self, req: ResetRequest<'_>, ctx: &Context) -> ResetReport {
+    pub async fn reset_passwords(&self, req: &ResetRequest, ctx: &Context) -> ResetReport {
         let mut report = ResetReport::default();
-        let found = self.inspect(req.instance_ids, ctx, &mut report).await;
+        let found = self.inspect(&req.instance_ids, ctx, &mut report).await;
         let op = Op {
             req,
             ctx,

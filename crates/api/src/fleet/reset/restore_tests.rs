@@ -37,13 +37,13 @@ async fn shutdown_reset(sim: &Sim, n: usize, retries: u32) -> ResetReport {
     let fleet = testing::operations_with_retries(sim, settings, retries);
     let password = Secret::new(PASSWORD.into());
     let request = ResetRequest {
-        instance_ids: &ids(n),
-        password: &password,
+        instance_ids: ids(n),
+        password: password.clone(),
         shutdown_before_reset: true,
         wait_for_running: true,
     };
     let ctx = Context::with_timeout(Duration::from_secs(1200), CancellationToken::new());
-    fleet.reset_passwords(request, &ctx).await
+    fleet.reset_passwords(&request, &ctx).await
 }
 
 fn stopped_rule_without_restarts(n: usize) -> Sim {
@@ -234,12 +234,12 @@ async fn play(scene: &Scene) -> (Vec<(String, String)>, ResetReport, Sim) {
     let ctx = Context::with_timeout(Duration::from_secs(600), cancel);
     let targets = ids(n);
     let request = ResetRequest {
-        instance_ids: &targets,
-        password: &password,
+        instance_ids: targets.to_vec(),
+        password: password.clone(),
         shutdown_before_reset: scene.shutdown,
         wait_for_running: true,
     };
-    let report = fleet.reset_passwords(request, &ctx).await;
+    let report = fleet.reset_passwords(&request, &ctx).await;
     // Boots and stops under way when the operation returned end on their own.
     tokio::time::sleep(Duration::from_secs(10)).await;
     let before = scene

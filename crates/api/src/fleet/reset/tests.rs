@@ -38,12 +38,12 @@ async fn reset_within(sim: &Sim, targets: &[String], shutdown: bool, ctx: &Conte
     let fleet = testing::operations(sim, fleet_settings());
     let password = Secret::new(PASSWORD.into());
     let request = ResetRequest {
-        instance_ids: targets,
-        password: &password,
+        instance_ids: targets.to_vec(),
+        password,
         shutdown_before_reset: shutdown,
         wait_for_running: true,
     };
-    fleet.reset_passwords(request, ctx).await
+    fleet.reset_passwords(&request, ctx).await
 }
 
 async fn reset(sim: &Sim, targets: &[String], shutdown: bool) -> ResetReport {
@@ -206,12 +206,12 @@ async fn a_lost_answer_leaves_the_outcome_unknown() {
     let password = Secret::new(PASSWORD.into());
     let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
     let request = ResetRequest {
-        instance_ids: &ids(2),
-        password: &password,
+        instance_ids: ids(2),
+        password: password.clone(),
         shutdown_before_reset: false,
         wait_for_running: true,
     };
-    let report = fleet.reset_passwords(request, &ctx).await;
+    let report = fleet.reset_passwords(&request, &ctx).await;
     assert!(report.reset.is_empty(), "nothing confirmed");
     assert_eq!(report.unknown.iter().cloned().collect::<Vec<_>>(), ids(2));
     let [failure] = report.failures.as_slice() else {
@@ -407,9 +407,9 @@ async fn a_batch_refused_outright_fails_alone() {
     let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
     let report = fleet
         .reset_passwords(
-            ResetRequest {
-                instance_ids: &ids(4),
-                password: &password,
+            &ResetRequest {
+                instance_ids: ids(4),
+                password: password.clone(),
                 shutdown_before_reset: false,
                 wait_for_running: true,
             },
