@@ -25,7 +25,7 @@
 
 mod action;
 mod advice;
-mod attribute;
+mod attributes;
 mod data_source;
 mod diagnostics;
 mod durations;
@@ -34,8 +34,8 @@ pub mod logging;
 pub mod provider;
 pub mod provider_data;
 mod reset;
+mod reset_args;
 mod reset_report;
-mod reset_rules;
 mod resource;
 pub mod stop;
 

@@ -1,48 +1,78 @@
-//! The provider's configuration: the arguments as Terraform sends them, their environment
-//! variables (arguments win), and the checks with messages that say what to change. Each
-//! argument's default and bounds are in [`super::arguments`].
+//! The provider block's arguments as Terraform sends them, each declared once with its
+//! environment variable, default and bounds, and how they resolve (arguments win over the
+//! environment) into the API client's and the fleet's settings.
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
-use zenlayer_api::fleet::FleetSettings;
-use zenlayer_api::{ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, DEFAULT_ENDPOINT};
-
-use crate::diagnostics::Problem;
-
-use super::arguments::{
-    Argument, ACCESS_KEY_ID, ACCESS_KEY_PASSWORD, BATCH_SIZE, ENDPOINT, MAX_CONCURRENCY,
-    MAX_RETRIES, POLL_INTERVAL, REQUEST_TIMEOUT, RESTART_GRACE_PERIOD, RETRY_BASE_DELAY,
+use zenlayer_api::fleet::{FleetSettings, MAX_POLL_INTERVAL};
+use zenlayer_api::{
+    ClientConfig, Credentials, Endpoint, RetryPolicy, Secret, DEFAULT_ENDPOINT, MAX_IDS_PER_CALL,
 };
 
-/// The `provider "zenlayer"` block as Terraform sends it: one field per argument of
-/// [`super::arguments::ALL`], which gives each one's meaning and bounds. Numbers are read as
-/// `f64`, so that a fraction gets a clear message rather than a decoding error; the access key
-/// password is never serialized back.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub struct ProviderConfig {
-    #[serde(default)]
-    pub access_key_id: Value<String>,
-    #[serde(default, skip_serializing)]
-    pub access_key_password: Value<Secret>,
-    #[serde(default)]
-    pub endpoint: Value<String>,
-    #[serde(default)]
-    pub max_retries: Value<f64>,
-    #[serde(default)]
-    pub retry_base_delay: Value<String>,
-    #[serde(default)]
-    pub request_timeout: Value<String>,
-    #[serde(default)]
-    pub max_concurrency: Value<f64>,
-    #[serde(default)]
-    pub batch_size: Value<f64>,
-    #[serde(default)]
-    pub poll_interval: Value<String>,
-    #[serde(default)]
-    pub restart_grace_period: Value<String>,
+use super::arguments::{count, duration, from_env};
+use crate::attributes::{declare, stray_characters, Check, Declared};
+use crate::diagnostics::Problem;
+
+/// The variables that give the credentials and the endpoint.
+const KEY_ID_ENV: &str = "ZENLAYERCLOUD_ACCESS_KEY_ID";
+const KEY_PASSWORD_ENV: &str = "ZENLAYERCLOUD_ACCESS_KEY_PASSWORD";
+const ENDPOINT_ENV: &str = "ZENLAYERCLOUD_ENDPOINT";
+
+declare! {
+    /// The `provider "zenlayer"` block as Terraform sends it. Numbers are read as `f64`, so
+    /// that a fraction gets a clear message rather than a decoding error; the access key
+    /// password is never serialized back.
+    pub struct ProviderConfig {
+        access_key_id: Value<String> => from_env(
+            "Access key id of the Zenlayer Cloud API.",
+            KEY_ID_ENV,
+            Check::Credential { env: KEY_ID_ENV },
+        ),
+        #[serde(skip_serializing)]
+        access_key_password: Value<Secret> => from_env(
+            "Access key password (the signing key). Sensitive.",
+            KEY_PASSWORD_ENV,
+            Check::Credential { env: KEY_PASSWORD_ENV },
+        )
+        .sensitive(),
+        endpoint: Value<String> => crate::attributes::Declaration::text(format!(
+            "Base URL of the API; requests go to `{{endpoint}}/api/v2/vm`. Must be `https`, except that `http` is accepted for loopback hosts (a local `zenlayer-sim`). Defaults to the environment variable `{ENDPOINT_ENV}`, else `{DEFAULT_ENDPOINT}`."
+        ))
+        .check(Check::Endpoint),
+        max_retries: Value<f64> => count("Retries of a call that failed transiently (throttling, 5xx, network).", 5, 0, 20),
+        retry_base_delay: Value<String> => duration(
+            "Backoff ceiling before the first retry, doubling for each further retry (full jitter; `Retry-After` is honoured).",
+            Duration::from_secs(1),
+            Duration::from_millis(1),
+            Duration::from_secs(60),
+        ),
+        request_timeout: Value<String> => duration(
+            "Timeout of one HTTP request.",
+            Duration::from_secs(30),
+            Duration::from_millis(100),
+            Duration::from_secs(10 * 60),
+        ),
+        max_concurrency: Value<f64> => count("API calls in flight at once, across all resources.", 8, 1, 64),
+        batch_size: Value<f64> => count(
+            "Instance ids per API call (the API takes at most 100); lower it only if your account has a tighter limit.",
+            MAX_IDS_PER_CALL as u32,
+            1,
+            MAX_IDS_PER_CALL as u32,
+        ),
+        poll_interval: Value<String> => duration(
+            "First interval between status polls while waiting for instances; it grows by half per poll up to its maximum. A wait always polls at least once before its timeout.",
+            Duration::from_secs(2),
+            Duration::from_millis(10),
+            MAX_POLL_INTERVAL,
+        ),
+        restart_grace_period: Value<String> => duration(
+            "After a reset, how long the platform is given to restart an instance before the provider starts it itself (with `shutdown_before_reset`) or stops waiting for it (without).",
+            Duration::from_secs(120),
+            Duration::ZERO,
+            Duration::from_secs(60 * 60),
+        ),
+    }
 }
 
 /// Everything a configured provider needs.
@@ -62,122 +92,10 @@ pub(crate) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// The tuning arguments, parsed.
-struct Tuning {
-    max_retries: u32,
-    max_concurrency: usize,
-    batch_size: usize,
-    retry_base_delay: Duration,
-    request_timeout: Duration,
-    poll_interval: Duration,
-    restart_grace: Duration,
-}
-
-/// Parses the tuning arguments; every invalid one is reported in `errors`.
-fn tuning(config: &ProviderConfig, errors: &mut Vec<Problem>) -> Tuning {
-    Tuning {
-        max_retries: MAX_RETRIES.count(&config.max_retries, errors),
-        max_concurrency: MAX_CONCURRENCY.count(&config.max_concurrency, errors) as usize,
-        batch_size: BATCH_SIZE.count(&config.batch_size, errors) as usize,
-        retry_base_delay: RETRY_BASE_DELAY.duration(&config.retry_base_delay, errors),
-        request_timeout: REQUEST_TIMEOUT.duration(&config.request_timeout, errors),
-        poll_interval: POLL_INTERVAL.duration(&config.poll_interval, errors),
-        restart_grace: RESTART_GRACE_PERIOD.duration(&config.restart_grace_period, errors),
-    }
-}
-
-/// The problem with the `endpoint` argument, if it is given and invalid.
-fn endpoint_argument_error(config: &ProviderConfig) -> Option<Problem> {
-    let Value::Value(e) = &config.endpoint else {
-        return None;
-    };
-    Endpoint::parse(e)
-        .err()
-        .map(|err| Problem::at(ENDPOINT.name, "Invalid endpoint", err.to_string()))
-}
-
 /// Checks the arguments that are known, without looking at the environment. Used at
 /// validation time; returns every problem found.
 pub(crate) fn check_arguments(config: &ProviderConfig) -> Vec<Problem> {
-    let mut errors: Vec<Problem> = endpoint_argument_error(config).into_iter().collect();
-    errors.extend(empty_credential(&ACCESS_KEY_ID, &config.access_key_id));
-    let password = config
-        .access_key_password
-        .as_ref()
-        .map(|s| s.expose().to_string());
-    errors.extend(empty_credential(&ACCESS_KEY_PASSWORD, &password));
-    for (argument, value) in [
-        (&ACCESS_KEY_ID, &config.access_key_id),
-        (&ACCESS_KEY_PASSWORD, &password),
-    ] {
-        if let Value::Value(text) = value.as_ref().filter(|t| !t.trim().is_empty()) {
-            errors.extend(stray_characters(argument, text, false));
-        }
-    }
-    tuning(config, &mut errors);
-    errors
-}
-
-/// The problem with a credential that holds whitespace or a control character (a key read
-/// from a file keeps its line break): it cannot be sent in a header, and the API would refuse
-/// the key anyway. Says where and what, never the value (`from_env`: it came from the
-/// environment variable).
-fn stray_characters(argument: &Argument, text: &str, from_env: bool) -> Option<Problem> {
-    let (at, c) = text
-        .chars()
-        .enumerate()
-        .find(|(_, c)| c.is_whitespace() || c.is_control())?;
-    let name = argument.name;
-    let source = if from_env {
-        format!(
-            "The environment variable {}",
-            argument.env.unwrap_or_default()
-        )
-    } else {
-        format!("The provider's {name}")
-    };
-    let what = match c {
-        '\n' | '\r' => "a line break".to_string(),
-        '\t' => "a tab".to_string(),
-        ' ' => "a space".to_string(),
-        other => format!("the character U+{:04X}", u32::from(other)),
-    };
-    let place = if at + 1 == text.chars().count() {
-        "at its end".to_string()
-    } else if at == 0 {
-        "at its start".to_string()
-    } else {
-        format!("at character {}", at + 1)
-    };
-    Some(Problem::at(
-        name,
-        format!("{name} holds {what}"),
-        format!(
-            "{source} holds {what} {place}; access keys have none. A key read from a file \
-             usually keeps the file's last line break: trim it (in HCL, trimspace(file(...)); \
-             in a shell, $(tr -d '\\n' < FILE)). Nothing was sent to the API."
-        ),
-    ))
-}
-
-/// The problem with a credential argument given as an empty string: an error, not a silent
-/// fall-back to the environment (which may hold another account's key).
-fn empty_credential(argument: &Argument, value: &Value<String>) -> Option<Problem> {
-    let name = argument.name;
-    let variable = argument.env.unwrap_or_default();
-    value
-        .as_ref_option()
-        .filter(|v| v.trim().is_empty())
-        .map(|_| {
-            Problem::at(
-                name,
-                format!("{name} is empty"),
-                format!(
-                    "The provider's {name} is an empty string. Give it a value, or remove it \
-                     (or set it to null) to take the environment variable {variable}."
-                ),
-            )
-        })
+    config.problems()
 }
 
 /// Resolves the configuration: arguments first, then environment variables, then defaults.
@@ -185,20 +103,29 @@ pub(crate) fn resolve(
     config: &ProviderConfig,
     env: EnvLookup<'_>,
 ) -> Result<Resolved, Vec<Problem>> {
-    let mut errors: Vec<Problem> = endpoint_argument_error(config).into_iter().collect();
-    let tuning = tuning(config, &mut errors);
-    let access_key_id = given_or_env(&ACCESS_KEY_ID, &config.access_key_id, env, &mut errors);
+    let mut errors = config.problems();
+    let mut c = config.clone();
+    c.apply_defaults();
+    let access_key_id = given_or_env(
+        "access_key_id",
+        KEY_ID_ENV,
+        &c.access_key_id,
+        env,
+        &mut errors,
+    );
+    let password = c
+        .access_key_password
+        .as_ref()
+        .map(|s| s.expose().to_string());
     let access_key_password = given_or_env(
-        &ACCESS_KEY_PASSWORD,
-        &config
-            .access_key_password
-            .as_ref()
-            .map(|s| s.expose().to_string()),
+        "access_key_password",
+        KEY_PASSWORD_ENV,
+        &password,
         env,
         &mut errors,
     )
     .map(Secret::new);
-    let endpoint = endpoint(config, env, &mut errors);
+    let endpoint = endpoint(&c, env, &mut errors);
     let (Some(access_key_id), Some(access_key_password), Some(endpoint), true) = (
         access_key_id,
         access_key_password,
@@ -207,6 +134,12 @@ pub(crate) fn resolve(
     ) else {
         return Err(errors);
     };
+    let number = |v: &Value<f64>| v.as_ref_option().copied().unwrap_or_default() as u32;
+    let time = |v: &Value<String>| {
+        v.as_ref_option()
+            .and_then(|t| humantime::parse_duration(t.trim()).ok())
+            .unwrap_or_default()
+    };
     Ok(Resolved {
         client: ClientConfig {
             endpoint,
@@ -214,21 +147,20 @@ pub(crate) fn resolve(
                 access_key_id,
                 access_key_password,
             },
-            request_timeout: tuning.request_timeout,
-            retry: RetryPolicy::new(tuning.max_retries, tuning.retry_base_delay),
-            max_concurrency: tuning.max_concurrency,
+            request_timeout: time(&c.request_timeout),
+            retry: RetryPolicy::new(number(&c.max_retries), time(&c.retry_base_delay)),
+            max_concurrency: number(&c.max_concurrency) as usize,
         },
         fleet: FleetSettings::new(
-            tuning.batch_size,
-            tuning.poll_interval,
-            tuning.restart_grace,
+            number(&c.batch_size) as usize,
+            time(&c.poll_interval),
+            time(&c.restart_grace_period),
         ),
     })
 }
 
 /// The error for an argument that depends on a value known only after apply.
-fn unknown(argument: &Argument) -> Problem {
-    let name = argument.name;
+fn unknown(name: &'static str) -> Problem {
     Problem::at(
         name,
         format!("{name} is not known yet"),
@@ -240,41 +172,35 @@ fn unknown(argument: &Argument) -> Problem {
 }
 
 /// The argument's text if it is given, else its environment variable's; an unknown or missing
-/// value is reported in `errors`.
+/// value is reported in `errors` (a given one was checked already).
 fn given_or_env(
-    argument: &Argument,
+    name: &'static str,
+    variable: &'static str,
     value: &Value<String>,
     env: EnvLookup<'_>,
     errors: &mut Vec<Problem>,
 ) -> Option<String> {
-    let variable = argument.env.unwrap_or_default();
     let found = match value {
-        Value::Value(v) if v.trim().is_empty() => {
-            errors.extend(empty_credential(argument, value));
+        Value::Value(v)
+            if v.trim().is_empty() || stray_characters(name, variable, v, false).is_some() =>
+        {
             return None;
         }
-        Value::Value(v) => {
-            if let Some(problem) = stray_characters(argument, v, false) {
-                errors.push(problem);
-                return None;
-            }
-            return Some(v.clone());
-        }
+        Value::Value(v) => return Some(v.clone()),
         Value::Unknown => {
-            errors.push(unknown(argument));
+            errors.push(unknown(name));
             return None;
         }
-        _ => env(variable),
+        Value::Null => env(variable),
     };
     if let Some(problem) = found
         .as_deref()
-        .and_then(|v| stray_characters(argument, v, true))
+        .and_then(|v| stray_characters(name, variable, v, true))
     {
         errors.push(problem);
         return None;
     }
     if found.is_none() {
-        let name = argument.name;
         errors.push(Problem::at(
             name,
             format!("Missing {}", name.replace('_', " ")),
@@ -284,29 +210,28 @@ fn given_or_env(
     found
 }
 
-/// The endpoint: the argument (checked by [`endpoint_argument_error`]), else the environment
-/// variable, else the public API.
+/// The endpoint: the argument (checked already), else the environment variable, else the
+/// public API.
 fn endpoint(
     config: &ProviderConfig,
     env: EnvLookup<'_>,
     errors: &mut Vec<Problem>,
 ) -> Option<Endpoint> {
-    let variable = ENDPOINT.env.unwrap_or_default();
     match &config.endpoint {
         Value::Value(text) => Endpoint::parse(text).ok(),
         Value::Unknown => {
-            errors.push(unknown(&ENDPOINT));
+            errors.push(unknown("endpoint"));
             None
         }
         Value::Null => {
-            let text = env(variable).unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
+            let text = env(ENDPOINT_ENV).unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
             match Endpoint::parse(&text) {
                 Ok(e) => Some(e),
                 Err(err) => {
                     errors.push(Problem::at(
-                        ENDPOINT.name,
+                        "endpoint",
                         "Invalid endpoint",
-                        format!("{err} (from the environment variable {variable})"),
+                        format!("{err} (from the environment variable {ENDPOINT_ENV})"),
                     ));
                     None
                 }
@@ -420,8 +345,8 @@ mod tests {
             args,
             vec![
                 Some("endpoint"),
-                Some("batch_size"),
-                Some("request_timeout")
+                Some("request_timeout"),
+                Some("batch_size")
             ]
         );
         let fraction = ProviderConfig {

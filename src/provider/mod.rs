@@ -39,12 +39,12 @@ impl ZenlayerProvider {
     }
 }
 
-/// The provider block's schema, from the table of arguments.
+/// The provider block's schema, from its declarations.
 pub fn provider_schema() -> Schema {
-    crate::attribute::schema(
+    crate::attributes::object_schema::<ProviderConfig>(
+        1,
         "Resets the root/Administrator login password of Zenlayer virtual machines through the Zenlayer Cloud API.",
-        arguments::ALL.iter().map(|a| (a.name, a.attribute())),
-        [],
+        crate::attributes::Stateful::No,
     )
 }
 

@@ -8,6 +8,7 @@
 //! - [`terraform`]: the Terraform the tests run, installed from PyPI when missing.
 //! - [`check`]: the test suite, and what CI runs.
 //! - [`demo`]: the demo against the simulator.
+//! - [`docs`]: the registry docs, generated from templates/ and the provider's schema.
 //! - [`bench`]: the benchmark's set-up.
 //! - [`dist`]: the release artifacts.
 //! - [`mirror`]: the network mirror, and the install into a filesystem mirror.
@@ -17,6 +18,7 @@ pub mod bench;
 pub mod check;
 pub mod demo;
 pub mod dist;
+pub mod docs;
 pub mod mirror;
 pub mod run;
 pub mod setup;

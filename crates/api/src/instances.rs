@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use zenlayer_protocol::action;
 
@@ -16,34 +16,115 @@ use crate::client::{Answer, Client};
 use crate::context::Context;
 use crate::error::ApiError;
 
-/// What DescribeInstances filters on; every filter combines with AND. `None` does not filter;
-/// an empty list or map is a filter that nothing passes (it never widens the selection).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One filter DescribeInstances takes: the name callers know it by, the API's parameter, and
+/// the field of a row it is checked against (every row is checked here too, whatever the API
+/// did with the filter). [`filters`] holds every one.
+#[derive(Debug)]
+pub struct FilterDef {
+    /// The name callers (and messages) give it, such as `zone_id`.
+    pub name: &'static str,
+    /// The request's parameter, such as `zoneId`.
+    pub wire: &'static str,
+    /// The field of a row it is checked against.
+    pub row: for<'a> fn(&'a InstanceInfo) -> RowField<'a>,
+}
+
+/// The filters of DescribeInstances, one row each: a new filter is a row here (and, if rows
+/// do not carry its field yet, a field of [`InstanceInfo`]).
+pub mod filters {
+    use super::{FilterDef, RowField};
+
+    macro_rules! filter {
+        ($const:ident, $name:literal, $wire:literal, $kind:ident, |$i:ident| $field:expr) => {
+            #[doc = concat!("`", $wire, "`.")]
+            pub const $const: FilterDef = FilterDef {
+                name: $name,
+                wire: $wire,
+                row: |$i| RowField::$kind($field),
+            };
+        };
+    }
+
+    filter!(IDS, "ids", "instanceIds", Text, |i| Some(i.id.as_str()));
+    filter!(ZONE_ID, "zone_id", "zoneId", Text, |i| i.zone_id.as_deref());
+    filter!(
+        INSTANCE_STATUS,
+        "instance_status",
+        "instanceStatus",
+        Text,
+        |i| i.status.as_deref()
+    );
+    filter!(INSTANCE_TYPE, "instance_type", "instanceType", Text, |i| i
+        .instance_type
+        .as_deref());
+    filter!(IMAGE_ID, "image_id", "imageId", Text, |i| i
+        .image_id
+        .as_deref());
+    filter!(
+        RESOURCE_GROUP_ID,
+        "resource_group_id",
+        "resourceGroupId",
+        Text,
+        |i| i.resource_group_id.as_deref()
+    );
+    filter!(SUBNET_ID, "subnet_id", "subnetId", Text, |i| i
+        .subnet_id
+        .as_deref());
+    filter!(
+        SECURITY_GROUP_ID,
+        "security_group_id",
+        "securityGroupId",
+        List,
+        |i| i.security_group_ids.as_deref()
+    );
+    filter!(
+        PUBLIC_IP_ADDRESSES,
+        "public_ip_addresses",
+        "publicIpAddresses",
+        List,
+        |i| i.public_ip_addresses.as_deref()
+    );
+    filter!(
+        PRIVATE_IP_ADDRESSES,
+        "private_ip_addresses",
+        "privateIpAddresses",
+        List,
+        |i| i.private_ip_addresses.as_deref()
+    );
+    filter!(TAGS, "tags", "tags", Tags, |i| i.tags.as_ref());
+    filter!(TAG_KEYS, "tag_keys", "tagKeys", Tags, |i| i.tags.as_ref());
+}
+
+/// The value a filter is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterValue {
+    /// A row's field equals this text, or its list holds it (a security group among the
+    /// instance's).
+    Text(String),
+    /// A row's field is one of these, or its list shares one with them (an address); against
+    /// tags, the instance has a tag of each key.
+    List(Vec<String>),
+    /// Every pair is among the instance's tags.
+    Pairs(BTreeMap<String, String>),
+}
+
+/// What a filter compares in a row; `None` when the API did not report the field (a row that
+/// does not report it does not pass the filter).
+#[derive(Debug, Clone, Copy)]
+pub enum RowField<'a> {
+    /// A single value (the zone).
+    Text(Option<&'a str>),
+    /// A list (the addresses, the security groups).
+    List(Option<&'a [String]>),
+    /// The tags.
+    Tags(Option<&'a BTreeMap<String, String>>),
+}
+
+/// What DescribeInstances filters on: filters that combine with AND. An empty list or map is
+/// a filter that nothing passes (it never widens the selection).
+#[derive(Debug, Default)]
 pub struct InstanceFilter {
-    /// `instanceIds` (sent 100 at a time).
-    pub ids: Option<Vec<String>>,
-    /// `zoneId`.
-    pub zone_id: Option<String>,
-    /// `instanceStatus`.
-    pub instance_status: Option<String>,
-    /// `instanceType`.
-    pub instance_type: Option<String>,
-    /// `imageId`.
-    pub image_id: Option<String>,
-    /// `resourceGroupId`.
-    pub resource_group_id: Option<String>,
-    /// `subnetId`.
-    pub subnet_id: Option<String>,
-    /// `securityGroupId`: one of the instance's security groups.
-    pub security_group_id: Option<String>,
-    /// `publicIpAddresses`: the instance has one of them.
-    pub public_ip_addresses: Option<Vec<String>>,
-    /// `privateIpAddresses`: the instance has one of them.
-    pub private_ip_addresses: Option<Vec<String>>,
-    /// `tags`: every pair must match.
-    pub tags: Option<BTreeMap<String, String>>,
-    /// `tagKeys`: the instance has a tag of every key.
-    pub tag_keys: Option<Vec<String>>,
+    terms: Vec<(&'static FilterDef, FilterValue)>,
 }
 
 /// One instance as DescribeInstances reports it: every field but the id is `None` when the
@@ -85,130 +166,82 @@ pub struct InstanceInfo {
 }
 
 impl InstanceFilter {
+    /// This filter and `def` with `value`.
+    pub fn with(mut self, def: &'static FilterDef, value: FilterValue) -> Self {
+        self.terms.push((def, value));
+        self
+    }
+
     /// Whether the filter is empty somewhere (an empty list or map), so that nothing passes it
     /// and no call is needed.
     pub fn selects_nothing(&self) -> bool {
-        self.ids.as_ref().is_some_and(Vec::is_empty)
-            || self.public_ip_addresses.as_ref().is_some_and(Vec::is_empty)
-            || self
-                .private_ip_addresses
-                .as_ref()
-                .is_some_and(Vec::is_empty)
-            || self.tags.as_ref().is_some_and(BTreeMap::is_empty)
-            || self.tag_keys.as_ref().is_some_and(Vec::is_empty)
+        self.terms.iter().any(|(_, v)| match v {
+            FilterValue::Text(_) => false,
+            FilterValue::List(l) => l.is_empty(),
+            FilterValue::Pairs(p) => p.is_empty(),
+        })
+    }
+
+    /// The ids the filter selects by, when it does (they are sent 100 at a time).
+    pub(crate) fn ids(&self) -> Option<&[String]> {
+        self.terms.iter().find_map(|(def, v)| match v {
+            FilterValue::List(ids) if def.wire == filters::IDS.wire => Some(ids.as_slice()),
+            _ => None,
+        })
     }
 
     /// The name of the first filter `row` does not pass, or `None` when it passes them all. A
     /// row that does not report the field a filter needs does not pass it.
     pub fn rejects(&self, row: &InstanceInfo) -> Option<&'static str> {
-        let group = self.security_group_id.clone().map(|g| vec![g]);
-        let checks: [(&'static str, bool); 12] = [
-            (
-                "ids",
-                self.ids.as_ref().is_none_or(|ids| ids.contains(&row.id)),
-            ),
-            ("zone_id", equal(&self.zone_id, &row.zone_id)),
-            ("instance_status", equal(&self.instance_status, &row.status)),
-            (
-                "instance_type",
-                equal(&self.instance_type, &row.instance_type),
-            ),
-            ("image_id", equal(&self.image_id, &row.image_id)),
-            (
-                "resource_group_id",
-                equal(&self.resource_group_id, &row.resource_group_id),
-            ),
-            ("subnet_id", equal(&self.subnet_id, &row.subnet_id)),
-            ("security_group_id", shares(&group, &row.security_group_ids)),
-            (
-                "public_ip_addresses",
-                shares(&self.public_ip_addresses, &row.public_ip_addresses),
-            ),
-            (
-                "private_ip_addresses",
-                shares(&self.private_ip_addresses, &row.private_ip_addresses),
-            ),
-            ("tags", has_pairs(&self.tags, &row.tags)),
-            ("tag_keys", has_keys(&self.tag_keys, &row.tags)),
-        ];
-        checks
-            .into_iter()
-            .find(|(_, passes)| !passes)
-            .map(|(name, _)| name)
+        self.terms
+            .iter()
+            .find(|(def, value)| !passes(value, (def.row)(row)))
+            .map(|(def, _)| def.name)
+    }
+
+    /// The request body: every filter, `ids` (at most 100) in place of the filter's own, and
+    /// the page.
+    fn body(&self, ids: &[String], page_num: usize, page_size: usize) -> Value {
+        let mut body = Map::new();
+        for (def, value) in &self.terms {
+            let json = match value {
+                FilterValue::Text(t) => Value::from(t.as_str()),
+                FilterValue::List(l) => Value::from(l.clone()),
+                FilterValue::Pairs(p) => p
+                    .iter()
+                    .map(|(key, value)| serde_json::json!({"key": key, "value": value}))
+                    .collect(),
+            };
+            body.insert(def.wire.to_string(), json);
+        }
+        body.remove(filters::IDS.wire);
+        if !ids.is_empty() {
+            body.insert(filters::IDS.wire.to_string(), Value::from(ids.to_vec()));
+        }
+        body.insert("pageNum".into(), Value::from(page_num));
+        body.insert("pageSize".into(), Value::from(page_size));
+        Value::Object(body)
     }
 }
 
-/// Whether `wanted` is not set, or equal to `actual`.
-fn equal(wanted: &Option<String>, actual: &Option<String>) -> bool {
-    wanted.is_none() || wanted == actual
-}
-
-/// Whether `wanted` is not set, or shares an item with `actual`.
-fn shares(wanted: &Option<Vec<String>>, actual: &Option<Vec<String>>) -> bool {
-    wanted.as_ref().is_none_or(|w| {
-        actual
-            .as_ref()
-            .is_some_and(|a| w.iter().any(|x| a.contains(x)))
-    })
-}
-
-/// Whether `wanted` is not set, or every pair of it is among `tags`.
-fn has_pairs(
-    wanted: &Option<BTreeMap<String, String>>,
-    tags: &Option<BTreeMap<String, String>>,
-) -> bool {
-    wanted.as_ref().is_none_or(|wanted| {
-        wanted
-            .iter()
-            .all(|(k, v)| tags.as_ref().and_then(|t| t.get(k)) == Some(v))
-    })
-}
-
-/// Whether `wanted` is not set, or `tags` has a tag of each of its keys.
-fn has_keys(wanted: &Option<Vec<String>>, tags: &Option<BTreeMap<String, String>>) -> bool {
-    wanted.as_ref().is_none_or(|keys| {
-        keys.iter()
-            .all(|k| tags.as_ref().is_some_and(|t| t.contains_key(k)))
-    })
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TagBody<'a> {
-    key: &'a str,
-    value: &'a str,
-}
-
-/// The request body: the filter's set fields, one chunk of ids, and the page.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct FilterBody<'a> {
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    instance_ids: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    zone_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    instance_status: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    instance_type: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    image_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resource_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subnet_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    security_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    public_ip_addresses: Option<&'a [String]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    private_ip_addresses: Option<&'a [String]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tags: Option<Vec<TagBody<'a>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tag_keys: Option<&'a [String]>,
-    page_num: usize,
-    page_size: usize,
+/// Whether a row's `field` passes a filter of `value`.
+fn passes(value: &FilterValue, field: RowField<'_>) -> bool {
+    match (value, field) {
+        (FilterValue::Text(t), RowField::Text(r)) => r == Some(t.as_str()),
+        (FilterValue::Text(t), RowField::List(r)) => r.is_some_and(|r| r.contains(t)),
+        (FilterValue::List(l), RowField::Text(r)) => r.is_some_and(|r| l.iter().any(|x| x == r)),
+        (FilterValue::List(l), RowField::List(r)) => {
+            r.is_some_and(|r| l.iter().any(|x| r.contains(x)))
+        }
+        (FilterValue::List(keys), RowField::Tags(r)) => {
+            keys.iter().all(|k| r.is_some_and(|t| t.contains_key(k)))
+        }
+        (FilterValue::Pairs(p), RowField::Tags(r)) => {
+            p.iter().all(|(k, v)| r.and_then(|t| t.get(k)) == Some(v))
+        }
+        // A value of the wrong shape for its field: nothing passes it.
+        _ => false,
+    }
 }
 
 /// One page of the answer, as sent: the rows are decoded one by one.
@@ -352,26 +385,7 @@ impl Client {
         ctx: &Context,
     ) -> Result<Page, ApiError> {
         const ACTION: &str = action::DESCRIBE_INSTANCES;
-        let body = FilterBody {
-            instance_ids: ids,
-            zone_id: filter.zone_id.as_deref(),
-            instance_status: filter.instance_status.as_deref(),
-            instance_type: filter.instance_type.as_deref(),
-            image_id: filter.image_id.as_deref(),
-            resource_group_id: filter.resource_group_id.as_deref(),
-            subnet_id: filter.subnet_id.as_deref(),
-            security_group_id: filter.security_group_id.as_deref(),
-            public_ip_addresses: filter.public_ip_addresses.as_deref(),
-            private_ip_addresses: filter.private_ip_addresses.as_deref(),
-            tags: filter.tags.as_ref().map(|tags| {
-                tags.iter()
-                    .map(|(key, value)| TagBody { key, value })
-                    .collect()
-            }),
-            tag_keys: filter.tag_keys.as_deref(),
-            page_num,
-            page_size,
-        };
+        let body = filter.body(ids, page_num, page_size);
         let body = crate::actions::json_body(ACTION, &body, 1024)?;
         let answer: Answer<InstancePage> = self.call(ACTION, body, ids, None, ctx).await?;
         let raw = answer.value.data_set.unwrap_or_default();
@@ -414,70 +428,59 @@ mod tests {
 
     #[test]
     fn every_filter_is_checked_against_the_row() {
+        use super::filters::*;
         let r = row(json!({}));
-        let passes = |f: InstanceFilter| f.rejects(&r);
-        let tags = |pairs: &[(&str, &str)]| {
-            Some(
+        let passes = |def: &'static FilterDef, value: FilterValue| {
+            InstanceFilter::default().with(def, value).rejects(&r)
+        };
+        let pairs = |pairs: &[(&str, &str)]| {
+            FilterValue::Pairs(
                 pairs
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
             )
         };
-        assert_eq!(passes(InstanceFilter::default()), None);
-        let both = InstanceFilter {
-            tags: tags(&[("env", "prod"), ("role", "web")]),
-            ..Default::default()
-        };
-        assert_eq!(passes(both), None);
-        let one_wrong = InstanceFilter {
-            tags: tags(&[("env", "prod"), ("role", "db")]),
-            ..Default::default()
-        };
-        assert_eq!(passes(one_wrong), Some("tags"), "every pair must match");
-        let keys = InstanceFilter {
-            tag_keys: Some(vec!["env".into(), "owner".into()]),
-            ..Default::default()
-        };
-        assert_eq!(passes(keys), Some("tag_keys"), "a tag of each key");
-        let zone = InstanceFilter {
-            zone_id: Some("OTHER".into()),
-            ..Default::default()
-        };
-        assert_eq!(passes(zone), Some("zone_id"));
-        let group = InstanceFilter {
-            security_group_id: Some("sg-2".into()),
-            ..Default::default()
-        };
-        assert_eq!(passes(group), None);
-        let unreported = InstanceFilter {
-            subnet_id: Some("subnet-a".into()),
-            ..Default::default()
-        };
-        assert_eq!(passes(unreported), Some("subnet_id"), "cannot be confirmed");
-        let ids = InstanceFilter {
-            ids: Some(vec!["i2".into()]),
-            ..Default::default()
-        };
-        assert_eq!(passes(ids), Some("ids"));
+        let list =
+            |items: &[&str]| FilterValue::List(items.iter().map(|s| s.to_string()).collect());
+        let text = |t: &str| FilterValue::Text(t.to_string());
+        assert_eq!(InstanceFilter::default().rejects(&r), None);
+        assert_eq!(
+            passes(&TAGS, pairs(&[("env", "prod"), ("role", "web")])),
+            None
+        );
+        assert_eq!(
+            passes(&TAGS, pairs(&[("env", "prod"), ("role", "db")])),
+            Some("tags"),
+            "every pair must match"
+        );
+        assert_eq!(
+            passes(&TAG_KEYS, list(&["env", "owner"])),
+            Some("tag_keys"),
+            "a tag of each key"
+        );
+        assert_eq!(passes(&ZONE_ID, text("OTHER")), Some("zone_id"));
+        assert_eq!(passes(&SECURITY_GROUP_ID, text("sg-2")), None);
+        assert_eq!(
+            passes(&SUBNET_ID, text("subnet-a")),
+            Some("subnet_id"),
+            "cannot be confirmed"
+        );
+        assert_eq!(passes(&IDS, list(&["i2"])), Some("ids"));
+        assert_eq!(
+            passes(&PUBLIC_IP_ADDRESSES, list(&["203.0.113.1", "x"])),
+            None
+        );
     }
 
     #[test]
     fn an_empty_list_or_map_selects_nothing() {
+        use super::filters::*;
         assert!(!InstanceFilter::default().selects_nothing());
         for filter in [
-            InstanceFilter {
-                ids: Some(vec![]),
-                ..Default::default()
-            },
-            InstanceFilter {
-                tags: Some(BTreeMap::new()),
-                ..Default::default()
-            },
-            InstanceFilter {
-                tag_keys: Some(vec![]),
-                ..Default::default()
-            },
+            InstanceFilter::default().with(&IDS, FilterValue::List(vec![])),
+            InstanceFilter::default().with(&TAGS, FilterValue::Pairs(BTreeMap::new())),
+            InstanceFilter::default().with(&TAG_KEYS, FilterValue::List(vec![])),
         ] {
             assert!(filter.selects_nothing(), "{filter:?}");
         }

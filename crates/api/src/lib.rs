@@ -38,7 +38,7 @@ pub use client::{Client, ClientConfig, Credentials};
 pub use context::{Context, Interrupted};
 pub use endpoint::{Endpoint, EndpointError, DEFAULT_ENDPOINT};
 pub use error::{ApiError, Category, ErrorKind, TransportStep};
-pub use instances::{InstanceFilter, InstanceInfo};
+pub use instances::{filters, FilterDef, FilterValue, InstanceFilter, InstanceInfo, RowField};
 pub use progress::Progress;
 pub use proxy::{proxy_for, ProxyInUse, UnsupportedProxy};
 pub use retry::{RetryPolicy, MAX_BACKOFF};

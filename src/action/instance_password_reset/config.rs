@@ -1,72 +1,69 @@
-//! The action's arguments as Terraform sends them, and the problems that fail its validate,
-//! plan or invoke before anything is sent.
+//! The action's arguments as Terraform sends them, each declared once, and the problems that
+//! fail its validate, plan or invoke before anything is sent.
 
-use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
 use zenlayer_api::Secret;
 
+use crate::attributes::{
+    declare, serialize_as_null, string_list, Check, Declaration, Declared, Ids,
+};
 use crate::diagnostics::Problem;
-use crate::reset_rules::{self, Ids};
+use crate::durations::human;
+use crate::reset_args::{ResetArgs, DEFAULT_TIMEOUT, MAX_TIMEOUT, TIMEOUT_BOUNDS};
 
 /// The action's name, as messages give it.
 pub(super) const NAME: &str = "zenlayer_instance_password_reset";
 
-/// The `config` block of `action "zenlayer_instance_password_reset"`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct Config {
-    /// A list; an id listed twice is a problem.
-    #[serde(default)]
-    pub instance_ids: Ids,
-    /// Write-only: Terraform keeps it out of the plan; never serialized.
-    #[serde(default, serialize_with = "reset_rules::serialize_as_null")]
-    pub password_wo: Value<Secret>,
-    #[serde(default)]
-    pub shutdown_before_reset: Value<bool>,
-    #[serde(default)]
-    pub wait_for_running: Value<bool>,
-    #[serde(default)]
-    pub timeout: Value<String>,
+declare! {
+    /// The `config` block of `action "zenlayer_instance_password_reset"`.
+    pub(crate) struct Config {
+        instance_ids: Ids => Declaration::value(
+            string_list(),
+            "Ids of the instances whose password is set. At least one; none empty, none twice; any number (calls are made in batches of at most 100). Checked at plan time: an id the API does not know, or an instance it will not reset (being released, in the recycle bin, failed), fails the plan; ids known only at apply are checked then, and those that do not exist are named and left out. A list, not a set: Terraform handles a list of 10,000 ids in seconds, a set of that size in minutes.",
+        )
+        .required()
+        .check(Check::InstanceIds)
+        .known_at_apply(),
+        /// Write-only: Terraform keeps it out of the plan; never serialized.
+        #[serde(serialize_with = "serialize_as_null")]
+        password_wo: Value<Secret> => Declaration::text(
+            "The new root (Linux) or Administrator (Windows) password, write-only: Terraform passes it to the provider and never stores it in the plan, and it accepts ephemeral values. 8 to 16 characters, with at least one lower-case letter, one upper-case letter, one digit and one special character from `!@#$%^+*()`, and no other characters; checked at plan time.",
+        )
+        .required()
+        .sensitive()
+        .write_only()
+        .check(Check::Password { owner: NAME })
+        .known_at_apply(),
+        timeout: Value<String> => Declaration::text(format!(
+            "Bound of the invoke, stop, reset and waits included, such as `\"90s\"`, `\"20m\"`, `\"1h\"`; at most `{}`. Default `\"{}\"`.",
+            human(MAX_TIMEOUT),
+            human(DEFAULT_TIMEOUT)
+        ))
+        .check(Check::Duration(TIMEOUT_BOUNDS))
+        .known_at_apply();
+        ..reset: ResetArgs
+    }
 }
 
 impl Config {
     /// Every problem with the known parts of the configuration.
     pub(super) fn problems(&self) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        match &self.password_wo {
-            Value::Null => problems.push(Problem::whole(
-                "Missing password_wo",
-                "password_wo is null; it must be the new password. Nothing was sent to the API.",
-            )),
-            Value::Value(password) => {
-                problems.extend(reset_rules::password_problem("password_wo", NAME, password))
-            }
-            Value::Unknown => {}
-        }
-        problems.extend(reset_rules::instance_ids_problems(&self.instance_ids));
-        if let Value::Value(text) = &self.timeout {
-            problems.extend(reset_rules::timeout_problem("timeout", "timeout", text));
+        let mut problems = Declared::problems(self);
+        if self.password_wo.is_null() {
+            problems.insert(
+                0,
+                Problem::whole(
+                    "Missing password_wo",
+                    "password_wo is null; it must be the new password. Nothing was sent to the API.",
+                ),
+            );
         }
         problems
     }
 
     /// The problem with values still unknown when the action is invoked, if any.
     pub(super) fn unknown_problem(&self) -> Option<Problem> {
-        let unknown: Vec<&str> = [
-            (
-                "instance_ids",
-                reset_rules::known_ids(&self.instance_ids).is_none(),
-            ),
-            ("password_wo", self.password_wo.is_unknown()),
-            (
-                "shutdown_before_reset",
-                self.shutdown_before_reset.is_unknown(),
-            ),
-            ("wait_for_running", self.wait_for_running.is_unknown()),
-            ("timeout", self.timeout.is_unknown()),
-        ]
-        .into_iter()
-        .filter_map(|(name, unknown)| unknown.then_some(name))
-        .collect();
+        let unknown = self.unknown_at_apply();
         (!unknown.is_empty()).then(|| {
             Problem::whole(
                 "Values not known when the action is invoked",
@@ -78,19 +75,9 @@ impl Config {
         })
     }
 
-    /// `shutdown_before_reset`, defaulted.
-    pub(super) fn shutdown_before_reset(&self) -> bool {
-        reset_rules::shutdown_before_reset(&self.shutdown_before_reset)
-    }
-
-    /// `wait_for_running`, defaulted.
-    pub(super) fn wait_for_running(&self) -> bool {
-        reset_rules::wait_for_running(&self.wait_for_running)
-    }
-
     /// `timeout`, defaulted.
     pub(super) fn timeout(&self) -> std::time::Duration {
-        reset_rules::timeout(self.timeout.as_ref_option().map(String::as_str))
+        crate::reset_args::timeout(self.timeout.as_ref_option().map(String::as_str))
     }
 }
 

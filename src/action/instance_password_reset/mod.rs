@@ -14,7 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tf_provider::schema::Schema;
 use tf_provider::{Action, ActionProgress, ClientCapabilities, Diagnostics};
-use zenlayer_api::fleet::{ResetReport, ResetRequest};
+use zenlayer_api::fleet::ResetReport;
 use zenlayer_api::Progress;
 use zenlayer_words::plural;
 
@@ -75,7 +75,7 @@ impl Action for InstancePasswordResetAction {
         if !add_problems(diags, config.problems()) {
             return None;
         }
-        let ids = crate::reset_rules::known_ids(&config.instance_ids).unwrap_or_default();
+        let ids = crate::attributes::known_strings(&config.instance_ids).unwrap_or_default();
         reset::instances_can_be_reset(&self.data, diags, &ids)
             .await
             .then_some(())
@@ -93,14 +93,11 @@ impl Action for InstancePasswordResetAction {
         if !add_problems(diags, problems) {
             return None;
         }
-        let ids = crate::reset_rules::known_ids(&config.instance_ids)?;
+        let ids = crate::attributes::known_strings(&config.instance_ids)?;
         let password = config.password_wo.as_ref_option()?;
-        let request = ResetRequest {
-            instance_ids: ids.into_iter().collect(),
-            password: password.clone(),
-            shutdown_before_reset: config.shutdown_before_reset(),
-            wait_for_running: config.wait_for_running(),
-        };
+        let request = config
+            .reset
+            .request(ids.into_iter().collect(), password.clone());
         let requested = request.instance_ids.len();
         let lines = ActionLines::new(
             progress,

@@ -1,64 +1,82 @@
-//! The data source's arguments as Terraform sends them, their checks, and the API filter they
-//! make. A selection is never wider than asked: an empty string, or a null inside a list or a
-//! map, fails the plan naming the argument; an empty list or map selects nothing.
+//! The data source's attributes as Terraform sends them, each declared once with its checks
+//! and, for a filter, the DescribeInstances filter it becomes. A selection is never wider than
+//! asked: an empty string, or a null inside a list or a map, fails the plan naming the
+//! argument; an empty list or map selects nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::any::Any;
+use std::collections::BTreeMap;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+use tf_provider::schema::AttributeType;
 use tf_provider::value::Value;
-use zenlayer_api::{InstanceFilter, InstanceInfo, InstanceStatus};
+use zenlayer_api::filters::*;
+use zenlayer_api::{FilterValue, InstanceFilter, InstanceInfo, InstanceStatus};
 
-use crate::diagnostics::Problem;
-use zenlayer_words::quoted_list;
+use crate::attributes::{
+    declare, string_list, string_set, Check, Declaration, Declared, Field, StringList, StringMap,
+    StringSet,
+};
 
-/// A set of strings as Terraform sends it.
-pub(super) type StringSet = Value<BTreeSet<Value<String>>>;
-/// A list of strings as Terraform sends it.
-pub(super) type StringList = Value<Vec<Value<String>>>;
-/// A map of strings as Terraform sends it.
-pub(super) type StringMap = Value<BTreeMap<String, Value<String>>>;
+/// A text filter of `def`, described by `about`: not blank.
+fn text_filter(about: impl Into<String>, def: &'static zenlayer_api::FilterDef) -> Declaration {
+    Declaration::text(about).check(Check::NotBlank).filter(def)
+}
 
-/// The data source's attributes: the filters, and the results.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-pub(crate) struct InstancesState {
-    /// Filter by id; in the result, the ids of the instances found, in order. A list, as
-    /// `instance_ids` is: Terraform handles a large set slowly.
-    #[serde(default)]
-    pub(super) ids: StringList,
-    #[serde(default)]
-    pub(super) zone_id: Value<String>,
-    #[serde(default)]
-    pub(super) instance_status: Value<String>,
-    #[serde(default)]
-    pub(super) instance_type: Value<String>,
-    #[serde(default)]
-    pub(super) image_id: Value<String>,
-    #[serde(default)]
-    pub(super) resource_group_id: Value<String>,
-    #[serde(default)]
-    pub(super) subnet_id: Value<String>,
-    #[serde(default)]
-    pub(super) security_group_id: Value<String>,
-    #[serde(default)]
-    pub(super) public_ip_addresses: StringSet,
-    #[serde(default)]
-    pub(super) private_ip_addresses: StringSet,
-    #[serde(default)]
-    pub(super) tags: StringMap,
-    #[serde(default)]
-    pub(super) tag_keys: StringSet,
-    #[serde(default)]
-    pub(super) name_regex: Value<String>,
-    /// Leave out instances the API cannot reset.
-    #[serde(default)]
-    pub(super) resettable_only: Value<bool>,
-    /// Whether `instances` is filled in (true unless set false).
-    #[serde(default)]
-    pub(super) details: Value<bool>,
-    /// The instances found, by id.
-    #[serde(default)]
-    pub(super) instances: Value<Vec<InstanceRow>>,
+/// A list or set filter of `def`: no null or blank element.
+fn list_filter(
+    ty: AttributeType,
+    about: &str,
+    def: &'static zenlayer_api::FilterDef,
+) -> Declaration {
+    Declaration::value(ty, about)
+        .check(Check::Elements)
+        .filter(def)
+}
+
+declare! {
+    /// The data source's attributes: the filters, and the results.
+    pub(crate) struct InstancesState {
+        /// A list, as `instance_ids` is: Terraform handles a large set slowly.
+        ids: StringList => list_filter(string_list(), "As a filter: only these instances (`[]` selects none). In the result: the ids of every instance found, in order, ready for `instance_ids` of `zenlayer_instance_password`. A list, not a set: Terraform handles a list of 10,000 ids in seconds, a set of that size in minutes.", &IDS)
+            .optional_computed(),
+        zone_id: Value<String> => text_filter("Only instances in this zone, such as `\"HKG-A\"`.", &ZONE_ID),
+        instance_status: Value<String> => text_filter(
+            format!(
+                "Only instances in this status, spelled as the API does: {}.",
+                InstanceStatus::DOCUMENTED.map(|s| format!("`{s}`")).join(", ")
+            ),
+            &INSTANCE_STATUS,
+        )
+        .check(Check::Status),
+        instance_type: Value<String> => text_filter("Only instances of this type.", &INSTANCE_TYPE),
+        image_id: Value<String> => text_filter("Only instances made from this image.", &IMAGE_ID),
+        resource_group_id: Value<String> => text_filter("Only instances in this resource group.", &RESOURCE_GROUP_ID),
+        subnet_id: Value<String> => text_filter("Only instances in this subnet.", &SUBNET_ID),
+        security_group_id: Value<String> => text_filter("Only instances in this security group.", &SECURITY_GROUP_ID),
+        public_ip_addresses: StringSet => list_filter(string_set(), "Only instances with one of these public addresses.", &PUBLIC_IP_ADDRESSES),
+        private_ip_addresses: StringSet => list_filter(string_set(), "Only instances with one of these private addresses.", &PRIVATE_IP_ADDRESSES),
+        tags: StringMap => Declaration::value(
+            AttributeType::Map(Box::new(AttributeType::String)),
+            "Only instances with every one of these tags (key and value).",
+        )
+        .check(Check::Tags)
+        .filter(&TAGS),
+        tag_keys: StringSet => list_filter(string_set(), "Only instances with a tag of each of these keys, whatever its value.", &TAG_KEYS),
+        name_regex: Value<String> => Declaration::text("Only instances whose name matches this regular expression (Rust `regex` syntax, matched anywhere in the name unless anchored with `^` and `$`). Applied by the provider; an invalid expression fails the plan.")
+            .check(Check::NotBlank)
+            .check(Check::Regex),
+        resettable_only: Value<bool> => Declaration::flag(format!(
+            "Leave out the instances the API will not reset: failed, being released or in the recycle bin ({}). Default `false`.",
+            InstanceStatus::TERMINAL.map(|s| format!("`{s}`")).join(", ")
+        )),
+        details: Value<bool> => Declaration::flag("Whether to fill in `instances`. Default `true`. Set `false` when only `ids` is needed: `instances` is then null, and Terraform is spared most of its work on a large fleet (14 attributes for each instance)."),
+        instances: Value<Vec<InstanceRow>> => Declaration::value(
+            AttributeType::List(Box::new(super::schema::instance_type())),
+            "The instances found, ordered by id: `id`, `name`, `status`, `zone_id`, `instance_type`, `image_id`, `image_name`, `cpu_count`, `memory` (GiB), `public_ip_addresses`, `private_ip_addresses`, `resource_group_id`, `create_time` and `tags` (a map). An attribute the API does not report, or reports in a form that cannot be read (a fraction for `cpu_count`), is null; a WARN line in the log says which. Null with `details = false`.",
+        )
+        .computed(),
+    }
 }
 
 /// One element of `instances`: what DescribeInstances reported, null where it reported
@@ -109,188 +127,51 @@ impl From<InstanceInfo> for InstanceRow {
     }
 }
 
-/// What ends each plan-time problem of the filters.
-const NOTHING_READ: &str = "Nothing was read.";
-
-/// The single-value filters, by argument name.
-fn texts(s: &InstancesState) -> [(&'static str, &Value<String>); 8] {
-    [
-        ("zone_id", &s.zone_id),
-        ("instance_status", &s.instance_status),
-        ("instance_type", &s.instance_type),
-        ("image_id", &s.image_id),
-        ("resource_group_id", &s.resource_group_id),
-        ("subnet_id", &s.subnet_id),
-        ("security_group_id", &s.security_group_id),
-        ("name_regex", &s.name_regex),
-    ]
-}
-
-/// The set filters, by argument name, each as its known elements (`None` when it is not a
-/// known set).
-fn sets(s: &InstancesState) -> [(&'static str, Option<Vec<&Value<String>>>); 4] {
-    fn items(set: &StringSet) -> Option<Vec<&Value<String>>> {
-        set.as_ref_option().map(|s| s.iter().collect())
+impl Field for Value<Vec<InstanceRow>> {
+    fn is_unknown(&self) -> bool {
+        Value::is_unknown(self)
     }
-    [
-        ("ids", s.ids.as_ref_option().map(|l| l.iter().collect())),
-        ("public_ip_addresses", items(&s.public_ip_addresses)),
-        ("private_ip_addresses", items(&s.private_ip_addresses)),
-        ("tag_keys", items(&s.tag_keys)),
-    ]
-}
-
-fn blank(text: &str) -> bool {
-    text.trim().is_empty()
-}
-
-fn empty_value(argument: &'static str, what: String) -> Problem {
-    Problem::at(
-        argument,
-        format!("Empty value in {argument}"),
-        format!(
-            "{what}, which names nothing. A selection says what it selects: remove the value, or \
-             remove {argument} (or set it to null) not to filter on it. {NOTHING_READ}"
-        ),
-    )
-}
-
-fn null_value(argument: &'static str, what: String) -> Problem {
-    Problem::at(
-        argument,
-        format!("Null value in {argument}"),
-        format!(
-            "{what} (a variable or an attribute that is null?). A selection says what it \
-             selects: give it a value, or remove it. {NOTHING_READ}"
-        ),
-    )
+    fn same_as(&self, other: &dyn Field) -> bool {
+        other.as_any().downcast_ref::<Self>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }
 
 impl InstancesState {
-    /// Every plan-time problem of the known filters.
-    pub(super) fn config_problems(&self) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        for (argument, value) in texts(self) {
-            if value.as_ref_option().is_some_and(|t| blank(t)) {
-                problems.push(empty_value(
-                    argument,
-                    format!("{argument} is an empty string"),
-                ));
-            }
-        }
-        for (argument, items) in sets(self) {
-            problems.extend(set_problems(argument, items.as_deref()));
-        }
-        problems.extend(self.tags_problems());
-        problems.extend(self.status_problem());
-        problems.extend(self.name_regex().err());
-        problems
+    /// `name_regex`, compiled (only called once [`Declared::problems`] found none).
+    pub(super) fn name_regex(&self) -> Option<Regex> {
+        let expression = self.name_regex.as_ref_option()?;
+        (!expression.trim().is_empty())
+            .then(|| crate::attributes::regex(expression).ok())
+            .flatten()
     }
 
-    fn tags_problems(&self) -> Vec<Problem> {
-        let Value::Value(tags) = &self.tags else {
-            return Vec::new();
-        };
-        let mut problems = Vec::new();
-        if tags.keys().any(|k| blank(k)) {
-            problems.push(empty_value("tags", "tags has an empty key".into()));
-        }
-        for (key, value) in tags {
-            match value {
-                Value::Null => problems.push(null_value(
-                    "tags",
-                    format!("tags has a null value for the key {key:?}"),
-                )),
-                Value::Value(v) if blank(v) => problems.push(empty_value(
-                    "tags",
-                    format!("tags has an empty value for the key {key:?}"),
-                )),
-                _ => {}
-            }
-        }
-        problems
-    }
-
-    fn status_problem(&self) -> Option<Problem> {
-        let status = self.instance_status.as_ref_option()?;
-        if blank(status) || InstanceStatus::DOCUMENTED.contains(&status.as_str()) {
-            return None;
-        }
-        Some(Problem::at(
-            "instance_status",
-            "Invalid instance_status",
-            format!(
-                "instance_status = {status:?} is not a status of the API, which spells them in \
-                 upper case: {}. {NOTHING_READ}",
-                InstanceStatus::DOCUMENTED.join(", ")
-            ),
-        ))
-    }
-
-    /// `name_regex`, compiled; the problem names the expression.
-    pub(super) fn name_regex(&self) -> Result<Option<Regex>, Problem> {
-        match self.name_regex.as_ref_option().filter(|t| !blank(t)) {
-            None => Ok(None),
-            Some(expression) => Regex::new(expression).map(Some).map_err(|e| {
-                Problem::at(
-                    "name_regex",
-                    "Invalid name_regex",
-                    format!(
-                        "name_regex {expression:?} is not a valid regular expression: {e}. \
-                         {NOTHING_READ}"
-                    ),
-                )
-            }),
-        }
-    }
-
-    /// The arguments given as an empty list or map: each makes the selection empty.
+    /// The filters given as an empty list or map: each makes the selection empty.
     pub(super) fn empty_filters(&self) -> Vec<&'static str> {
-        let mut empty: Vec<&'static str> = sets(self)
+        self.fields()
             .into_iter()
-            .filter(|(_, items)| items.as_ref().is_some_and(Vec::is_empty))
-            .map(|(argument, _)| argument)
-            .collect();
-        if self.tags.as_ref_option().is_some_and(BTreeMap::is_empty) {
-            empty.push("tags");
-        }
-        empty
+            .filter(|(d, value)| {
+                d.filter.is_some()
+                    && matches!(
+                        value.filter_value(),
+                        Some(FilterValue::List(l)) if l.is_empty()
+                    ) | matches!(value.filter_value(), Some(FilterValue::Pairs(p)) if p.is_empty())
+            })
+            .map(|(d, _)| d.name)
+            .collect()
     }
 
-    /// What goes to the API; only called once [`Self::problems`] found none.
+    /// What goes to the API: every filter given (only called once [`Declared::problems`]
+    /// found none).
     pub(super) fn filter(&self) -> InstanceFilter {
-        let text = |v: &Value<String>| v.as_ref_option().cloned();
-        let list = |set: &StringSet| {
-            set.as_ref_option().map(|s| {
-                s.iter()
-                    .filter_map(|v| v.as_ref_option().cloned())
-                    .collect()
+        self.fields()
+            .into_iter()
+            .filter_map(|(d, value)| Some((d.filter?, value.filter_value()?)))
+            .fold(InstanceFilter::default(), |f, (def, value)| {
+                f.with(def, value)
             })
-        };
-        InstanceFilter {
-            ids: self.ids.as_ref_option().map(|l| {
-                let distinct: BTreeSet<String> = l
-                    .iter()
-                    .filter_map(|v| v.as_ref_option().cloned())
-                    .collect();
-                distinct.into_iter().collect()
-            }),
-            zone_id: text(&self.zone_id),
-            instance_status: text(&self.instance_status),
-            instance_type: text(&self.instance_type),
-            image_id: text(&self.image_id),
-            resource_group_id: text(&self.resource_group_id),
-            subnet_id: text(&self.subnet_id),
-            security_group_id: text(&self.security_group_id),
-            public_ip_addresses: list(&self.public_ip_addresses),
-            private_ip_addresses: list(&self.private_ip_addresses),
-            tags: self.tags.as_ref_option().map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_ref_option()?.clone())))
-                    .collect()
-            }),
-            tag_keys: list(&self.tag_keys),
-        }
     }
 
     /// Whether `resettable_only` is set.
@@ -307,35 +188,10 @@ impl InstancesState {
     }
 }
 
-/// The problems of one list argument: a null or blank element.
-fn set_problems(argument: &'static str, items: Option<&[&Value<String>]>) -> Vec<Problem> {
-    let Some(items) = items else {
-        return Vec::new();
-    };
-    let mut problems = Vec::new();
-    if items.iter().any(|v| v.is_null()) {
-        problems.push(null_value(
-            argument,
-            format!("{argument} has a null element"),
-        ));
-    }
-    let blanks: Vec<&String> = items
-        .iter()
-        .filter_map(|v| v.as_ref_option())
-        .filter(|t| blank(t))
-        .collect();
-    if !blanks.is_empty() {
-        problems.push(empty_value(
-            argument,
-            format!("{argument} has an empty string ({})", quoted_list(&blanks)),
-        ));
-    }
-    problems
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attributes::NOTHING_READ;
 
     fn value(item: &Option<&str>) -> Value<String> {
         match item {
@@ -353,11 +209,7 @@ mod tests {
     }
 
     fn summaries(state: &InstancesState) -> Vec<String> {
-        state
-            .config_problems()
-            .into_iter()
-            .map(|p| p.summary)
-            .collect()
+        state.problems().into_iter().map(|p| p.summary).collect()
     }
 
     #[test]
@@ -372,7 +224,7 @@ mod tests {
                 name_regex: Value::Value(expression.into()),
                 ..Default::default()
             };
-            let regex = state.name_regex().expect("valid").expect("given");
+            let regex = state.name_regex().expect("valid and given");
             assert_eq!(regex.is_match(name), matches, "{expression} on {name}");
         }
     }
@@ -390,15 +242,15 @@ mod tests {
         assert_eq!(
             summaries(&state),
             vec![
-                "Empty value in zone_id",
                 "Empty value in ids",
-                "Null value in tag_keys",
+                "Empty value in zone_id",
+                "Invalid instance_status",
                 "Null value in tags",
-                "Invalid instance_status"
+                "Null value in tag_keys"
             ]
         );
         assert!(state
-            .config_problems()
+            .problems()
             .iter()
             .all(|p| p.detail.ends_with(NOTHING_READ)));
     }
@@ -411,8 +263,8 @@ mod tests {
             tags: Value::Unknown,
             ..Default::default()
         };
-        assert!(state.config_problems().is_empty());
-        assert!(InstancesState::default().config_problems().is_empty());
+        assert!(state.problems().is_empty());
+        assert!(InstancesState::default().problems().is_empty());
         assert!(InstancesState::default().empty_filters().is_empty());
     }
 

@@ -22,6 +22,7 @@ use zenlayer_api::{InstanceInfo, InstanceStatus};
 use zenlayer_words::{either, listed, plural, quoted, LISTED};
 
 use crate::advice::advice_line;
+use crate::attributes::Declared;
 use crate::diagnostics::{add_problems, root_error, root_warning};
 use crate::provider_data::ProviderData;
 use filters::{InstanceRow, InstancesState};
@@ -116,7 +117,7 @@ impl DataSource for InstancesDataSource {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        add_problems(diags, config.config_problems()).then_some(())
+        add_problems(diags, config.problems()).then_some(())
     }
 
     async fn read<'a>(
@@ -125,10 +126,10 @@ impl DataSource for InstancesDataSource {
         config: Self::State<'a>,
         _provider_meta_state: Self::ProviderMetaState<'a>,
     ) -> Option<Self::State<'a>> {
-        if !add_problems(diags, config.config_problems()) {
+        if !add_problems(diags, config.problems()) {
             return None;
         }
-        let name = config.name_regex().ok().flatten();
+        let name = config.name_regex();
         let empty = config.empty_filters();
         let selection = if empty.is_empty() {
             self.select(diags, &config).await?

@@ -7,9 +7,8 @@ use std::collections::hash_map::RandomState;
 use std::collections::BTreeSet;
 use std::hash::{BuildHasher, Hash, Hasher};
 
-use tf_provider::value::Value;
-
 use super::state::State;
+use crate::attributes::Declared;
 
 /// What a plan of a change to an existing resource decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,29 +24,6 @@ pub(super) enum Change {
     Unknown,
 }
 
-/// Whether two values may differ: known and unequal, null against not null, or unknown.
-fn differs<T: PartialEq>(a: &Value<T>, b: &Value<T>) -> bool {
-    match (a, b) {
-        (Value::Value(a), Value::Value(b)) => a != b,
-        (Value::Null, Value::Null) => false,
-        _ => true,
-    }
-}
-
-/// The arguments whose change from `prior` to `planned` replaces the resource: `password`,
-/// and `password_wo_version` (which stands for `password_wo`, of which Terraform keeps no
-/// copy). An unknown value may differ.
-pub(super) fn replacing_changes(planned: &State, prior: &State) -> Vec<&'static str> {
-    let mut changed = Vec::new();
-    if differs(&planned.password, &prior.password) {
-        changed.push("password");
-    }
-    if differs(&planned.password_wo_version, &prior.password_wo_version) {
-        changed.push("password_wo_version");
-    }
-    changed
-}
-
 /// The instances of `new` that `old` does not have.
 pub(super) fn added(new: &BTreeSet<String>, old: &BTreeSet<String>) -> BTreeSet<String> {
     new.difference(old).cloned().collect()
@@ -55,7 +31,7 @@ pub(super) fn added(new: &BTreeSet<String>, old: &BTreeSet<String>) -> BTreeSet<
 
 /// What planning `planned` over `prior` decides.
 pub(super) fn change(planned: &State, prior: &State) -> Change {
-    let replacing = replacing_changes(planned, prior);
+    let replacing = planned.replacing_changes(prior);
     if !replacing.is_empty() {
         return Change::Replace(replacing);
     }
@@ -92,6 +68,7 @@ pub(super) fn fingerprint(hasher: &RandomState, config: &State, ids: &BTreeSet<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tf_provider::value::Value;
     use zenlayer_api::Secret;
 
     fn ids(list: &[&str]) -> BTreeSet<String> {
@@ -121,15 +98,15 @@ mod tests {
             ..Default::default()
         };
         let mut planned = prior.clone();
-        assert!(replacing_changes(&planned, &prior).is_empty());
+        assert!(planned.replacing_changes(&prior).is_empty());
         planned.password_wo_version = Value::Value("2".into());
         assert_eq!(
-            replacing_changes(&planned, &prior),
+            planned.replacing_changes(&prior),
             vec!["password_wo_version"]
         );
         planned.password_wo_version = Value::Unknown;
         assert_eq!(
-            replacing_changes(&planned, &prior),
+            planned.replacing_changes(&prior),
             vec!["password_wo_version"]
         );
     }
@@ -142,7 +119,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            replacing_changes(&planned, &prior),
+            planned.replacing_changes(&prior),
             vec!["password", "password_wo_version"]
         );
     }
@@ -160,8 +137,8 @@ mod tests {
         let removed = state(&["a"], "Good1!pass");
         assert_eq!(change(&removed, &prior), Change::Reset(ids(&[])));
         let mut options = prior.clone();
-        options.shutdown_before_reset = Value::Value(true);
-        options.wait_for_running = Value::Value(false);
+        options.reset.shutdown_before_reset = Value::Value(true);
+        options.reset.wait_for_running = Value::Value(false);
         assert_eq!(change(&options, &prior), Change::Reset(ids(&[])));
     }
 

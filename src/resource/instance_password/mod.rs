@@ -21,12 +21,12 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, ClientCapabilities, Diagnostics, RawValue, Resource};
 
+use crate::attributes::Declared;
 use crate::diagnostics::{add_problems, root_error, root_warning};
 use crate::provider_data::ProviderData;
 use crate::reset;
 use lifecycle::Change;
 use state::{Operation, State};
-use zenlayer_api::fleet::ResetRequest;
 use zenlayer_words::{either, plural, quoted_list};
 
 /// `zenlayer_instance_password`, resetting through the provider's data.
@@ -72,7 +72,7 @@ impl InstancePasswordResource {
 
     /// Adds the plan-time problems of `state` to `diags`; true when there were none.
     fn config_is_valid(diags: &mut Diagnostics, state: &State) -> bool {
-        add_problems(diags, state.config_problems())
+        add_problems(diags, state.problems())
     }
 
     /// Resets `ids` and reports into `diags`. Returns the ids reset and the request ids.
@@ -98,12 +98,9 @@ impl InstancePasswordResource {
             );
             return None;
         };
-        let request = ResetRequest {
-            instance_ids: ids.iter().cloned().collect(),
-            password: password.clone(),
-            shutdown_before_reset: state.shutdown_before_reset(),
-            wait_for_running: state.wait_for_running(),
-        };
+        let request = state
+            .reset
+            .request(ids.iter().cloned().collect(), password.clone());
         let ctx = self.data.reset_context(state.timeout(operation));
         let report = reset::run(&self.data, diags, request, ctx, operation).await?;
         Some((report.reset, report.request_ids))
@@ -131,7 +128,7 @@ impl Resource for InstancePasswordResource {
         config: Self::State<'a>,
         capabilities: ClientCapabilities,
     ) -> Option<()> {
-        let mut problems = config.config_problems();
+        let mut problems = config.problems();
         problems.extend(config.write_only_problem(capabilities.write_only_attributes_allowed));
         add_problems(diags, problems).then_some(())
     }

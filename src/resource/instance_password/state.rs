@@ -1,63 +1,89 @@
-//! The resource's attributes as Terraform exchanges them, and the rules on one configuration:
-//! defaults, and the problems that fail the plan. The rules between two states (what an update
-//! changes) are in `lifecycle`.
+//! The resource's attributes as Terraform exchanges them, each declared once, and the rules
+//! on one configuration: defaults, and the problems that fail the plan. The rules between two
+//! states (what an update changes) are in `lifecycle`.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use tf_provider::value::Value;
 
 use zenlayer_api::Secret;
 
+use crate::attributes::{
+    declare, known_strings, serialize_as_null, string_list, Check, Declaration, Declared, Ids,
+    StringList,
+};
 use crate::diagnostics::Problem;
+use crate::durations::human;
+use crate::reset_args::{ResetArgs, DEFAULT_TIMEOUT, MAX_TIMEOUT, TIMEOUT_BOUNDS};
 pub(crate) use crate::reset_report::Operation;
-use crate::reset_rules::{self, Ids, DEFAULT_SHUTDOWN_BEFORE_RESET, DEFAULT_WAIT_FOR_RUNNING};
 
-/// The `timeouts` block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Timeouts {
-    /// Bound of a create.
-    #[serde(default)]
-    pub create: Value<String>,
-    /// Bound of an update.
-    #[serde(default)]
-    pub update: Value<String>,
+/// The resource's name, as messages give it.
+const NAME: &str = "zenlayer_instance_password";
+
+declare! {
+    /// The `timeouts` block.
+    #[derive(PartialEq)]
+    pub(crate) struct Timeouts {
+        create: Value<String> => Declaration::text(format!(
+            "Bound of a create, stop, reset and waits included, such as `\"90s\"`, `\"20m\"`, `\"1h\"`; at most `{}`. Default `\"{}\"`.",
+            human(MAX_TIMEOUT),
+            human(DEFAULT_TIMEOUT)
+        ))
+        .check(Check::Duration(TIMEOUT_BOUNDS)),
+        update: Value<String> => Declaration::text(format!(
+            "Bound of an update that resets added instances; at most `{}`. Default `\"{}\"`.",
+            human(MAX_TIMEOUT),
+            human(DEFAULT_TIMEOUT)
+        ))
+        .check(Check::Duration(TIMEOUT_BOUNDS)),
+    }
 }
 
-/// The resource's attributes, as Terraform sends its configuration, plan and state.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct State {
-    #[serde(default)]
-    pub id: Value<String>,
-    /// A list, not a set: Terraform's handling of a large set grows much faster than linearly
-    /// with its size (minutes for 10,000 ids), a list's does not. Unknown while it depends on
-    /// values known only at apply; its elements too.
-    #[serde(default)]
-    pub instance_ids: Ids,
-    /// The new password. Terraform keeps it in state (as a sensitive value); this is the one
-    /// place where it is serialized.
-    #[serde(default, serialize_with = "serialize_password")]
-    pub password: Value<Secret>,
-    /// The new password, write-only: read from the configuration, and always written back as
-    /// null, so that it never reaches the plan or the state.
-    #[serde(default, serialize_with = "reset_rules::serialize_as_null")]
-    pub password_wo: Value<Secret>,
-    /// Changing it replaces the resource, which sets `password_wo` again.
-    #[serde(default)]
-    pub password_wo_version: Value<String>,
-    /// Stop RUNNING instances first.
-    #[serde(default)]
-    pub shutdown_before_reset: Value<bool>,
-    /// Wait for RUNNING afterwards.
-    #[serde(default)]
-    pub wait_for_running: Value<bool>,
-    /// Request ids of the last reset calls.
-    #[serde(default)]
-    pub request_ids: Value<Vec<Value<String>>>,
-    /// The `timeouts` block (a list of at most one).
-    #[serde(default)]
-    pub timeouts: Value<Vec<Timeouts>>,
+declare! {
+    /// The resource's attributes, as Terraform sends its configuration, plan and state.
+    pub(crate) struct State {
+        id: Value<String> => Declaration::text("Stable identifier of this resource.").computed(),
+        /// A list, not a set: Terraform's handling of a large set grows much faster than
+        /// linearly with its size (minutes for 10,000 ids), a list's does not.
+        instance_ids: Ids => Declaration::value(
+            string_list(),
+            "Ids of the instances whose password is set. At least one; none empty, none twice; any number (calls are made in batches of at most 100). Adding ids resets only the added instances; removing ids, or changing only their order, calls nothing. A list, not a set: Terraform handles a list of 10,000 ids in seconds, a set of that size in minutes (a set given here is converted, in its sorted order).",
+        )
+        .required()
+        .check(Check::InstanceIds)
+        .known_at_apply(),
+        /// Terraform keeps it in state (as a sensitive value): the one place where it is
+        /// serialized.
+        #[serde(serialize_with = "serialize_password")]
+        password: Value<Secret> => Declaration::text(
+            "The new root (Linux) or Administrator (Windows) password: 8 to 16 characters, with at least one lower-case letter, one upper-case letter, one digit and one special character from `!@#$%^+*()`, and no other characters. Checked at plan time. Changing it replaces the resource, which resets every listed instance again. Stored in state as a sensitive value: with Terraform or OpenTofu 1.11 and later, prefer `password_wo`. Exactly one of `password` and `password_wo` is required.",
+        )
+        .sensitive()
+        .check(Check::Password { owner: NAME })
+        .replaces(),
+        /// Read from the configuration, and always written back as null, so that it never
+        /// reaches the plan or the state.
+        #[serde(serialize_with = "serialize_as_null")]
+        password_wo: Value<Secret> => Declaration::text(
+            "The new password, write-only: Terraform passes it to the provider and never stores it in the plan or the state, and it accepts ephemeral values. Same rule as `password`, checked at plan time. Needs Terraform or OpenTofu 1.11 or later (older versions refuse it; use `password` there). Changing only this value plans no change: change `password_wo_version` to set it. Exactly one of `password` and `password_wo` is required.",
+        )
+        .sensitive()
+        .write_only()
+        .check(Check::Password { owner: NAME }),
+        password_wo_version: Value<String> => Declaration::text(
+            "Required with `password_wo`, refused with `password`. Any value (a counter, a date, a secret manager's version id); changing it replaces the resource, which resets every listed instance with the current `password_wo`.",
+        )
+        .replaces(),
+        request_ids: StringList => Declaration::value(
+            string_list(),
+            "Request ids of the ResetInstancesPassword calls made by the last create or update that made any (give them to Zenlayer support to trace a reset).",
+        )
+        .computed(),
+        timeouts: Value<Vec<Timeouts>> => Declaration::block::<Timeouts>("How long operations may take.");
+        ..reset: ResetArgs
+    }
 }
 
 fn serialize_password<S: Serializer>(
@@ -70,7 +96,7 @@ fn serialize_password<S: Serializer>(
 impl State {
     /// The instance ids when they are all known.
     pub(crate) fn known_ids(&self) -> Option<BTreeSet<String>> {
-        reset_rules::known_ids(&self.instance_ids)
+        known_strings(&self.instance_ids)
     }
 
     /// Sets `instance_ids` to `ids`, in that order.
@@ -88,34 +114,14 @@ impl State {
         }
     }
 
-    /// Fills in the defaults of the optional arguments.
-    pub(crate) fn apply_defaults(&mut self) {
-        if self.shutdown_before_reset.is_null() {
-            self.shutdown_before_reset = Value::Value(DEFAULT_SHUTDOWN_BEFORE_RESET);
-        }
-        if self.wait_for_running.is_null() {
-            self.wait_for_running = Value::Value(DEFAULT_WAIT_FOR_RUNNING);
-        }
-    }
-
-    /// `shutdown_before_reset`, defaulted.
-    pub(crate) fn shutdown_before_reset(&self) -> bool {
-        reset_rules::shutdown_before_reset(&self.shutdown_before_reset)
-    }
-
-    /// `wait_for_running`, defaulted.
-    pub(crate) fn wait_for_running(&self) -> bool {
-        reset_rules::wait_for_running(&self.wait_for_running)
-    }
-
-    /// The timeout of `op`, defaulted (see [`reset_rules::timeout`]).
+    /// The timeout of `op`, defaulted (see [`crate::reset_args::timeout`]).
     pub(crate) fn timeout(&self, op: Operation) -> Duration {
         let first = self.timeouts.as_ref_option().and_then(|list| list.first());
         let text = first.and_then(|t| match op {
             Operation::Update => t.update.as_ref_option(),
             _ => t.create.as_ref_option(),
         });
-        reset_rules::timeout(text.map(String::as_str))
+        crate::reset_args::timeout(text.map(String::as_str))
     }
 
     pub(crate) fn set_request_ids(&mut self, ids: &[String]) {
@@ -123,38 +129,9 @@ impl State {
     }
 
     /// Every problem with the known parts of the configuration.
-    pub(crate) fn config_problems(&self) -> Vec<Problem> {
+    pub(crate) fn problems(&self) -> Vec<Problem> {
         let mut problems = self.password_argument_problems();
-        for (argument, value) in [
-            ("password", &self.password),
-            ("password_wo", &self.password_wo),
-        ] {
-            if let Value::Value(password) = value {
-                problems.extend(reset_rules::password_problem(
-                    argument,
-                    "zenlayer_instance_password",
-                    password,
-                ));
-            }
-        }
-        problems.extend(reset_rules::instance_ids_problems(&self.instance_ids));
-        problems.extend(self.timeouts_problems());
-        problems
-    }
-
-    fn timeouts_problems(&self) -> Vec<Problem> {
-        let Value::Value(list) = &self.timeouts else {
-            return Vec::new();
-        };
-        let mut problems = Vec::new();
-        for t in list {
-            for (name, value) in [("create", &t.create), ("update", &t.update)] {
-                if let Value::Value(text) = value {
-                    let argument = format!("timeouts.{name}");
-                    problems.extend(reset_rules::timeout_problem("timeouts", &argument, text));
-                }
-            }
-        }
+        problems.extend(Declared::problems(self));
         problems
     }
 
@@ -242,7 +219,7 @@ pub(crate) fn new_id(ids: &BTreeSet<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reset_rules::DEFAULT_TIMEOUT;
+    use crate::reset_args::DEFAULT_TIMEOUT;
 
     /// A configuration of one instance, without a password.
     fn one_instance() -> State {
@@ -261,7 +238,7 @@ mod tests {
 
     #[test]
     fn password_problems_never_quote_the_password() {
-        let problems = with_password("weakpass").config_problems();
+        let problems = with_password("weakpass").problems();
         assert_eq!(problems.len(), 1);
         let p = &problems[0];
         assert_eq!(
@@ -270,14 +247,14 @@ mod tests {
         );
         assert!(p.detail.contains("upper-case"));
         assert!(!p.detail.contains("weakpass"));
-        assert!(with_password("Good1!pass").config_problems().is_empty());
+        assert!(with_password("Good1!pass").problems().is_empty());
     }
 
     #[test]
     fn null_instance_ids_are_a_problem() {
         let mut s = with_password("Good1!pass");
         s.instance_ids = Value::Null;
-        let problems = s.config_problems();
+        let problems = s.problems();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].attribute, Some("instance_ids"));
         assert!(problems[0].detail.contains("null"));
@@ -290,7 +267,7 @@ mod tests {
             instance_ids: Value::Unknown,
             ..Default::default()
         };
-        assert!(s.config_problems().is_empty());
+        assert!(s.problems().is_empty());
         assert_eq!(s.known_ids(), None);
     }
 
@@ -302,14 +279,14 @@ mod tests {
             create: Value::Value("soon".into()),
             update: Value::Value("0s".into()),
         }]);
-        let attrs: Vec<_> = s.config_problems().iter().map(|p| p.attribute).collect();
+        let attrs: Vec<_> = s.problems().iter().map(|p| p.attribute).collect();
         assert_eq!(
             attrs,
             vec![Some("instance_ids"), Some("timeouts"), Some("timeouts")]
         );
         s.instance_ids = Value::Value(vec![Value::Value(" ".to_string())]);
         assert!(s
-            .config_problems()
+            .problems()
             .iter()
             .any(|p| p.summary == "Empty instance id"));
     }
@@ -318,8 +295,8 @@ mod tests {
     fn defaults_and_timeouts() {
         let mut s = State::default();
         s.apply_defaults();
-        assert!(!s.shutdown_before_reset());
-        assert!(s.wait_for_running());
+        assert_eq!(s.reset.shutdown_before_reset, Value::Value(false));
+        assert_eq!(s.reset.wait_for_running, Value::Value(true));
         assert_eq!(s.timeout(Operation::Create), DEFAULT_TIMEOUT);
         s.timeouts = Value::Value(vec![Timeouts {
             create: Value::Value("90s".into()),
@@ -338,7 +315,7 @@ mod tests {
     }
 
     fn summaries(s: &State) -> Vec<String> {
-        s.config_problems().into_iter().map(|p| p.summary).collect()
+        s.problems().into_iter().map(|p| p.summary).collect()
     }
 
     #[test]
@@ -374,7 +351,7 @@ mod tests {
             password_wo_version: Value::Value("1".into()),
             ..one_instance()
         };
-        let problems = s.config_problems();
+        let problems = s.problems();
         assert_eq!(problems.len(), 1);
         assert!(problems[0].detail.contains("The password_wo argument"));
         assert!(!problems[0].detail.contains("weakpass"));
@@ -429,7 +406,7 @@ mod tests {
                 .map(|id| Value::Value(id.to_string()))
                 .collect(),
         );
-        let problems = s.config_problems();
+        let problems = s.problems();
         assert_eq!(problems.len(), 1);
         assert!(problems[0].detail.contains("lists \"a\" more than once"));
     }

@@ -48,7 +48,7 @@ impl Operations {
         if filter.selects_nothing() {
             return Ok(Selection::default());
         }
-        let chunks: Vec<&[String]> = match &filter.ids {
+        let chunks: Vec<&[String]> = match filter.ids() {
             None => vec![&[]],
             Some(ids) => ids.chunks(MAX_IDS_PER_CALL).collect(),
         };
@@ -182,6 +182,7 @@ fn check_pages(pages: Vec<Page>, page_size: usize, total: usize) -> Read {
 mod tests {
     use std::time::Duration;
 
+    use crate::{filters, FilterValue};
     use serde_json::json;
     use tokio_util::sync::CancellationToken;
     use zenlayer_protocol::action::DESCRIBE_INSTANCES;
@@ -264,11 +265,9 @@ mod tests {
             row: Default::default(),
         });
         let fleet = testing::operations(&sim, settings());
-        let filter = InstanceFilter {
-            zone_id: Some("SIM-B".into()),
-            tags: Some(tags),
-            ..Default::default()
-        };
+        let filter = InstanceFilter::default()
+            .with(&filters::ZONE_ID, FilterValue::Text("SIM-B".into()))
+            .with(&filters::TAGS, FilterValue::Pairs(tags));
         let found = fleet
             .describe_instances(&filter, &ctx())
             .await
@@ -284,10 +283,8 @@ mod tests {
                 .map(String::as_str),
             Some("prod")
         );
-        let ids = InstanceFilter {
-            ids: Some(testing::ids(250)),
-            ..Default::default()
-        };
+        let ids =
+            InstanceFilter::default().with(&filters::IDS, FilterValue::List(testing::ids(250)));
         let found = fleet
             .describe_instances(&ids, &ctx())
             .await
@@ -383,10 +380,8 @@ mod tests {
             },
         );
         let fleet = testing::operations(&sim, settings());
-        let filter = InstanceFilter {
-            zone_id: Some("ELSEWHERE".into()),
-            ..Default::default()
-        };
+        let filter = InstanceFilter::default()
+            .with(&filters::ZONE_ID, FilterValue::Text("ELSEWHERE".into()));
         let selection = fleet
             .describe_instances(&filter, &ctx())
             .await
