@@ -10,8 +10,9 @@ use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use zenlayer_protocol::PowerRule;
 
 use crate::faults::FaultKind;
+use crate::server::{bind_loopback, tls_acceptor};
+use crate::state::{Sim, SimCredentials};
 use crate::world::{power_rule, FleetEntry, Settings, TagMatch};
-use crate::{bind_loopback, Sim, SimCredentials};
 
 /// A local stand-in for the Zenlayer VM API (ResetInstancesPassword, DescribeInstancesStatus,
 /// DescribeInstances, StopInstances, StartInstances), with an inspection interface under /_sim/.
@@ -188,7 +189,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         }
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(crate::tls_acceptor(cert, key)?),
+        (Some(cert), Some(key)) => Some(tls_acceptor(cert, key)?),
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };

@@ -12,7 +12,7 @@ pub enum FaultKind {
     /// The answer is delayed (before the call is processed).
     Latency {
         /// How long.
-        #[serde(with = "super::settings::millis")]
+        #[serde(with = "crate::settings::millis")]
         delay: Duration,
     },
     /// HTTP 429 `REQUEST_LIMIT_EXCEEDED`, optionally with `Retry-After` in seconds.
@@ -36,7 +36,7 @@ pub enum FaultKind {
     /// meanwhile cannot know that it took effect).
     SlowAnswer {
         /// How long.
-        #[serde(with = "super::settings::millis")]
+        #[serde(with = "crate::settings::millis")]
         delay: Duration,
     },
     /// Just before the call is processed, `instance_id` starts being released (status

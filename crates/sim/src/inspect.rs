@@ -10,12 +10,12 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::faults::FaultRule;
-use super::world::{FleetEntry, Settings};
-use super::Sim;
+use crate::faults::FaultRule;
+use crate::state::Sim;
+use crate::world::{FleetEntry, Settings};
 
 /// The inspection routes.
-pub(super) fn routes() -> Router<Sim> {
+pub(crate) fn routes() -> Router<Sim> {
     Router::new()
         .route("/_sim/health", get(|| async { Json(json!({"ok": true})) }))
         .route("/_sim/instances", get(list).put(upsert))

@@ -14,11 +14,11 @@ use zenlayer_protocol::{
     SERVICE, SIGNATURE_METHOD, SIGNED_HEADERS,
 };
 
-use super::attributes::Filter;
-use super::faults::FaultKind;
-use super::verify::{self, Signed};
-use super::world::{CallRecord, Refusal, World};
-use super::{DropConnection, Sim};
+use crate::attributes::Filter;
+use crate::faults::FaultKind;
+use crate::state::Sim;
+use crate::verify::{self, Signed};
+use crate::world::{CallRecord, Refusal, World};
 
 /// How far the request timestamp may be from the simulator's clock.
 const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -56,8 +56,12 @@ struct Arrival {
     released: Option<String>,
 }
 
+/// Marks a response that must not be sent: the connection is closed instead.
+#[derive(Clone, Copy)]
+pub(crate) struct DropConnection;
+
 /// Handles one API call.
-pub(super) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn handle(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
     let action = header(&headers, h::ACTION).unwrap_or_default().to_string();
     let params: Option<Params> = serde_json::from_slice(&body).ok();
     let arrival = record_arrival(&sim, &action, params.as_ref());
