@@ -8,20 +8,23 @@
 //! - this crate: the Terraform side, on the `tf-provider` crate. It builds no HTTP request.
 //! - `zenlayer-sim`: the local simulator, a separate crate the provider does not link.
 //!
-//! This crate's rooms; each uses only those below it:
+//! This crate's rooms, top to bottom; each uses only rooms listed below its own (a test in
+//! xtask checks it, and that the README's Layout lists them in this order):
 //! - [`provider`]: the provider block, its arguments and configuration, which builds the API
-//!   operations into the [`provider_data`] every resource and data source reads.
-//! - `resource`: `zenlayer_instance_password` (state, lifecycle rules, plan checks, schema).
-//! - `data_source`: `zenlayer_instances` (filters and their checks, schema).
-//! - `action`: `zenlayer_instance_password_reset` (Terraform 1.14 and later: configuration and
-//!   its checks, schema), which keeps no state.
-//! - `reset` and `reset_rules`: what the resource and the action share: the rules checked
-//!   before anything is sent, the plan-time check that the instances can be reset, and the run.
-//! - `reset_report`: a reset's report as diagnostics, for the resource and the action.
-//! - `diagnostics`, `advice`, `durations`, `attribute`, `listings`: the shared helpers (errors
-//!   and problems, advice per error category, bounded durations, the schema builder, which
-//!   resource listed an instance first).
-//! - [`logging`] and [`stop`]: how the plugin process logs and stops.
+//!   operations into the [`provider_data`] every resource, data source and action reads.
+//! - `resource`, `action`, `data_source`: `zenlayer_instance_password` (state, lifecycle rules,
+//!   plan checks, schema); `zenlayer_instance_password_reset` (Terraform 1.14 and later: its
+//!   configuration and schema), which keeps no state; `zenlayer_instances` (its filters).
+//! - `reset`, `reset_args`: what the resource and the action share: the arguments of a reset,
+//!   declared once, the plan-time check that the instances can be reset, and the run.
+//! - `reset_report`: a reset's report as diagnostics: what failed, on which instances, what to
+//!   do.
+//! - [`provider_data`]: what the provider hands its resources, data sources and actions.
+//! - `attributes`: each attribute declared once (its field, schema, default, checks); the
+//!   schema, the docs, defaulting and validation are derived from the declarations.
+//! - [`logging`], [`stop`]: how the plugin process logs and stops.
+//! - `diagnostics`, `advice`, `durations`, `listings`: errors and problems as diagnostics,
+//!   advice per error category, durations with bounds, which resource listed an instance first.
 
 mod action;
 mod advice;

@@ -13,12 +13,14 @@
 //! - [`dist`]: the release artifacts.
 //! - [`mirror`]: the network mirror, and the install into a filesystem mirror.
 //! - [`sizes`]: the house rule on function length, checked by a test.
+//! - [`layout`]: the house rule on arrows between rooms, and the maps that show them, checked by a test.
 
 pub mod bench;
 pub mod check;
 pub mod demo;
 pub mod dist;
 pub mod docs;
+pub mod layout;
 pub mod mirror;
 pub mod run;
 pub mod setup;

@@ -82,7 +82,8 @@ pub fn functions(root: &Path, dir: &str) -> Result<Vec<Function>> {
     Ok(found)
 }
 
-fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// Every `.rs` file under `dir`.
+pub fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(files);

@@ -2,19 +2,25 @@
 //! built on it. Free of Terraform types: the provider turns what this crate reports into
 //! diagnostics and advice.
 //!
-//! - `secret`: [`Secret`], the one type that holds passwords.
+//! The rooms, top to bottom; each uses only rooms listed below its own (a test in xtask checks
+//! it, and that the README's Layout lists them in this order):
+//! - [`fleet`]: batches, shared status reads, waits and the password reset with its
+//!   power-state handling.
+//! - `instances`: DescribeInstances with its filters, and the check of every row against them.
+//! - `actions`: ResetInstancesPassword, DescribeInstancesStatus, StopInstances, StartInstances,
+//!   each at most 100 ids.
+//! - `client`: [`Client`]: signing, the concurrency limit, retries; the one place that builds
+//!   HTTP requests.
 //! - `signer`: ZC2-HMAC-SHA256, a pure function.
 //! - `envelope`: wrapped, unwrapped and error bodies, and bodies that are not JSON.
-//! - `error`: [`ApiError`], with status, code, message and request id.
 //! - `retry`: [`RetryPolicy`], backoff for transient failures.
-//! - `transport`: one HTTP exchange ([`HttpTransport`] over rustls); `proxy`: the proxy the
-//!   environment sets for the endpoint.
-//! - `client`: [`Client`]: signing, the concurrency limit, retries.
-//! - `actions`: ResetInstancesPassword, DescribeInstancesStatus, StopInstances, StartInstances;
-//!   `instances`: DescribeInstances with its filters.
-//! - [`fleet`]: batches, shared status reads, waits and the password reset with its power-state
-//!   handling.
+//! - `error`: [`ApiError`], with status, code, message and request id.
+//! - `transport`: one HTTP exchange ([`HttpTransport`] over rustls).
+//! - `proxy`: the proxy the environment sets for the endpoint.
+//! - `endpoint`: the API's base URL, checked.
+//! - `context`: [`Context`], what every call carries: the progress sink, the interrupt.
 //! - `progress`: [`Progress`], the lines a long operation reports as it goes.
+//! - `secret`: [`Secret`], the one type that holds passwords.
 
 mod actions;
 mod client;
