@@ -92,12 +92,6 @@ pub(crate) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Checks the arguments that are known, without looking at the environment. Used at
-/// validation time; returns every problem found.
-pub(crate) fn check_arguments(config: &ProviderConfig) -> Vec<Problem> {
-    config.problems()
-}
-
 /// Resolves the configuration: arguments first, then environment variables, then defaults.
 pub(crate) fn resolve(
     config: &ProviderConfig,
@@ -310,7 +304,7 @@ mod tests {
             access_key_password: Value::Value(Secret::new("\tpw".into())),
             ..Default::default()
         };
-        let text = format!("{:?}", check_arguments(&config));
+        let text = format!("{:?}", config.problems());
         assert!(
             text.contains("The provider's access_key_password holds a tab at its start"),
             "{text}"
@@ -339,7 +333,7 @@ mod tests {
             batch_size: Value::Value(101.0),
             ..Default::default()
         };
-        let errors = check_arguments(&config);
+        let errors = config.problems();
         let args: Vec<Option<&str>> = errors.iter().map(|e| e.attribute).collect();
         assert_eq!(
             args,
@@ -354,7 +348,7 @@ mod tests {
             ..Default::default()
         };
         assert!(errors[0].detail.contains("https"));
-        let errors = check_arguments(&fraction);
+        let errors = fraction.problems();
         assert!(errors[0].detail.contains("whole number"), "{errors:?}");
         let env = env_of(&[
             ("ZENLAYERCLOUD_ACCESS_KEY_ID", "id"),
@@ -385,7 +379,7 @@ mod tests {
             summaries,
             vec!["access_key_id is empty", "access_key_password is empty"]
         );
-        assert_eq!(check_arguments(&config).len(), 2, "known at validate");
+        assert_eq!(config.problems().len(), 2, "known at validate");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use tf_provider::value::ValueEmpty;
 use tf_provider::{Diagnostics, DynamicAction, DynamicDataSource, DynamicResource, Provider};
 
 use crate::action::InstancePasswordResetAction;
+use crate::attributes::Declared as _;
 use crate::data_source::InstancesDataSource;
 use crate::diagnostics::root_error;
 use crate::provider_data::ProviderData;
@@ -58,7 +59,7 @@ impl Provider for ZenlayerProvider {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::Config<'a>) -> Option<()> {
-        let errors = config::check_arguments(&config);
+        let errors = config.problems();
         if errors.is_empty() {
             Some(())
         } else {
