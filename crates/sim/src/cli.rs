@@ -11,6 +11,7 @@ use zenlayer_protocol::PowerRule;
 
 use crate::faults::FaultKind;
 use crate::server::{bind_loopback, tls_acceptor};
+use crate::settings::parse_reboot_delay;
 use crate::state::{Sim, SimCredentials};
 use crate::world::{power_rule, FleetEntry, Settings, TagMatch};
 
@@ -56,9 +57,10 @@ struct Args {
     /// Which power state ResetInstancesPassword requires: running or stopped.
     #[arg(long, value_parser = power_rule::parse, default_value = "running")]
     power_rule: PowerRule,
-    /// How long REBOOT lasts after a reset (e.g. 2s, 300ms, 0s).
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
-    reboot_delay: Duration,
+    /// How long REBOOT lasts after a reset (e.g. 2s, 300ms, 0s), or a range each reboot's
+    /// length is drawn from (e.g. 20s..40s).
+    #[arg(long, value_parser = parse_reboot_delay, default_value = "2s")]
+    reboot_delay: (Duration, Option<Duration>),
     /// How long BOOTING lasts after StartInstances.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
     boot_delay: Duration,
@@ -109,6 +111,7 @@ fn after_help() -> String {
         "Inspection interface (for tests and demos), under the printed URL:\n  \
          GET /_sim/instances, GET|PATCH|DELETE /_sim/instances/ID, PUT /_sim/instances,\n  \
          POST /_sim/instances/ID/password-check, GET /_sim/calls, GET|PUT /_sim/settings,\n  \
+         GET|DELETE /_sim/unavailable (instances out of RUNNING: now, and the most at once),\n  \
          GET|POST|DELETE /_sim/faults\n\n\
          Fault kinds for POST /_sim/faults (the call log names them the same way):\n  {}\n\
          A rule is {{\"kind\": ..., plus the kind's fields}} with, optionally, \"action\", \
@@ -160,7 +163,8 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         },
         Settings {
             power_rule: args.power_rule,
-            reboot_delay: args.reboot_delay,
+            reboot_delay: args.reboot_delay.0,
+            reboot_delay_max: args.reboot_delay.1,
             boot_delay: args.boot_delay,
             stop_delay: args.stop_delay,
             latency: args.latency,

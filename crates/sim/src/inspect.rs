@@ -30,6 +30,10 @@ pub(crate) fn routes() -> Router<Sim> {
             get(faults).post(add_faults).delete(clear_faults),
         )
         .route("/_sim/settings", put(set_settings).get(settings))
+        .route(
+            "/_sim/unavailable",
+            get(unavailable).delete(reset_unavailable),
+        )
 }
 
 fn not_found(id: &str) -> Response {
@@ -38,6 +42,16 @@ fn not_found(id: &str) -> Response {
         Json(json!({"error": format!("no instance {id}")})),
     )
         .into_response()
+}
+
+/// `GET /_sim/unavailable`: instances out of RUNNING now, and the most at once.
+async fn unavailable(State(sim): State<Sim>) -> Response {
+    Json(sim.lock().unavailable()).into_response()
+}
+
+/// `DELETE /_sim/unavailable`: the record starts again from now.
+async fn reset_unavailable(State(sim): State<Sim>) -> Response {
+    Json(sim.lock().reset_unavailable()).into_response()
 }
 
 async fn list(State(sim): State<Sim>) -> Response {

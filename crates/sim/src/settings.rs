@@ -61,9 +61,14 @@ pub struct Settings {
     /// STOPPED (the reference's note; instances then restart by themselves afterwards).
     #[serde(with = "power_rule")]
     pub power_rule: PowerRule,
-    /// REBOOT (or BOOTING, after a reset of a stopped instance) lasts this long.
+    /// REBOOT (or BOOTING, after a reset of a stopped instance) lasts this long; with
+    /// `reboot_delay_max`, at least this long.
     #[serde(with = "millis")]
     pub reboot_delay: Duration,
+    /// When set, each reboot's length is drawn anew between `reboot_delay` and this, so that
+    /// instances reset together come back at different times, as real machines do.
+    #[serde(default, with = "optional_millis")]
+    pub reboot_delay_max: Option<Duration>,
     /// BOOTING after StartInstances lasts this long.
     #[serde(with = "millis")]
     pub boot_delay: Duration,
@@ -87,6 +92,17 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The length of one reboot: `reboot_delay`, or a draw up to `reboot_delay_max`.
+    pub fn draw_reboot_delay(&self) -> Duration {
+        match self.reboot_delay_max {
+            Some(max) if max > self.reboot_delay => {
+                let spread = (max - self.reboot_delay).as_millis() as u64;
+                self.reboot_delay + Duration::from_millis(fastrand::u64(0..=spread))
+            }
+            _ => self.reboot_delay,
+        }
+    }
+
     /// Whether DescribeInstances ignores the parameter `wire_name`.
     pub fn ignores(&self, wire_name: &str) -> bool {
         self.ignored_filters.iter().any(|f| f == wire_name)
@@ -102,6 +118,7 @@ impl Default for Settings {
         Settings {
             power_rule: PowerRule::Running,
             reboot_delay: Duration::from_secs(2),
+            reboot_delay_max: None,
             boot_delay: Duration::from_secs(2),
             stop_delay: Duration::from_secs(2),
             latency: Duration::ZERO,
@@ -123,5 +140,39 @@ pub(crate) mod millis {
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         u64::deserialize(d).map(Duration::from_millis)
+    }
+}
+
+/// Optional durations as whole milliseconds, or null.
+pub(crate) mod optional_millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub(crate) fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&(d.as_millis() as u64)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
+    }
+}
+
+/// A reboot length as the command line gives it: `5s`, or a range `20s..40s`.
+pub(crate) fn parse_reboot_delay(text: &str) -> Result<(Duration, Option<Duration>), String> {
+    let parse = |t: &str| humantime::parse_duration(t.trim()).map_err(|e| format!("{t:?}: {e}"));
+    match text.split_once("..") {
+        None => Ok((parse(text)?, None)),
+        Some((low, high)) => {
+            let (low, high) = (parse(low)?, parse(high)?);
+            if high < low {
+                return Err(format!("{text:?}: the range ends before it starts"));
+            }
+            Ok((low, Some(high)))
+        }
     }
 }

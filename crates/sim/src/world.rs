@@ -98,6 +98,19 @@ pub struct CallRecord {
     pub fault: Option<String>,
 }
 
+/// How many instances are out of RUNNING: now, and at most at once since the record was last
+/// reset (the simulator's start, or `DELETE /_sim/unavailable`). Counted at every change a
+/// call makes, once the transitions due by then have been applied, so the peak is exact.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Unavailable {
+    /// Instances out of RUNNING now.
+    pub now: usize,
+    /// The most at once.
+    pub peak: usize,
+    /// When the peak was first reached, in milliseconds since the simulator started.
+    pub peak_at_ms: u64,
+}
+
 /// An error answer of the API.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
@@ -130,6 +143,7 @@ pub struct World {
     salt: [u8; 16],
     /// Every API call received.
     pub calls: Vec<CallRecord>,
+    unavailable: Unavailable,
 }
 
 impl World {
@@ -143,7 +157,44 @@ impl World {
             instances: BTreeMap::new(),
             salt,
             calls: Vec::new(),
+            unavailable: Unavailable::default(),
         }
+    }
+
+    /// Counts the instances out of RUNNING after a change, raising the peak if need be.
+    fn note_unavailable(&mut self) {
+        let now = self
+            .instances
+            .values()
+            .filter(|i| i.status != "RUNNING")
+            .count();
+        self.unavailable.now = now;
+        if now > self.unavailable.peak {
+            self.unavailable.peak = now;
+            self.unavailable.peak_at_ms = self.now_ms();
+        }
+    }
+
+    /// The record of instances out of RUNNING, up to date.
+    pub fn unavailable(&mut self) -> Unavailable {
+        self.advance();
+        self.unavailable.now = self
+            .instances
+            .values()
+            .filter(|i| i.status != "RUNNING")
+            .count();
+        self.unavailable
+    }
+
+    /// Starts the record again from now: the peak becomes the current count.
+    pub fn reset_unavailable(&mut self) -> Unavailable {
+        let now = self.unavailable().now;
+        self.unavailable = Unavailable {
+            now,
+            peak: now,
+            peak_at_ms: self.now_ms(),
+        };
+        self.unavailable
     }
 
     /// Milliseconds since start.
@@ -241,6 +292,7 @@ impl World {
         if let Some(a) = auto_restart {
             inst.auto_restart = a;
         }
+        self.note_unavailable();
         true
     }
 
@@ -359,8 +411,8 @@ impl World {
         let now = Instant::now();
         let now_ms = self.now_ms();
         let rule = self.settings.power_rule;
-        let reboot = self.settings.reboot_delay;
         for id in ids {
+            let reboot = self.settings.draw_reboot_delay();
             let Some(inst) = self.instances.get_mut(id) else {
                 continue;
             };
@@ -379,6 +431,7 @@ impl World {
                 PowerRule::Stopped => {}
             }
         }
+        self.note_unavailable();
         Ok(())
     }
 
@@ -393,6 +446,7 @@ impl World {
                 inst.upcoming = VecDeque::from([(at, "STOPPED".to_string())]);
             }
         }
+        self.note_unavailable();
         Ok(())
     }
 
@@ -407,6 +461,7 @@ impl World {
                 inst.upcoming = VecDeque::from([(at, "RUNNING".to_string())]);
             }
         }
+        self.note_unavailable();
         Ok(())
     }
 }
@@ -467,6 +522,56 @@ mod tests {
         );
         let e = w.reset(&ids(&["zz"]), "p").expect_err("unknown");
         assert_eq!(e.code, "INVALID_INSTANCE_NOT_FOUND");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_peak_out_of_running_is_exact_and_can_be_started_again() {
+        let mut w = World::new(Settings {
+            reboot_delay: Duration::from_secs(10),
+            reboot_delay_max: Some(Duration::from_secs(20)),
+            ..Settings::default()
+        });
+        for id in ["a", "b", "c"] {
+            w.upsert(id, "RUNNING", true);
+        }
+        w.reset(&ids(&["a", "b"]), "Secret1!x").expect("running");
+        assert_eq!((w.unavailable().now, w.unavailable().peak), (2, 2));
+        // Every reboot lasts 10 to 20 s: by 21 s both are back, and c's reset makes 1.
+        tokio::time::advance(Duration::from_secs(21)).await;
+        w.advance();
+        w.reset(&ids(&["c"]), "Secret1!x").expect("running");
+        assert_eq!((w.unavailable().now, w.unavailable().peak), (1, 2));
+        assert_eq!(w.reset_unavailable().peak, 1);
+        tokio::time::advance(Duration::from_secs(21)).await;
+        assert_eq!(
+            w.unavailable(),
+            Unavailable {
+                now: 0,
+                peak: 1,
+                peak_at_ms: 21_000
+            }
+        );
+    }
+
+    #[test]
+    fn reboot_lengths_are_drawn_from_the_range() {
+        let settings = Settings {
+            reboot_delay: Duration::from_secs(20),
+            reboot_delay_max: Some(Duration::from_secs(40)),
+            ..Settings::default()
+        };
+        let draws: Vec<Duration> = (0..200).map(|_| settings.draw_reboot_delay()).collect();
+        assert!(draws.iter().all(|d| (20..=40).contains(&d.as_secs())));
+        assert!(draws.iter().any(|d| d.as_secs() < 25) && draws.iter().any(|d| d.as_secs() >= 35));
+        assert_eq!(
+            crate::settings::parse_reboot_delay("20s..40s"),
+            Ok((Duration::from_secs(20), Some(Duration::from_secs(40))))
+        );
+        assert_eq!(
+            crate::settings::parse_reboot_delay("5s"),
+            Ok((Duration::from_secs(5), None))
+        );
+        assert!(crate::settings::parse_reboot_delay("40s..20s").is_err());
     }
 
     #[tokio::test(start_paused = true)]
