@@ -15,8 +15,10 @@
 //! - `resource`, `action`, `data_source`: `zenlayer_instance_password` (state, lifecycle rules,
 //!   plan checks, schema); `zenlayer_instance_password_reset` (Terraform 1.14 and later: its
 //!   configuration and schema), which keeps no state; `zenlayer_instances` (its filters).
-//! - `reset`, `reset_args`: what the resource and the action share: the arguments of a reset,
-//!   declared once, the plan-time check that the instances can be reset, and the run.
+//! - `reset`: what the resource and the action share: the plan-time checks (the instances can
+//!   be reset, the restarts are bounded) and the run.
+//! - `reset_args`: the arguments of a reset (the power arguments, the rollout), declared once
+//!   for both.
 //! - `reset_report`: a reset's report as diagnostics: what failed, on which instances, what to
 //!   do.
 //! - [`provider_data`]: what the provider hands its resources, data sources and actions.

@@ -9,9 +9,10 @@ use zenlayer_api::fleet::{ResetReport, ResetRequest, Statuses};
 use zenlayer_api::Context;
 use zenlayer_words::{listed, plural, quoted, quoted_list};
 
-use crate::diagnostics::{error_at, root_error};
+use crate::diagnostics::{error_at, root_error, root_warning};
 use crate::durations::human;
 use crate::provider_data::ProviderData;
+use crate::reset_args::ResetArgs;
 use crate::reset_report::{self, remove_terminal, Operation, ReportFacts};
 
 /// Fails the plan for ids that do not exist or that the API will not reset (being released,
@@ -95,6 +96,43 @@ fn none_terminal(diags: &mut Diagnostics, ids: &[String], found: &Statuses) -> b
         ),
     );
     false
+}
+
+/// Above this many instances restarting at once without any budget, a plan warns.
+const UNBOUNDED_WARNING: usize = 100;
+
+/// The plan-time checks of how many instances restart at once, for a reset of `restarting`
+/// instances with `args`: the provider's budget needs waiting (an error: false), and more
+/// than [`UNBOUNDED_WARNING`] at once without any budget is worth a warning.
+pub(crate) fn restarts_are_bounded(
+    data: &ProviderData,
+    diags: &mut Diagnostics,
+    args: &ResetArgs,
+    restarting: usize,
+) -> bool {
+    let provider_budget = data.operations().and_then(|f| f.max_unavailable());
+    let waits = args.wait_for_running.as_ref_option() != Some(&false);
+    if let (Some(budget), false) = (provider_budget, waits) {
+        error_at(
+            diags,
+            "wait_for_running",
+            "The provider's max_unavailable needs wait_for_running",
+            format!(
+                "The provider bounds how many instances are out of RUNNING at once (max_unavailable = {budget}), so it must see them come back: set wait_for_running = true (the default) here. Nothing was sent to the API."
+            ),
+        );
+        return false;
+    }
+    if restarting > UNBOUNDED_WARNING && args.rollout().is_none() && provider_budget.is_none() {
+        root_warning(
+            diags,
+            format!("{restarting} instances will restart at once"),
+            format!(
+                "A password reset restarts the instance, and nothing bounds how many restart together: all {restarting} will be out of RUNNING at the same time. Add a rollout block (rollout {{ max_unavailable = \"10%\" }}), or set max_unavailable in the provider block. To restart them all at once on purpose, say so with rollout {{ max_unavailable = \"100%\" }}."
+            ),
+        );
+    }
+    true
 }
 
 /// Runs `request` within `ctx` (its timeout, the provider's stop signal and, for an action,

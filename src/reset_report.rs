@@ -3,7 +3,7 @@
 //! do; then what the operation did as a whole and what state records.
 
 use tf_provider::Diagnostics;
-use zenlayer_api::fleet::{Cause, Failure, Outcome, ResetReport, Stage};
+use zenlayer_api::fleet::{Cause, Failure, Halt, Outcome, ResetReport, RolloutReport, Stage};
 use zenlayer_api::{ApiError, InstanceStatus, PowerRule, Secret};
 use zenlayer_words::{either, listed, plural, quoted, quoted_list, LISTED};
 
@@ -116,6 +116,11 @@ fn failure_text(failure: &Failure, who: &Instances, op: Operation) -> String {
             either(who.count, "it", "them"),
             either(who.count, "it", "them")
         ),
+        Stage::Rollout => format!(
+            "the rollout stopped before it reached {}: {their} password was not reset, and nothing was done to {}",
+            either(who.count, "it", "them"),
+            either(who.count, "it", "them")
+        ),
     }
 }
 
@@ -128,7 +133,11 @@ fn timeout_name(op: Operation) -> &'static str {
 }
 
 /// The summary and detail of one failure.
-fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
+fn describe(
+    failure: &Failure,
+    facts: &ReportFacts<'_>,
+    rollout: Option<&RolloutReport>,
+) -> (String, String) {
     let who = Instances::of(failure);
     let stage = failure_text(failure, &who, facts.operation);
     if let (Outcome::Unknown, Cause::Api(error)) = (failure.outcome, &failure.cause) {
@@ -172,6 +181,7 @@ fn describe(failure: &Failure, facts: &ReportFacts<'_>) -> (String, String) {
         Cause::NotFound => not_found(&who, failure.stage, &stage),
         Cause::TimedOut => timed_out(&who, failure, facts),
         Cause::Cancelled => cancelled(&who, &stage, facts),
+        Cause::NotReached(halt) => not_reached(&who, *halt, rollout, facts),
         Cause::Abandoned => (
             format!("Not waited for: {} still on the way to RUNNING", who.counted()),
             format!(
@@ -202,6 +212,46 @@ fn not_found(who: &Instances, at: Stage, stage: &str) -> (String, String) {
         ),
         format!(
             "These instances disappeared ({stage}): {}.\nRemove them from instance_ids.",
+            who.named
+        ),
+    )
+}
+
+fn not_reached(
+    who: &Instances,
+    halt: Halt,
+    rollout: Option<&RolloutReport>,
+    facts: &ReportFacts<'_>,
+) -> (String, String) {
+    let failed = rollout.map_or(0, |r| r.counts.failed);
+    let why = match halt {
+        Halt::Failures => format!(
+            "{failed} instance{} failed (named above), more than rollout.max_failures ({}) allows",
+            plural(failed),
+            rollout.map_or(0, |r| r.limits.max_failures)
+        ),
+        Halt::Canary => "A canary failed (named above)".to_string(),
+        Halt::Cancelled => facts
+            .stop_reason
+            .map_or("The operation was interrupted".to_string(), |r| {
+                capitalized(&r.to_string())
+            }),
+        Halt::TimedOut => format!(
+            "The {} of {} passed",
+            timeout_name(facts.operation),
+            human(facts.timeout)
+        ),
+        Halt::Blocked => "Every place in the rollout's window is held by instances that did not come back RUNNING (named above)".to_string(),
+    };
+    let todo = match (halt, facts.operation) {
+        (Halt::Cancelled | Halt::TimedOut, _) => apply_again(facts.operation).to_string(),
+        (_, Operation::Invoke) => "Fix what failed, then invoke again with instance_ids set to the instances not reset (listed below): an action keeps no state, so invoking it on the same list resets every instance again.".to_string(),
+        _ => "Fix what failed (or remove those instances from instance_ids) and apply again: state records only the instances reset, so the next apply resets the rest, within the same rollout (for a failed create, see below).".to_string(),
+    };
+    (
+        format!("Rollout stopped: {} not reached", who.counted()),
+        format!(
+            "{why}, so nothing new was started. Left untouched, their password not reset: {}.\n{todo}",
             who.named
         ),
     )
@@ -342,7 +392,7 @@ pub(crate) fn add_diagnostics(
     let groups = grouped(&report.failures);
     let last = groups.len().saturating_sub(1);
     for (n, (failure, calls)) in groups.iter().enumerate() {
-        let (summary, detail) = describe(failure, facts);
+        let (summary, detail) = describe(failure, facts, report.rollout.as_ref());
         let calls = match calls {
             1 => String::new(),
             n => format!("\nThis happened to {n} batches, shown as one (with the first one's answer, where there was one)."),
@@ -419,9 +469,35 @@ fn footer(report: &ResetReport, facts: &ReportFacts<'_>) -> String {
             "\n\nThe password was reset on {done} of the {requested} added instance{s}; state records only those, so the next \
              apply resets exactly the instances that are missing."
         ),
-        (Operation::Invoke, false, _) => return invoke_footer(report, facts.requested),
+        (Operation::Invoke, false, _) => {
+            return format!(
+                "{}{}",
+                rollout_line(report.rollout.as_ref()),
+                invoke_footer(report, facts.requested)
+            )
+        }
     };
-    format!("{main}{unknown}")
+    format!("{}{main}{unknown}", rollout_line(report.rollout.as_ref()))
+}
+
+/// Where a rollout ended, in the counts its progress lines use.
+pub(crate) fn rollout_line(rollout: Option<&RolloutReport>) -> String {
+    let Some(r) = rollout else {
+        return String::new();
+    };
+    let c = r.counts;
+    format!(
+        "\n\nRollout: reset {} of {}, {} failed, {} not reached{}.",
+        c.reset,
+        c.total,
+        c.failed,
+        c.not_reached,
+        if c.restarting > 0 {
+            format!(", {} still restarting", c.restarting)
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// What an invoke's report ends with, per instance: reset, not reset, unknown. An action keeps

@@ -5,6 +5,7 @@
 
 use regex::Regex;
 use tf_provider::value::Value;
+use zenlayer_api::fleet::Amount;
 use zenlayer_api::{Endpoint, InstanceStatus, Secret};
 use zenlayer_protocol::password_rule;
 use zenlayer_words::quoted_list;
@@ -41,6 +42,8 @@ pub(crate) enum Check {
     Status,
     /// A regular expression.
     Regex,
+    /// A count (`25`) or a percentage (`"10%"`) of the listed instances; 0 only if `zero`.
+    Amount { zero: bool },
 }
 
 /// What ends each plan-time problem of a data source's filters.
@@ -98,6 +101,10 @@ impl Check {
                 .and_then(|t| regex(t).err())
                 .into_iter()
                 .collect(),
+            Check::Amount { zero } => text
+                .and_then(|t| amount_problem(attribute, shown, t, zero))
+                .into_iter()
+                .collect(),
         }
     }
 }
@@ -119,6 +126,24 @@ fn count_problem(
         format!("Invalid {attribute}"),
         format!("{attribute} = {n} is not allowed; it must be a whole number from {min} to {max}."),
     )]
+}
+
+/// The problem with `text`, the value of `shown` that should be a count or a percentage.
+fn amount_problem(attribute: &'static str, shown: &str, text: &str, zero: bool) -> Option<Problem> {
+    let detail = match Amount::parse(text) {
+        Err(e) => format!(
+            "{shown} {e} ({text:?}): give a count of instances, such as 25, or a percentage of instance_ids, such as \"10%\"."
+        ),
+        Ok(amount) if amount.is_zero() && !zero => format!(
+            "{shown} is {text:?}: no instance could ever restart. Give at least 1, or \"100%\" to restart them all at once."
+        ),
+        Ok(_) => return None,
+    };
+    Some(Problem::at(
+        attribute,
+        format!("Invalid {shown}"),
+        format!("{detail} Nothing was sent to the API."),
+    ))
 }
 
 /// The problem with `password`, the value of `argument` of `owner`, under the API's rule, if

@@ -159,8 +159,14 @@ impl Field for StringSet {
 
 /// A list of blocks of `T`'s attributes (`timeouts { ... }`), or of computed rows.
 impl<T: Declared + PartialEq + 'static> Field for Value<Vec<T>> {
+    /// Unknown as a whole, or in one of its blocks' attributes.
     fn is_unknown(&self) -> bool {
-        Value::is_unknown(self)
+        match self {
+            Value::Value(list) => list
+                .iter()
+                .any(|b| b.fields().iter().any(|(_, f)| f.is_unknown())),
+            other => other.is_unknown(),
+        }
     }
     fn same_as(&self, other: &dyn Field) -> bool {
         same(self, other)

@@ -66,6 +66,11 @@ declare! {
             Duration::from_millis(10),
             MAX_POLL_INTERVAL,
         ),
+        max_unavailable: Value<f64> => crate::attributes::Declaration::value(
+            tf_provider::schema::AttributeType::Number,
+            "The most instances out of RUNNING at once, across every `zenlayer_instance_password` and `zenlayer_instance_password_reset` of this provider configuration together, whatever Terraform's `-parallelism`; a resource's or action's own `rollout.max_unavailable` applies as well. An instance is out from the moment a reset (or the stop of `shutdown_before_reset`) takes it out of RUNNING until a status read sees it RUNNING again. Needs `wait_for_running = true` on every resource and action. A whole number from 1 to 1000000. Default: no bound.",
+        )
+        .check(Check::Count { min: 1, max: 1_000_000 }),
         restart_grace_period: Value<String> => duration(
             "After a reset, how long the platform is given to restart an instance before the provider starts it itself (with `shutdown_before_reset`) or stops waiting for it (without).",
             Duration::from_secs(120),
@@ -128,12 +133,7 @@ pub(crate) fn resolve(
     ) else {
         return Err(errors);
     };
-    let number = |v: &Value<f64>| v.as_ref_option().copied().unwrap_or_default() as u32;
-    let time = |v: &Value<String>| {
-        v.as_ref_option()
-            .and_then(|t| humantime::parse_duration(t.trim()).ok())
-            .unwrap_or_default()
-    };
+    let number = |v: &Value<f64>| whole(v) as u32;
     Ok(Resolved {
         client: ClientConfig {
             endpoint,
@@ -145,12 +145,32 @@ pub(crate) fn resolve(
             retry: RetryPolicy::new(number(&c.max_retries), time(&c.retry_base_delay)),
             max_concurrency: number(&c.max_concurrency) as usize,
         },
-        fleet: FleetSettings::new(
-            number(&c.batch_size) as usize,
+        fleet: fleet_settings(&c),
+    })
+}
+
+/// The fleet's settings, from arguments checked and defaulted.
+fn fleet_settings(c: &ProviderConfig) -> FleetSettings {
+    FleetSettings {
+        max_unavailable: c.max_unavailable.as_ref_option().map(|n| *n as usize),
+        ..FleetSettings::new(
+            whole(&c.batch_size) as usize,
             time(&c.poll_interval),
             time(&c.restart_grace_period),
-        ),
-    })
+        )
+    }
+}
+
+/// A whole number argument, checked and defaulted.
+fn whole(v: &Value<f64>) -> u64 {
+    v.as_ref_option().copied().unwrap_or_default() as u64
+}
+
+/// A duration argument, checked and defaulted.
+fn time(v: &Value<String>) -> Duration {
+    v.as_ref_option()
+        .and_then(|t| humantime::parse_duration(t.trim()).ok())
+        .unwrap_or_default()
 }
 
 /// The error for an argument that depends on a value known only after apply.

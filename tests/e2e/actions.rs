@@ -13,7 +13,7 @@ const ACTION: &str = "action.zenlayer_instance_password_reset.now";
 const NEW: &str = "Act1!pass";
 
 /// Whether this Terraform has actions; says why the test is skipped when it has not.
-fn actions_supported() -> bool {
+pub(crate) fn actions_supported() -> bool {
     let version = terraform_version();
     if version >= (1, 14) {
         return true;

@@ -20,6 +20,7 @@ mod outcomes;
 mod power;
 mod process;
 mod restore;
+mod rollout;
 mod scale;
 mod secrets;
 mod selection;

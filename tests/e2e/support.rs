@@ -9,7 +9,9 @@ use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-pub use zenlayer_sim::world::{CallRecord as SimCall, InstanceView as SimInstance};
+pub use zenlayer_sim::world::{
+    CallRecord as SimCall, InstanceView as SimInstance, Unavailable as SimUnavailable,
+};
 
 /// The provider's source address.
 pub const SOURCE: &str = "zenlayer/zenlayer";
@@ -320,6 +322,25 @@ impl Sim {
     /// Adds fault rules (one object or an array).
     pub fn fault(&self, rules: Value) {
         self.send(reqwest::Method::POST, "/_sim/faults", rules);
+    }
+
+    /// The simulator's own record of instances out of RUNNING: now, and the most at once.
+    pub fn unavailable(&self) -> SimUnavailable {
+        self.get("/_sim/unavailable")
+    }
+
+    /// The most instances out of RUNNING at once, by the simulator's record.
+    pub fn peak_unavailable(&self) -> usize {
+        self.unavailable().peak
+    }
+
+    /// Starts the record of instances out of RUNNING again from now.
+    pub fn reset_unavailable(&self) {
+        self.http
+            .delete(format!("{}/_sim/unavailable", self.url))
+            .send()
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("DELETE /_sim/unavailable: {e}"));
     }
 
     /// Removes every fault rule.

@@ -1,12 +1,35 @@
 //! [`Context`]: the deadline and the stop signal that bound every call of one operation, and
 //! where it reports its progress.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::error::ApiError;
 use crate::progress::Progress;
+use crate::InstanceStatus;
+
+/// What an operation's status reads go through instead of straight to the API: a rollout's
+/// window (`fleet::window`), which gathers them into rounds and watches who comes back.
+pub(crate) trait StatusRounds: Send + Sync + std::fmt::Debug {
+    /// The statuses of `ids` (an id that does not exist is absent), read in the next round.
+    fn read<'a>(
+        &'a self,
+        ids: &'a [String],
+        ctx: &'a Context,
+    ) -> BoxFuture<'a, Result<HashMap<String, InstanceStatus>, ApiError>>;
+
+    /// `ids` were stopped by a call answered now (accepted, or whose answer was lost).
+    fn stopped(&self, ids: &[String]);
+
+    /// `ids` were reset by a call answered now (accepted, or whose answer was lost): from now
+    /// on, a read that sees one RUNNING sees it back.
+    fn reset(&self, ids: &[String]);
+}
 
 /// The bounds of one operation: it must finish before `deadline`, and stop early when `cancel`
 /// fires (Terraform asked the provider to stop).
@@ -20,6 +43,8 @@ pub struct Context {
     pub cancel: CancellationToken,
     /// Who hears of the operation's progress, if anyone.
     pub progress: Option<Progress>,
+    /// Where its status reads go in a rollout.
+    pub(crate) rounds: Option<Arc<dyn StatusRounds>>,
 }
 
 impl Context {
@@ -30,6 +55,21 @@ impl Context {
             deadline: after(timeout),
             cancel,
             progress: None,
+            rounds: None,
+        }
+    }
+
+    /// `ids` were stopped by a call answered now: a rollout's window hears of it.
+    pub(crate) fn stopped(&self, ids: &[String]) {
+        if let Some(rounds) = &self.rounds {
+            rounds.stopped(ids);
+        }
+    }
+
+    /// `ids` were reset by a call answered now: a rollout's window hears of it.
+    pub(crate) fn reset(&self, ids: &[String]) {
+        if let Some(rounds) = &self.rounds {
+            rounds.reset(ids);
         }
     }
 

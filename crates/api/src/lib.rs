@@ -14,11 +14,12 @@
 //! - `signer`: ZC2-HMAC-SHA256, a pure function.
 //! - `envelope`: wrapped, unwrapped and error bodies, and bodies that are not JSON.
 //! - `retry`: [`RetryPolicy`], backoff for transient failures.
+//! - `context`: [`Context`], what every call carries: the deadline, the stop signal, the
+//!   progress sink, and in a rollout the window its status reads go through.
 //! - `error`: [`ApiError`], with status, code, message and request id.
 //! - `transport`: one HTTP exchange ([`HttpTransport`] over rustls).
 //! - `proxy`: the proxy the environment sets for the endpoint.
 //! - `endpoint`: the API's base URL, checked.
-//! - `context`: [`Context`], what every call carries: the progress sink, the interrupt.
 //! - `progress`: [`Progress`], the lines a long operation reports as it goes.
 //! - `secret`: [`Secret`], the one type that holds passwords.
 

@@ -94,6 +94,11 @@ impl Progress {
         (self.sink)(line);
     }
 
+    /// A line worded by the caller (a rollout says where it stands).
+    pub(crate) fn say(&self, line: String) {
+        (self.sink)(line);
+    }
+
     /// A wait for `n` instances to do `what` ("be RUNNING") begins; it counts until dropped.
     pub(crate) fn wait(&self, what: &'static str, n: usize) -> WaitProgress {
         let id = {

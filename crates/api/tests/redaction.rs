@@ -101,6 +101,7 @@ async fn reset_through_echoes(html: bool) -> String {
         password,
         shutdown_before_reset: false,
         wait_for_running: true,
+        rollout: None,
     };
     let ctx = Context::with_timeout(Duration::from_secs(600), CancellationToken::new());
     let report = fleet.reset_passwords(&request, &ctx).await;

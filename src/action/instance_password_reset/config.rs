@@ -49,6 +49,8 @@ impl Config {
     /// Every problem with the known parts of the configuration.
     pub(super) fn problems(&self) -> Vec<Problem> {
         let mut problems = Declared::problems(self);
+        let listed = crate::attributes::known_strings(&self.instance_ids).map(|ids| ids.len());
+        problems.extend(self.reset.problems_between(listed));
         if self.password_wo.is_null() {
             problems.insert(
                 0,

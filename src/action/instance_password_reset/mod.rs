@@ -46,8 +46,15 @@ fn summary(report: &ResetReport, requested: usize) -> String {
     } else {
         "ended with errors (below)"
     };
+    let rollout = report.rollout.map_or(String::new(), |r| {
+        let c = r.counts;
+        format!(
+            "; rollout: reset {} of {}, {} failed, {} not reached",
+            c.reset, c.total, c.failed, c.not_reached
+        )
+    });
     format!(
-        "{ending}: the password was reset on {} of {requested} instance{} ({calls} accepted call{})",
+        "{ending}: the password was reset on {} of {requested} instance{} ({calls} accepted call{}){rollout}",
         report.reset.len(),
         plural(requested),
         plural(calls)
@@ -76,9 +83,8 @@ impl Action for InstancePasswordResetAction {
             return None;
         }
         let ids = crate::attributes::known_strings(&config.instance_ids).unwrap_or_default();
-        reset::instances_can_be_reset(&self.data, diags, &ids)
-            .await
-            .then_some(())
+        let bounded = reset::restarts_are_bounded(&self.data, diags, &config.reset, ids.len());
+        (bounded && reset::instances_can_be_reset(&self.data, diags, &ids).await).then_some(())
     }
 
     async fn invoke<'a>(
@@ -95,9 +101,10 @@ impl Action for InstancePasswordResetAction {
         }
         let ids = crate::attributes::known_strings(&config.instance_ids)?;
         let password = config.password_wo.as_ref_option()?;
+        let listed = ids.len();
         let request = config
             .reset
-            .request(ids.into_iter().collect(), password.clone());
+            .request(ids.into_iter().collect(), listed, password.clone());
         let requested = request.instance_ids.len();
         let lines = ActionLines::new(
             progress,

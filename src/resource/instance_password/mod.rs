@@ -98,9 +98,10 @@ impl InstancePasswordResource {
             );
             return None;
         };
+        let listed = state.known_ids().map_or(ids.len(), |all| all.len());
         let request = state
             .reset
-            .request(ids.iter().cloned().collect(), password.clone());
+            .request(ids.iter().cloned().collect(), listed, password.clone());
         let ctx = self.data.reset_context(state.timeout(operation));
         let report = reset::run(&self.data, diags, request, ctx, operation).await?;
         Some((report.reset, report.request_ids))
@@ -195,7 +196,9 @@ impl Resource for InstancePasswordResource {
         state.id = Value::Unknown;
         state.request_ids = Value::Unknown;
         if let Some(ids) = state.known_ids() {
-            if !reset::instances_can_be_reset(&self.data, diags, &ids).await {
+            if !reset::instances_can_be_reset(&self.data, diags, &ids).await
+                || !reset::restarts_are_bounded(&self.data, diags, &state.reset, ids.len())
+            {
                 return None;
             }
             plan_checks::warn_shared_instances(&self.data, diags, &config_state, &ids);
@@ -226,7 +229,9 @@ impl Resource for InstancePasswordResource {
                 state.id = Value::Unknown;
                 state.request_ids = Value::Unknown;
                 let ids = state.known_ids().unwrap_or_default();
-                if !reset::instances_can_be_reset(&self.data, diags, &ids).await {
+                if !reset::instances_can_be_reset(&self.data, diags, &ids).await
+                    || !reset::restarts_are_bounded(&self.data, diags, &state.reset, ids.len())
+                {
                     return None;
                 }
                 let paths = arguments.into_iter().map(AttributePath::new).collect();
@@ -241,7 +246,9 @@ impl Resource for InstancePasswordResource {
         } else {
             Value::Unknown
         };
-        if !reset::instances_can_be_reset(&self.data, diags, &added).await {
+        if !reset::instances_can_be_reset(&self.data, diags, &added).await
+            || !reset::restarts_are_bounded(&self.data, diags, &state.reset, added.len())
+        {
             return None;
         }
         Some((state, prior_private_state, vec![]))

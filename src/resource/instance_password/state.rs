@@ -132,6 +132,8 @@ impl State {
     pub(crate) fn problems(&self) -> Vec<Problem> {
         let mut problems = self.password_argument_problems();
         problems.extend(Declared::problems(self));
+        let listed = self.known_ids().map(|ids| ids.len());
+        problems.extend(self.reset.problems_between(listed));
         problems
     }
 

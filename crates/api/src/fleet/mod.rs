@@ -6,17 +6,23 @@ mod reset;
 mod select;
 mod status;
 mod wait;
+mod window;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::{Client, MAX_IDS_PER_CALL};
 
-pub use reset::{Cause, Failure, Outcome, ResetReport, ResetRequest, Stage};
+pub use reset::{
+    Amount, AmountError, Cause, Failure, Halt, Limits, Outcome, ResetReport, ResetRequest,
+    RolloutCounts, RolloutPlan, RolloutReport, Stage,
+};
 pub use select::{Selection, MAX_READS};
 pub use status::{StatusReader, Statuses};
+pub use window::ROLLOUT_TICK;
 
 /// Tuning of the fleet operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +44,9 @@ pub struct FleetSettings {
     /// Terraform starts together arrive within a millisecond or two, so a short first window
     /// catches them without delaying a lone read.
     pub first_coalesce_window: Duration,
+    /// The most instances the operations of this provider take out of RUNNING at once, all
+    /// together; `None` for no such bound.
+    pub max_unavailable: Option<usize>,
 }
 
 /// The longest wait between status polls: the interval grows up to it.
@@ -62,16 +71,20 @@ impl FleetSettings {
             restart_grace,
             coalesce_window: Duration::from_millis(100),
             first_coalesce_window: Duration::from_millis(10),
+            max_unavailable: None,
         }
     }
 }
 
-/// The operations, sharing one client (and so one concurrency limit) and one status reader.
+/// The operations, sharing one client (and so one concurrency limit), one status reader, and
+/// the provider's disruption budget.
 #[derive(Debug)]
 pub struct Operations {
     client: Arc<Client>,
     settings: FleetSettings,
     statuses: Arc<StatusReader>,
+    /// A place for each instance out of RUNNING, when the provider bounds them.
+    budget: Option<Arc<Semaphore>>,
 }
 
 impl Operations {
@@ -82,6 +95,9 @@ impl Operations {
             client,
             settings,
             statuses,
+            budget: settings
+                .max_unavailable
+                .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
         }
     }
 
@@ -100,6 +116,12 @@ impl Operations {
         self.request_timeout()
             .saturating_mul(u32::try_from(rounds).unwrap_or(u32::MAX))
             .saturating_add(Duration::from_secs(1))
+    }
+
+    /// The provider's disruption budget: the most instances its operations take out of
+    /// RUNNING at once, all together.
+    pub fn max_unavailable(&self) -> Option<usize> {
+        self.settings.max_unavailable
     }
 
     /// The coalescing status reader (for refreshes and plan-time existence checks).

@@ -208,7 +208,15 @@ impl Operations {
             .zip(spec.target.progress_words())
             .map(|(p, words)| p.wait(words, ids.len()));
         let end = spec.until.map_or(ctx.deadline, |u| u.min(ctx.deadline));
-        let mut delay = spec.first_delay;
+        // In a rollout the window's rounds pace the polls, and one instance's terminal status
+        // must not count the others of its batch as failed: the window reports each in time.
+        let in_rounds = ctx.rounds.is_some();
+        let end_at_terminal = spec.end_at_terminal && !in_rounds;
+        let mut delay = if in_rounds {
+            Duration::ZERO
+        } else {
+            spec.first_delay
+        };
         while !tracker.remaining.is_empty() {
             if tracker.out.polls == 0 {
                 // However long the interval, look at least once before the wait's end.
@@ -219,7 +227,7 @@ impl Operations {
                 break;
             }
             let keys = tracker.ids();
-            match describe_all(&self.client, &keys, self.settings.batch_size, ctx).await {
+            match self.read_statuses(&keys, ctx).await {
                 Ok(statuses) => {
                     tracker.observe(&statuses);
                     if let Some(p) = &progress {
@@ -231,16 +239,31 @@ impl Operations {
                     break;
                 }
             }
-            if spec.end_at_terminal && !tracker.out.terminal.is_empty() {
+            if end_at_terminal && !tracker.out.terminal.is_empty() {
                 tracker.out.ended_at_terminal = true;
                 break;
             }
             if tracker.remaining.is_empty() || Instant::now() >= end {
                 break;
             }
-            delay = self.next_poll_delay(delay);
+            if !in_rounds {
+                delay = self.next_poll_delay(delay);
+            }
         }
         tracker.finish(ctx)
+    }
+
+    /// The statuses of `ids`: through the rollout's window when there is one, else read
+    /// directly in batches.
+    pub(super) async fn read_statuses(
+        &self,
+        ids: &[String],
+        ctx: &Context,
+    ) -> Result<Statuses, ApiError> {
+        match &ctx.rounds {
+            Some(rounds) => rounds.read(ids, ctx).await,
+            None => describe_all(&self.client, ids, self.settings.batch_size, ctx).await,
+        }
     }
 
     /// The wait after one of `previous`: the polling interval after a first look, else half as

@@ -34,7 +34,7 @@ impl BatchOutcome {
 }
 
 /// Adds the results of one part of an operation to `report`.
-fn merge(part: ResetReport, report: &mut ResetReport) {
+pub(super) fn merge(part: ResetReport, report: &mut ResetReport) {
     report.reset.extend(part.reset);
     report.request_ids.extend(part.request_ids);
     report.failures.extend(part.failures);
@@ -42,6 +42,7 @@ fn merge(part: ResetReport, report: &mut ResetReport) {
     report.stopped.extend(part.stopped);
     report.stopped_again.extend(part.stopped_again);
     report.restored.extend(part.restored);
+    report.started_again.extend(part.started_again);
     if part.rule_seen.is_some() {
         report.rule_seen = part.rule_seen;
     }
@@ -100,13 +101,7 @@ impl Operations {
                 .client
                 .reset_instances_password(&ids, &req.password, ctx)
                 .await;
-            if let Some(progress) = &ctx.progress {
-                let failed = answer
-                    .as_ref()
-                    .err()
-                    .map(|e| e.code().unwrap_or("no answer"));
-                progress.reset_call(ids.len(), failed);
-            }
+            heard(&ids, &answer, ctx);
             let error = match answer {
                 Ok(request_id) => {
                     report.reset.extend(ids.iter().cloned());
@@ -286,6 +281,21 @@ impl Operations {
                 .map(|f| f.with_outcome(Outcome::NotReset)),
         );
         up.reached.into_keys().collect()
+    }
+}
+
+/// Tells a rollout's window of a reset that may have taken effect, and the progress of every
+/// answer.
+fn heard(ids: &[String], answer: &Result<String, ApiError>, ctx: &Context) {
+    if answer.as_ref().map_or_else(|e| e.outcome_unknown, |_| true) {
+        ctx.reset(ids);
+    }
+    if let Some(progress) = &ctx.progress {
+        let failed = answer
+            .as_ref()
+            .err()
+            .map(|e| e.code().unwrap_or("no answer"));
+        progress.reset_call(ids.len(), failed);
     }
 }
 

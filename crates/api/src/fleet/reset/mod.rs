@@ -27,10 +27,15 @@
 mod batch;
 mod inspect;
 mod power;
+mod rollout;
+mod schedule;
 
 use std::collections::BTreeSet;
 
 use futures::future::join_all;
+
+pub use rollout::{Amount, AmountError, RolloutPlan, RolloutReport};
+pub use schedule::{Halt, Limits, RolloutCounts};
 
 use super::wait::WaitOutcome;
 use super::Operations;
@@ -50,6 +55,8 @@ pub struct ResetRequest {
     pub shutdown_before_reset: bool,
     /// Wait until the instances are RUNNING again.
     pub wait_for_running: bool,
+    /// Roll the reset out within a disruption budget (which needs `wait_for_running`).
+    pub rollout: Option<RolloutPlan>,
 }
 
 /// What every phase of one operation needs: the request, its bounds, and what the first
@@ -85,6 +92,8 @@ pub enum Stage {
     /// Bringing back, at the end, instances this operation stopped and no status read has seen
     /// RUNNING since.
     StartAgain,
+    /// Waiting for a place in the rollout.
+    Rollout,
 }
 
 /// Why a set of instances failed.
@@ -107,6 +116,8 @@ pub enum Cause {
     Cancelled,
     /// The wait for RUNNING ended early, at another instance's terminal status.
     Abandoned,
+    /// The rollout stopped before it reached them: nothing was done to them.
+    NotReached(Halt),
 }
 
 /// Where an instance's password stands.
@@ -129,7 +140,8 @@ impl Stage {
             | Stage::WaitStopped
             | Stage::Reset
             | Stage::StartForReset
-            | Stage::StartAgain => Outcome::NotReset,
+            | Stage::StartAgain
+            | Stage::Rollout => Outcome::NotReset,
             Stage::WaitRunning | Stage::Restore => Outcome::Reset,
         }
     }
@@ -177,6 +189,8 @@ pub struct ResetReport {
     /// (or, without `wait_for_running`, seen on their way up after an accepted start or
     /// reset): the last phase leaves them alone.
     pub restored: BTreeSet<String>,
+    /// How the rollout went, when there was one.
+    pub rollout: Option<RolloutReport>,
 }
 
 impl Failure {
@@ -276,13 +290,18 @@ impl Operations {
             let calls = found.candidates.len().div_ceil(self.settings.batch_size);
             progress.resets_planned(req.instance_ids.len(), calls);
         }
-        let batches = self
-            .batches(&found.candidates)
-            .map(|batch| self.reset_batch(batch, op));
-        for outcome in join_all(batches).await {
-            outcome.merge_into(&mut report);
+        if req.rollout.is_some() || self.budget.is_some() {
+            self.roll_out(found.candidates.clone(), req.rollout, op, &mut report)
+                .await;
+        } else {
+            let batches = self
+                .batches(&found.candidates)
+                .map(|batch| self.reset_batch(batch, op));
+            for outcome in join_all(batches).await {
+                outcome.merge_into(&mut report);
+            }
+            self.restore_power(&mut report, op).await;
         }
-        self.restore_power(&mut report, op).await;
         report.unknown = report
             .failures
             .iter()
@@ -296,5 +315,7 @@ impl Operations {
 
 #[cfg(test)]
 mod restore_tests;
+#[cfg(test)]
+mod rollout_tests;
 #[cfg(test)]
 mod tests;

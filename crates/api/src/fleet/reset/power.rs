@@ -306,6 +306,9 @@ impl Operations {
             if result.as_ref().is_err_and(|e| e.outcome_unknown) {
                 report.stopped.extend(batch.iter().cloned());
             }
+            if result.as_ref().map_or_else(|e| e.outcome_unknown, |_| true) {
+                ctx.stopped(batch);
+            }
         }
         let accepted = collect_batches(Stage::Stop, results, report);
         report.stopped.extend(accepted.iter().cloned());

@@ -41,6 +41,7 @@ async fn shutdown_reset(sim: &Sim, n: usize, retries: u32) -> ResetReport {
         password: password.clone(),
         shutdown_before_reset: true,
         wait_for_running: true,
+        rollout: None,
     };
     let ctx = Context::with_timeout(Duration::from_secs(1200), CancellationToken::new());
     fleet.reset_passwords(&request, &ctx).await
@@ -238,6 +239,7 @@ async fn play(scene: &Scene) -> (Vec<(String, String)>, ResetReport, Sim) {
         password: password.clone(),
         shutdown_before_reset: scene.shutdown,
         wait_for_running: true,
+        rollout: None,
     };
     let report = fleet.reset_passwords(&request, &ctx).await;
     // Boots and stops under way when the operation returned end on their own.

@@ -42,6 +42,7 @@ async fn reset_within(sim: &Sim, targets: &[String], shutdown: bool, ctx: &Conte
         password,
         shutdown_before_reset: shutdown,
         wait_for_running: true,
+        rollout: None,
     };
     fleet.reset_passwords(&request, ctx).await
 }
@@ -210,6 +211,7 @@ async fn a_lost_answer_leaves_the_outcome_unknown() {
         password: password.clone(),
         shutdown_before_reset: false,
         wait_for_running: true,
+        rollout: None,
     };
     let report = fleet.reset_passwords(&request, &ctx).await;
     assert!(report.reset.is_empty(), "nothing confirmed");
@@ -412,6 +414,7 @@ async fn a_batch_refused_outright_fails_alone() {
                 password: password.clone(),
                 shutdown_before_reset: false,
                 wait_for_running: true,
+                rollout: None,
             },
             &ctx,
         )
