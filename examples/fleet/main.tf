@@ -1,15 +1,17 @@
-# Reset the password of a whole fleet, selected with the zenlayer_instances data source.
+# Reset the password of a whole fleet, selected with the zenlayer_instances data source, a
+# slice at a time: every reset restarts the instance, so the rollout block keeps at most
+# `max_unavailable` of them out of RUNNING at once (a sliding window: as one comes back, the
+# next starts). 1,000 instances at 100 at a time with a 5 s reboot take about 10 reboots; see
+# the docs' large-fleet guide for the figures, the canary and one zone at a time.
 #
-# One resource is the fastest layout at any size: it resets the fleet in ceil(N/100) calls and
-# waits for one reboot (10,000 instances with a 30 s reboot: 48 s end to end; see the docs'
-# "Large fleets"). Adding an instance to the fleet is an in-place update that resets only it.
+# One resource resets the fleet in ceil(N/100) calls. Adding an instance to the fleet is an
+# in-place update that resets only it.
 #
-# To split the fleet anyway (smaller states and plans to read, or a smaller blast radius per
-# apply), raise `buckets`: the instances are spread by a hash of their id, so adding one changes
-# only its bucket. Keep the number of buckets at most Terraform's -parallelism (10 by default):
-# each resource waits for its own instances' reboot and Terraform works on -parallelism
-# resources at a time, so 64 buckets wait ceil(64/10) = 7 reboots one after another. With more
-# buckets, pass -parallelism=BUCKETS. Choose it once: changing it moves most instances to
+# To split the fleet anyway (smaller states and plans to read), raise `buckets`: the instances
+# are spread by a hash of their id, so adding one changes only its bucket. Keep the number of
+# buckets at most Terraform's -parallelism (10 by default), or pass -parallelism=BUCKETS. Each
+# bucket's rollout counts only its own instances: set `fleet_max_unavailable` to bound the
+# whole fleet, across buckets. Choose `buckets` once: changing it moves most instances to
 # another bucket, which resets them again.
 #
 # With Terraform 1.11 or later, give the password to password_wo instead (see examples/write-only).
@@ -45,13 +47,26 @@ variable "buckets" {
   default     = 1
 }
 
+variable "max_unavailable" {
+  description = "Instances of each resource out of RUNNING at once: a count (25) or a percentage of its instances (\"10%\")."
+  type        = string
+  default     = "10%"
+}
+
+variable "fleet_max_unavailable" {
+  description = "Instances out of RUNNING at once across every bucket; null for no bound but each resource's."
+  type        = number
+  default     = null
+}
+
 variable "root_password" {
   type      = string
   sensitive = true
 }
 
 provider "zenlayer" {
-  endpoint = var.endpoint
+  endpoint        = var.endpoint
+  max_unavailable = var.fleet_max_unavailable
 }
 
 data "zenlayer_instances" "fleet" {
@@ -73,6 +88,10 @@ resource "zenlayer_instance_password" "fleet" {
   for_each     = local.buckets
   instance_ids = each.value
   password     = var.root_password
+
+  rollout {
+    max_unavailable = var.max_unavailable
+  }
 }
 
 output "instances_reset" {

@@ -50,6 +50,13 @@ resource "zenlayer_instance_password" "web" {
   instance_ids        = ["ins-00001", "ins-00002", "ins-00003"]
   password_wo         = var.root_password
   password_wo_version = local.password_version
+
+  # Each reset restarts the instance: one web server at a time, the first alone, and the
+  # first failure stops the rollout (the next pipeline run resumes with the rest).
+  rollout {
+    max_unavailable = 1
+    canary          = 1
+  }
 }
 
 resource "zenlayer_instance_password" "db" {

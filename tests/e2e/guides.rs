@@ -162,3 +162,65 @@ fn the_install_guide_names_every_released_platform_and_the_simulator() {
         "cargo build -p zenlayer-sim puts it where the guide says"
     );
 }
+
+/// The first `terraform` block of a guide.
+fn first_block(text: &str) -> String {
+    text.split("```terraform\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a terraform block")
+        .to_string()
+}
+
+#[test]
+fn the_large_fleet_guide_s_configuration_keeps_its_budget_with_a_canary_first() {
+    if !supports_write_only() {
+        eprintln!("skipped: the guide's configuration needs Terraform 1.11 or later");
+        return;
+    }
+    let guide = guide("large-fleet.md");
+    let fleet: Vec<serde_json::Value> = (1..=30)
+        .map(|n| {
+            let env = if n <= 20 { "prod" } else { "dev" };
+            serde_json::json!({"id": format!("vm-{n:02}"), "tags": {"env": env}})
+        })
+        .collect();
+    let sim = Sim::start_with_fleet(
+        0,
+        Some(&serde_json::json!(fleet)),
+        &["--reboot-delay", "500ms"],
+    );
+    let mut ws = Workspace::new();
+    ws.configure(
+        &sim,
+        &format!(
+            "variable \"rotation\" {{\n  default = \"1\"\n}}\n\n{}",
+            first_block(&guide)
+        ),
+    );
+    let text = std::fs::read_to_string(ws.path().join("main.tf")).expect("main.tf");
+    ws.write(&text.replace(
+        "sensitive = true\n",
+        "sensitive = true\n  ephemeral = true\n",
+    ));
+    ws.apply();
+    assert_eq!(sim.peak_unavailable(), 2, "10% of the 20 selected");
+    let resets: Vec<(u64, usize)> = sim
+        .calls_of("ResetInstancesPassword")
+        .iter()
+        .map(|c| (c.at_ms, c.instance_ids.len()))
+        .collect();
+    assert_eq!(resets[0].1, 1, "the canary alone: {resets:?}");
+    assert!(resets[1].0 >= resets[0].0 + 500, "{resets:?}");
+    for i in sim.instances() {
+        let prod = i.id.as_str() <= "vm-20";
+        assert_eq!(i.reset_count, usize::from(prod), "{}", i.id);
+    }
+    for step in [
+        "terraform untaint",
+        "resettable_only = true",
+        "max_unavailable = 200",
+    ] {
+        assert!(guide.contains(step), "the guide says {step}");
+    }
+}
