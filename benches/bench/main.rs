@@ -6,7 +6,7 @@
 //! is compared with and a client certificate, and passes them in `BENCH_GO_PROVIDER`,
 //! `BENCH_GO_SOURCE` and `BENCH_CLIENT_CERT`.
 //!
-//! `BENCH_ONLY=plugin` (or `scale`, `refresh`, `fleet`, `action`, comma-separated) runs only those sections and
+//! `BENCH_ONLY=plugin` (or `scale`, `refresh`, `fleet`, `action`, `rollout`, comma-separated) runs only those sections and
 //! writes `target/bench/BENCHMARKS-partial.md` instead, leaving the committed report alone.
 
 #[path = "../../tests/e2e/support.rs"]
@@ -15,6 +15,7 @@ mod support;
 mod action;
 mod fleet;
 mod report;
+mod rollout;
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -573,6 +574,7 @@ fn main() {
     plugin_section(&mut rows, &mut notes);
     let fleets = fleet::section(&mut rows);
     action::section(&mut rows, &mut notes);
+    let rollouts = rollout::section(&mut rows);
     write_chart(&runs);
     let md = report::markdown(&report::Report {
         started,
@@ -581,6 +583,7 @@ fn main() {
         scale: &runs.scale,
         one_by_one: &runs.one_by_one,
         fleets: &fleets,
+        rollouts: &rollouts,
     });
     let report = if std::env::var_os("BENCH_ONLY").is_some() {
         root().join("target/bench/BENCHMARKS-partial.md")

