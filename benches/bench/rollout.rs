@@ -135,7 +135,7 @@ fn fleet_example(
 fn sliding_or_waves(n: usize, window: usize, reboot: &str, waves: bool) -> RolloutRun {
     let sim = sim(n, reboot);
     let all: Vec<String> = (1..=n).map(|i| format!("prod-{i:05}")).collect();
-    // Both poll as a rollout does (every second): only the window differs.
+    // Both poll as a rollout does (every half second): only the window differs.
     let rollout = format!("  rollout {{\n    max_unavailable = {window}\n  }}");
     let body = if waves {
         all.chunks(window)

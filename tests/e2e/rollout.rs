@@ -24,6 +24,28 @@ fn resets(sim: &Sim) -> Vec<(u64, Vec<String>)> {
         .collect()
 }
 
+/// The status calls after the first reset, in rounds (calls within 20 ms of each other):
+/// how many rounds, and the most calls in one.
+fn status_rounds(sim: &Sim) -> (usize, usize) {
+    let calls = sim.calls();
+    let first = calls
+        .iter()
+        .position(|c| c.action == "ResetInstancesPassword")
+        .expect("a reset");
+    let mut rounds: Vec<(u64, usize)> = Vec::new();
+    for call in &calls[first..] {
+        if call.action != "DescribeInstancesStatus" {
+            continue;
+        }
+        match rounds.last_mut() {
+            Some((at, n)) if call.at_ms - *at <= 20 => *n += 1,
+            _ => rounds.push((call.at_ms, 1)),
+        }
+    }
+    let most = rounds.iter().map(|&(_, n)| n).max().unwrap_or(0);
+    (rounds.len(), most)
+}
+
 #[test]
 fn the_window_holds_on_apply_and_state_records_every_instance() {
     let sim = Sim::start(24, REBOOT);
@@ -31,6 +53,12 @@ fn the_window_holds_on_apply_and_state_records_every_instance() {
     ws.apply();
     assert_eq!(sim.peak_unavailable(), 5, "{}", sim.call_summary(0));
     assert_eq!(ws.state_ids("zenlayer_instance_password.web"), ids(24));
+    // The instances in flight are read together: one call per round for up to 100 of them.
+    let (rounds, most) = status_rounds(&sim);
+    assert!(
+        rounds >= 5 && most == 1,
+        "{rounds} rounds, {most} calls at most"
+    );
     for id in ids(24) {
         assert_eq!(sim.reset_count(&id), 1, "{id}");
         assert_eq!(sim.status(&id), "RUNNING", "{id}");
@@ -102,6 +130,47 @@ fn past_max_failures_nothing_new_starts_and_the_next_apply_resumes_within_the_bu
         "each reset once"
     );
     assert!(sim.peak_unavailable() <= 2 + 1, "the released one, and 2");
+}
+
+#[test]
+fn within_max_failures_the_rollout_goes_to_the_end_and_still_names_the_failed() {
+    let sim = Sim::start(8, REBOOT);
+    sim.fault(json!({
+        "kind": "release", "action": "ResetInstancesPassword",
+        "instance_id": "ins-00002", "count": 1
+    }));
+    let ws = Workspace::for_resource(
+        &sim,
+        &ids(8),
+        &rollout("    max_unavailable = 2\n    max_failures = 1"),
+    );
+    let run = ws.apply_failing(&sim);
+    let text = run.all();
+    assert!(text.contains("\"ins-00002\" (RELEASING)"), "{}", run.raw());
+    assert!(!text.contains("Rollout stopped"), "{}", run.raw());
+    assert!(
+        text.contains("Rollout: reset 7 of 8, 1 failed, 0 not reached."),
+        "{}",
+        run.raw()
+    );
+    let others: Vec<String> = ids(8).into_iter().filter(|id| id != "ins-00002").collect();
+    assert!(others.iter().all(|id| sim.reset_count(id) == 1));
+    assert_eq!(ws.state_ids("zenlayer_instance_password.web"), others);
+}
+
+#[test]
+fn a_percentage_on_an_update_is_of_every_listed_instance_not_only_the_added() {
+    let sim = Sim::start(8, REBOOT);
+    let body = rollout("    max_unavailable = \"50%\"");
+    let mut ws = Workspace::for_resource(&sim, &ids(8)[..4], &body);
+    ws.apply();
+    assert_eq!(sim.peak_unavailable(), 2, "50% of 4");
+    sim.reset_unavailable();
+    ws.configure(&sim, &resource("web", &ids(8), &body));
+    ws.apply();
+    // The update resets the 4 added instances, with a window of 50% of the 8 listed.
+    assert_eq!(sim.peak_unavailable(), 4);
+    assert!(ids(8).iter().all(|id| sim.reset_count(id) == 1));
 }
 
 #[test]
@@ -305,6 +374,15 @@ fn the_resource_log_says_where_the_rollout_is() {
 
 #[test]
 fn ctrl_c_during_a_rollout_starts_nothing_new_and_brings_back_what_it_stopped() {
+    interrupted_rollout(Interrupt::CtrlC);
+}
+
+#[test]
+fn a_cancelled_pipeline_during_a_rollout_starts_nothing_new_either() {
+    interrupted_rollout(Interrupt::Cancel);
+}
+
+fn interrupted_rollout(how: Interrupt) {
     let sim = Sim::start(10, &["--reboot-delay", "3s", "--stop-delay", "500ms"]);
     let ws = Workspace::for_resource(
         &sim,
@@ -316,7 +394,7 @@ fn ctrl_c_during_a_rollout_starts_nothing_new_and_brings_back_what_it_stopped() 
     );
     let child = in_background(&ws, &["apply", "-auto-approve"]);
     sim.wait_for_polling_after_a_reset();
-    let run = interrupt(child, Interrupt::CtrlC).failed();
+    let run = interrupt(child, how).failed();
     let reset_before = resets(&sim).len();
     poll(
         std::time::Duration::from_secs(60),
@@ -407,4 +485,33 @@ fn the_action_rolls_out_within_its_budget_and_its_progress_says_where_it_is() {
         assert_eq!(sim.reset_count(&id), 1, "{id}");
         assert!(sim.password_matches(&id, "Act1!pass"), "{id}");
     }
+}
+
+#[test]
+fn ctrl_c_during_an_action_s_rollout_ends_it_without_a_crash() {
+    if !crate::actions::actions_supported() {
+        return;
+    }
+    let sim = Sim::start(10, &["--reboot-delay", "3s"]);
+    let mut ws = Workspace::new();
+    ws.set_env("TF_VAR_reset_password", "Act1!pass");
+    ws.configure(
+        &sim,
+        &reset_action("now", &ids(10), &rollout("      max_unavailable = 2")),
+    );
+    let child = in_background(
+        &ws,
+        &[
+            "apply",
+            "-auto-approve",
+            "-invoke=action.zenlayer_instance_password_reset.now",
+        ],
+    );
+    sim.wait_for_polling_after_a_reset();
+    let run = interrupt(child, Interrupt::CtrlC).failed();
+    assert!(!run.raw().contains("TERRAFORM CRASH"), "{}", run.raw());
+    assert!(run.all().contains("not reached"), "{}", run.raw());
+    let never = ids(10).iter().filter(|id| sim.reset_count(id) == 0).count();
+    assert!(never > 0, "the rollout stopped starting");
+    assert!(sim.peak_unavailable() <= 2);
 }

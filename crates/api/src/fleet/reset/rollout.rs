@@ -344,7 +344,12 @@ fn say_progress(schedule: &Schedule, running: &mut Running<'_>, ctx: &Context) {
             counts.restarting,
             counts.failed,
             counts.not_reached,
-            if schedule.is_over() { "" } else { " yet" }
+            // Not reached yet, unless the rollout stopped: then never.
+            if counts.not_reached > 0 && schedule.halted().is_none() {
+                " yet"
+            } else {
+                ""
+            }
         ));
     }
 }

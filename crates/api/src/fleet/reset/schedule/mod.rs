@@ -40,9 +40,9 @@ pub enum Halt {
 pub struct RolloutCounts {
     /// Instances in the rollout.
     pub total: usize,
-    /// Reset and back (RUNNING again, or as they were).
+    /// Reset and back: seen RUNNING again (or, for an instance found STOPPED, left as it was).
     pub reset: usize,
-    /// Started, not finished yet.
+    /// Started and not seen back yet.
     pub restarting: usize,
     /// Failed: refused, terminal, or not back by the timeout.
     pub failed: usize,
@@ -197,10 +197,16 @@ impl Schedule {
 
     /// Where the rollout stands.
     pub(super) fn counts(&self) -> RolloutCounts {
+        let restarting = self
+            .open
+            .iter()
+            .filter(|id| self.holding.contains(*id))
+            .count();
         RolloutCounts {
             total: self.total,
-            reset: self.reset,
-            restarting: self.open.len(),
+            // Seen back, with the rest of their part still under way.
+            reset: self.reset + (self.open.len() - restarting),
+            restarting,
             failed: self.failed,
             not_reached: self.groups.iter().map(VecDeque::len).sum(),
         }

@@ -217,3 +217,19 @@ fn a_stop_request_starts_nothing_new_and_counts_add_up() {
     assert_eq!((c.total, c.reset, c.not_reached), (5, 2, 3));
     assert_eq!(c.total, c.reset + c.restarting + c.failed + c.not_reached);
 }
+
+#[test]
+fn an_instance_seen_back_counts_as_reset_while_the_rest_of_its_part_is_restarting() {
+    let mut schedule = Schedule::new(vec![ids("i", 4)], limits(2));
+    let first = schedule.take(2);
+    schedule.back(&first[0]);
+    let c = schedule.counts();
+    assert_eq!((c.reset, c.restarting, c.not_reached), (1, 1, 2));
+    schedule.done(&first[0], true, false);
+    schedule.done(&first[1], false, false);
+    let c = schedule.counts();
+    assert_eq!(
+        (c.reset, c.restarting, c.failed, c.not_reached),
+        (1, 0, 1, 2)
+    );
+}
