@@ -85,12 +85,15 @@ pub struct Operations {
     statuses: Arc<StatusReader>,
     /// A place for each instance out of RUNNING, when the provider bounds them.
     budget: Option<Arc<Semaphore>>,
+    /// The rounds every rollout reads its instances in.
+    tick_reads: Arc<window::TickReads>,
 }
 
 impl Operations {
     /// A fleet on `client`; `stop` is fired when the whole provider must stop.
     pub fn new(client: Arc<Client>, settings: FleetSettings, stop: CancellationToken) -> Self {
-        let statuses = Arc::new(StatusReader::new(client.clone(), settings, stop));
+        let statuses = Arc::new(StatusReader::new(client.clone(), settings, stop.clone()));
+        let tick_reads = window::TickReads::new(client.clone(), &settings, stop);
         Operations {
             client,
             settings,
@@ -98,6 +101,7 @@ impl Operations {
             budget: settings
                 .max_unavailable
                 .map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)))),
+            tick_reads,
         }
     }
 

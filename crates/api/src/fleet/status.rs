@@ -75,7 +75,7 @@ impl std::fmt::Debug for StatusReader {
 }
 
 /// How long a shared read may take in all (its callers give up earlier on their own deadlines).
-const SHARED_READ_TIMEOUT: Duration = Duration::from_secs(600);
+pub(super) const SHARED_READ_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl StatusReader {
     pub(super) fn new(

@@ -1,21 +1,24 @@
-//! A rollout's window onto the instances it takes out of RUNNING. Every status read of the
-//! operation goes through it while the rollout runs: reads are gathered into one round per
-//! tick (at most half a second), so that instances in flight are polled often enough to notice
-//! a return within half a second, in ceil(in flight / 100) calls per round whatever the number
-//! of batches waiting. A read sent after the call that took an instance down, and that sees
-//! it RUNNING, frees its place in the window: the rollout hears of it at once.
+//! A rollout's window onto the instances it takes out of RUNNING. Every status read of a
+//! rollout goes through it: the reads of every rollout of the provider are gathered into one
+//! round per tick ([`TickReads`], at most half a second apart), so that instances in flight are
+//! polled often enough to notice a return within half a second, in ceil(in flight / 100) calls
+//! per round however many batches, resources and actions wait. A read sent after an instance's
+//! reset was answered, and that sees it RUNNING, frees its place in its operation's
+//! [`Window`]: the rollout hears of it at once. (RUNNING before the reset, as when a stopped
+//! instance is started so that the API accepts its reset, is not back: the reset is still to
+//! come.)
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use zenlayer_protocol::action;
 
-use futures::future::BoxFuture;
-
-use super::status::{describe_all, Statuses};
+use super::status::{describe_all, Statuses, SHARED_READ_TIMEOUT};
 use super::FleetSettings;
 use crate::context::StatusRounds;
 use crate::{ApiError, Client, Context, ErrorKind, InstanceStatus};
@@ -24,35 +27,122 @@ use crate::{ApiError, Client, Context, ErrorKind, InstanceStatus};
 /// place at most this late (a quarter of it on average, with the read's own time).
 pub const ROLLOUT_TICK: Duration = Duration::from_millis(500);
 
-type Reply = Result<Arc<Statuses>, ApiError>;
+/// What a round answers: every status it read, and when it was sent.
+type Reply = Result<(Arc<Statuses>, Instant), ApiError>;
 
-/// See the module's documentation. Cloning shares it.
-#[derive(Clone)]
-pub(crate) struct Window(Arc<Shared>);
-
-struct Shared {
+/// The provider's rounds of rollout reads, one per tick.
+pub(crate) struct TickReads {
     client: Arc<Client>,
     batch_size: usize,
     tick: Duration,
     origin: Instant,
-    /// The operation's deadline and stop signal, which bound the shared reads.
-    bounds: Context,
-    state: Mutex<State>,
-    back: mpsc::UnboundedSender<String>,
-}
-
-#[derive(Default)]
-struct State {
-    /// Instances taken out of RUNNING: when the call that did it was answered, and whether
-    /// it was their reset.
-    down: HashMap<String, (Instant, bool)>,
-    /// The reads waiting for the next round.
-    round: Option<Round>,
+    /// The provider's stop signal, which ends the shared calls.
+    stop: CancellationToken,
+    round: Mutex<Option<Round>>,
 }
 
 struct Round {
     ids: BTreeSet<String>,
     waiters: Vec<oneshot::Sender<Reply>>,
+}
+
+impl std::fmt::Debug for TickReads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TickReads").finish_non_exhaustive()
+    }
+}
+
+impl TickReads {
+    /// Rounds at most `ROLLOUT_TICK` apart (the polling interval, if shorter), ended by `stop`.
+    pub(crate) fn new(
+        client: Arc<Client>,
+        settings: &FleetSettings,
+        stop: CancellationToken,
+    ) -> Arc<Self> {
+        Arc::new(TickReads {
+            client,
+            batch_size: settings.batch_size,
+            tick: settings
+                .poll_interval
+                .clamp(Duration::from_millis(1), ROLLOUT_TICK),
+            origin: Instant::now(),
+            stop,
+            round: Mutex::new(None),
+        })
+    }
+
+    fn round(&self) -> MutexGuard<'_, Option<Round>> {
+        self.round.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every status the next round reads (`ids` among them), and when it was sent; bounded by
+    /// `ctx` for this reader.
+    async fn read(self: &Arc<Self>, ids: &[String], ctx: &Context) -> Reply {
+        const ACTION: &str = action::DESCRIBE_INSTANCES_STATUS;
+        let (tx, rx) = oneshot::channel();
+        let opened = {
+            let mut round = self.round();
+            let opened = round.is_none();
+            let round = round.get_or_insert_with(|| Round {
+                ids: BTreeSet::new(),
+                waiters: Vec::new(),
+            });
+            round.ids.extend(ids.iter().cloned());
+            round.waiters.push(tx);
+            opened
+        };
+        if opened {
+            let this = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep_until(this.next_tick()).await;
+                this.flush().await;
+            });
+        }
+        let cancelled = || ApiError::new(ACTION, ErrorKind::Cancelled);
+        tokio::select! {
+            r = rx => r.unwrap_or_else(|_| Err(cancelled())),
+            _ = ctx.cancel.cancelled() => Err(cancelled()),
+            _ = tokio::time::sleep_until(ctx.deadline) => {
+                Err(ApiError::new(ACTION, ErrorKind::DeadlineExceeded))
+            }
+        }
+    }
+
+    /// The next tick after now, counted from the reader's start.
+    fn next_tick(&self) -> Instant {
+        let ticks = self.origin.elapsed().as_nanos() / self.tick.as_nanos().max(1) + 1;
+        let ticks = u32::try_from(ticks).unwrap_or(u32::MAX);
+        self.origin + self.tick.saturating_mul(ticks)
+    }
+
+    /// Reads the round's instances and answers every read of it.
+    async fn flush(&self) {
+        let Some(round) = self.round().take() else {
+            return;
+        };
+        let ids: Vec<String> = round.ids.into_iter().collect();
+        let sent = Instant::now();
+        let bounds = Context::with_timeout(SHARED_READ_TIMEOUT, self.stop.clone());
+        let reply = describe_all(&self.client, &ids, self.batch_size, &bounds)
+            .await
+            .map(|statuses| (Arc::new(statuses), sent));
+        for waiter in round.waiters {
+            // A read that gave up has dropped its receiver.
+            let _ = waiter.send(reply.clone());
+        }
+    }
+}
+
+/// One rollout's window: see the module's documentation. Cloning shares it.
+#[derive(Clone)]
+pub(crate) struct Window(Arc<Shared>);
+
+struct Shared {
+    reads: Arc<TickReads>,
+    /// Instances taken out of RUNNING: when the call that did it was answered, and whether
+    /// it was their reset.
+    down: Mutex<HashMap<String, (Instant, bool)>>,
+    back: mpsc::UnboundedSender<String>,
 }
 
 impl std::fmt::Debug for Window {
@@ -62,81 +152,71 @@ impl std::fmt::Debug for Window {
 }
 
 impl Window {
-    /// A window whose reads go at most `ROLLOUT_TICK` apart (the polling interval, if
-    /// shorter), bounded by `bounds`; the ids seen back are sent to `back`.
-    pub(crate) fn new(
-        client: Arc<Client>,
-        settings: &FleetSettings,
-        bounds: Context,
-        back: mpsc::UnboundedSender<String>,
-    ) -> Self {
+    /// A window reading in the provider's `reads`; the ids seen back are sent to `back`.
+    pub(crate) fn new(reads: Arc<TickReads>, back: mpsc::UnboundedSender<String>) -> Self {
         Window(Arc::new(Shared {
-            client,
-            batch_size: settings.batch_size,
-            tick: settings
-                .poll_interval
-                .clamp(Duration::from_millis(1), ROLLOUT_TICK),
-            origin: Instant::now(),
-            bounds: Context {
-                rounds: None,
-                progress: None,
-                ..bounds
-            },
-            state: Mutex::default(),
+            reads,
+            down: Mutex::default(),
             back,
         }))
     }
 
+    fn down(&self) -> MutexGuard<'_, HashMap<String, (Instant, bool)>> {
+        self.0.down.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Whether `id` was taken down and no read has seen it RUNNING since.
     pub(crate) fn is_down(&self, id: &str) -> bool {
-        self.0.state().down.contains_key(id)
+        self.down().contains_key(id)
     }
 
     /// Forgets `ids`: their part of the operation is over.
     pub(crate) fn forget(&self, ids: &[String]) {
-        let mut state = self.0.state();
+        let mut down = self.down();
         for id in ids {
-            state.down.remove(id);
+            down.remove(id);
         }
     }
 
-    /// The statuses of `ids`, read in the next round with every other read of the operation.
+    fn taken_down(&self, ids: &[String], reset: bool) {
+        let now = Instant::now();
+        let mut down = self.down();
+        for id in ids {
+            down.insert(id.clone(), (now, reset));
+        }
+    }
+
+    /// The statuses of `ids`, read in the next round; frees the places of those seen back.
     async fn read_in_round(&self, ids: &[String], ctx: &Context) -> Result<Statuses, ApiError> {
-        const ACTION: &str = action::DESCRIBE_INSTANCES_STATUS;
         if ids.is_empty() {
             return Ok(Statuses::new());
         }
-        let (tx, rx) = oneshot::channel();
-        let opened = {
-            let mut state = self.0.state();
-            let opened = state.round.is_none();
-            let round = state.round.get_or_insert_with(|| Round {
-                ids: BTreeSet::new(),
-                waiters: Vec::new(),
-            });
-            round.ids.extend(ids.iter().cloned());
-            round.waiters.push(tx);
-            opened
-        };
-        if opened {
-            let this = self.0.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep_until(this.next_tick()).await;
-                this.flush().await;
-            });
-        }
-        let cancelled = || ApiError::new(ACTION, ErrorKind::Cancelled);
-        let all = tokio::select! {
-            r = rx => r.unwrap_or_else(|_| Err(cancelled()))?,
-            _ = ctx.cancel.cancelled() => return Err(cancelled()),
-            _ = tokio::time::sleep_until(ctx.deadline) => {
-                return Err(ApiError::new(ACTION, ErrorKind::DeadlineExceeded));
-            }
-        };
-        Ok(ids
+        let (all, sent) = self.0.reads.read(ids, ctx).await?;
+        let found: Statuses = ids
             .iter()
             .filter_map(|id| all.get(id).map(|s| (id.clone(), s.clone())))
-            .collect())
+            .collect();
+        self.observe(&found, sent);
+        Ok(found)
+    }
+
+    /// Frees the places of the instances `statuses` shows RUNNING, if the read was sent after
+    /// their reset was answered.
+    fn observe(&self, statuses: &Statuses, sent: Instant) {
+        let mut down = self.down();
+        for (id, status) in statuses {
+            if *status != InstanceStatus::Running {
+                continue;
+            }
+            if down
+                .get(id)
+                .is_some_and(|&(since, reset)| reset && since <= sent)
+            {
+                down.remove(id);
+                // The rollout may be over already; nothing then waits for the news.
+                let _ = self.0.back.send(id.clone());
+            }
+        }
     }
 }
 
@@ -150,70 +230,10 @@ impl StatusRounds for Window {
     }
 
     fn stopped(&self, ids: &[String]) {
-        self.0.taken_down(ids, false);
+        self.taken_down(ids, false);
     }
 
     fn reset(&self, ids: &[String]) {
-        self.0.taken_down(ids, true);
-    }
-}
-
-impl Shared {
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn taken_down(&self, ids: &[String], reset: bool) {
-        let now = Instant::now();
-        let mut state = self.state();
-        for id in ids {
-            state.down.insert(id.clone(), (now, reset));
-        }
-    }
-
-    /// The next tick after now, counted from the window's start.
-    fn next_tick(&self) -> Instant {
-        let ticks = self.origin.elapsed().as_nanos() / self.tick.as_nanos().max(1) + 1;
-        let ticks = u32::try_from(ticks).unwrap_or(u32::MAX);
-        self.origin + self.tick.saturating_mul(ticks)
-    }
-
-    /// Reads the round's instances, frees the places of those seen back, answers every read.
-    async fn flush(&self) {
-        let Some(round) = self.state().round.take() else {
-            return;
-        };
-        let ids: Vec<String> = round.ids.into_iter().collect();
-        let sent = Instant::now();
-        let reply = describe_all(&self.client, &ids, self.batch_size, &self.bounds)
-            .await
-            .map(Arc::new);
-        if let Ok(statuses) = &reply {
-            self.observe(statuses, sent);
-        }
-        for waiter in round.waiters {
-            // A read that gave up has dropped its receiver.
-            let _ = waiter.send(reply.clone());
-        }
-    }
-
-    /// Frees the places of the instances `statuses` shows RUNNING, if the read was sent after
-    /// their reset was answered.
-    fn observe(&self, statuses: &Statuses, sent: Instant) {
-        let mut state = self.state();
-        for (id, status) in statuses {
-            if *status != InstanceStatus::Running {
-                continue;
-            }
-            if state
-                .down
-                .get(id)
-                .is_some_and(|&(since, reset)| reset && since <= sent)
-            {
-                state.down.remove(id);
-                // The rollout may be over already; nothing then waits for the news.
-                let _ = self.back.send(id.clone());
-            }
-        }
+        self.taken_down(ids, true);
     }
 }

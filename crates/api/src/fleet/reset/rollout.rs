@@ -150,7 +150,7 @@ impl Operations {
         report: &mut ResetReport,
     ) {
         let (back_tx, back_rx) = mpsc::unbounded_channel();
-        let window = Window::new(self.client.clone(), &self.settings, op.ctx.clone(), back_tx);
+        let window = Window::new(self.tick_reads.clone(), back_tx);
         let rounds: Arc<dyn StatusRounds> = Arc::new(window.clone());
         let ctx = Context {
             rounds: Some(rounds),

@@ -135,6 +135,25 @@ async fn the_provider_budget_bounds_two_operations_together() {
     assert!(a.failures.is_empty() && b.failures.is_empty());
     assert!(all_reset_once(&sim, &ids(80)));
     assert_eq!(peak(&sim), 10);
+    // Both read their instances in the same rounds: one call for the 10 in flight.
+    assert_eq!(most_status_calls_at_one_moment(&sim), 1);
+}
+
+/// The most status calls at one moment after the first reset (a round's calls go at once).
+fn most_status_calls_at_one_moment(sim: &Sim) -> usize {
+    let calls = calls(sim);
+    let first_reset = calls
+        .iter()
+        .find(|c| c.action == action::RESET_INSTANCES_PASSWORD)
+        .map(|c| c.at_ms)
+        .expect("a reset");
+    let mut per_moment: BTreeMap<u64, usize> = BTreeMap::new();
+    for call in calls {
+        if call.action == action::DESCRIBE_INSTANCES_STATUS && call.at_ms > first_reset {
+            *per_moment.entry(call.at_ms).or_default() += 1;
+        }
+    }
+    per_moment.into_values().max().unwrap_or(0)
 }
 
 #[tokio::test(start_paused = true)]
