@@ -23,6 +23,9 @@ pub(crate) trait StatusRounds: Send + Sync + std::fmt::Debug {
         ctx: &'a Context,
     ) -> BoxFuture<'a, Result<HashMap<String, InstanceStatus>, ApiError>>;
 
+    /// Whether its rounds set the pace of the polls (else the usual polling interval does).
+    fn paces_reads(&self) -> bool;
+
     /// `ids` were stopped by a call answered now (accepted, or whose answer was lost).
     fn stopped(&self, ids: &[String]);
 

@@ -208,11 +208,12 @@ impl Operations {
             .zip(spec.target.progress_words())
             .map(|(p, words)| p.wait(words, ids.len()));
         let end = spec.until.map_or(ctx.deadline, |u| u.min(ctx.deadline));
-        // In a rollout the window's rounds pace the polls, and one instance's terminal status
-        // must not count the others of its batch as failed: the window reports each in time.
+        // In a rollout one instance's terminal status must not count the others of its batch
+        // as failed: the window reports each in time. Its rounds may pace the polls.
         let in_rounds = ctx.rounds.is_some();
+        let paced = ctx.rounds.as_ref().is_some_and(|r| r.paces_reads());
         let end_at_terminal = spec.end_at_terminal && !in_rounds;
-        let mut delay = if in_rounds {
+        let mut delay = if paced {
             Duration::ZERO
         } else {
             spec.first_delay
@@ -246,7 +247,7 @@ impl Operations {
             if tracker.remaining.is_empty() || Instant::now() >= end {
                 break;
             }
-            if !in_rounds {
+            if !paced {
                 delay = self.next_poll_delay(delay);
             }
         }

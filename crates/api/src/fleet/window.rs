@@ -7,6 +7,10 @@
 //! [`Window`]: the rollout hears of it at once. (RUNNING before the reset, as when a stopped
 //! instance is started so that the API accepts its reset, is not back: the reset is still to
 //! come.)
+//!
+//! A window where nobody can wait for a place (it holds the whole fleet, with no canary, one
+//! zone and no provider budget) is not paced: its reads go straight to the API at the usual
+//! polling pace, since a quick return would free a place nobody wants.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -73,6 +77,14 @@ impl TickReads {
 
     fn round(&self) -> MutexGuard<'_, Option<Round>> {
         self.round.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The statuses of `ids`, read now, outside the rounds, and when the read was sent.
+    async fn read_now(&self, ids: &[String], ctx: &Context) -> Reply {
+        let sent = Instant::now();
+        describe_all(&self.client, ids, self.batch_size, ctx)
+            .await
+            .map(|statuses| (Arc::new(statuses), sent))
     }
 
     /// Every status the next round reads (`ids` among them), and when it was sent; bounded by
@@ -143,6 +155,8 @@ struct Shared {
     /// it was their reset.
     down: Mutex<HashMap<String, (Instant, bool)>>,
     back: mpsc::UnboundedSender<String>,
+    /// Whether its reads go in the provider's rounds, which pace them (see the module).
+    paced: bool,
 }
 
 impl std::fmt::Debug for Window {
@@ -152,12 +166,18 @@ impl std::fmt::Debug for Window {
 }
 
 impl Window {
-    /// A window reading in the provider's `reads`; the ids seen back are sent to `back`.
-    pub(crate) fn new(reads: Arc<TickReads>, back: mpsc::UnboundedSender<String>) -> Self {
+    /// A window reading through the provider's `reads` (in its rounds if `paced`); the ids
+    /// seen back are sent to `back`.
+    pub(crate) fn new(
+        reads: Arc<TickReads>,
+        back: mpsc::UnboundedSender<String>,
+        paced: bool,
+    ) -> Self {
         Window(Arc::new(Shared {
             reads,
             down: Mutex::default(),
             back,
+            paced,
         }))
     }
 
@@ -191,7 +211,11 @@ impl Window {
         if ids.is_empty() {
             return Ok(Statuses::new());
         }
-        let (all, sent) = self.0.reads.read(ids, ctx).await?;
+        let (all, sent) = if self.0.paced {
+            self.0.reads.read(ids, ctx).await?
+        } else {
+            self.0.reads.read_now(ids, ctx).await?
+        };
         let found: Statuses = ids
             .iter()
             .filter_map(|id| all.get(id).map(|s| (id.clone(), s.clone())))
@@ -227,6 +251,10 @@ impl StatusRounds for Window {
         ctx: &'a Context,
     ) -> BoxFuture<'a, Result<Statuses, ApiError>> {
         Box::pin(self.read_in_round(ids, ctx))
+    }
+
+    fn paces_reads(&self) -> bool {
+        self.0.paced
     }
 
     fn stopped(&self, ids: &[String]) {

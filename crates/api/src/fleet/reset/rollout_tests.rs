@@ -316,3 +316,23 @@ async fn each_instance_back_frees_its_place_at_once_not_when_its_batch_is_back()
     assert_eq!(peak(&sim), 10);
     assert!(elapsed < Duration::from_secs(150), "{elapsed:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_window_as_large_as_the_fleet_polls_at_the_usual_pace() {
+    let sim = sim(300, Duration::from_secs(30));
+    let report = fleet(&sim, None)
+        .reset_passwords(&request(ids(300), false, plan(300, 0, 0)), &ctx())
+        .await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert!(all_reset_once(&sim, &ids(300)));
+    assert_eq!(peak(&sim), 300);
+    // Nothing waits for a place: polls 2 s, 3 s, 4.5 s ... apart, not a round every tick
+    // (which would be 60 rounds of 3 calls in the 30 s reboot).
+    let status_calls = calls(&sim)
+        .iter()
+        .filter(|c| c.action == action::DESCRIBE_INSTANCES_STATUS)
+        .count();
+    assert!(status_calls <= 3 * 8, "{status_calls} status calls");
+    let counts = report.rollout.expect("a rollout").counts;
+    assert_eq!((counts.total, counts.reset), (300, 300));
+}
