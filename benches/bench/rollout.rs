@@ -2,8 +2,9 @@
 //! (or the provider's `max_unavailable`) against `zenlayer-sim`, whose own record gives the
 //! most instances out of RUNNING at once. Against the limit (ceil(N / window) reboots), and,
 //! with reboots drawn from 20 to 40 s, against waves: the same instances in resources of one
-//! window each, chained with `depends_on`, each waiting for its slowest instance (each with
-//! the same rollout, so that both poll alike).
+//! window each, chained with `depends_on`, each waiting for its slowest instance. Each wave
+//! has the same rollout, but its window holds all its instances, so nothing waits for a place
+//! and it polls at the usual pace, as waves written by hand would.
 
 use std::time::Instant;
 
@@ -135,7 +136,8 @@ fn fleet_example(
 fn sliding_or_waves(n: usize, window: usize, reboot: &str, waves: bool) -> RolloutRun {
     let sim = sim(n, reboot);
     let all: Vec<String> = (1..=n).map(|i| format!("prod-{i:05}")).collect();
-    // Both poll as a rollout does (every half second): only the window differs.
+    // The same rollout block for both: the sliding window polls every half second, a wave
+    // (whose window holds all its instances) at the usual pace.
     let rollout = format!("  rollout {{\n    max_unavailable = {window}\n  }}");
     let body = if waves {
         all.chunks(window)
