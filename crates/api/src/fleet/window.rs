@@ -133,11 +133,8 @@ impl TickReads {
             return;
         };
         let ids: Vec<String> = round.ids.into_iter().collect();
-        let sent = Instant::now();
         let bounds = Context::with_timeout(SHARED_READ_TIMEOUT, self.stop.clone());
-        let reply = describe_all(&self.client, &ids, self.batch_size, &bounds)
-            .await
-            .map(|statuses| (Arc::new(statuses), sent));
+        let reply = self.read_now(&ids, &bounds).await;
         for waiter in round.waiters {
             // A read that gave up has dropped its receiver.
             let _ = waiter.send(reply.clone());

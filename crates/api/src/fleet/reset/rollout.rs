@@ -157,8 +157,11 @@ impl Operations {
         else {
             return;
         };
+        let mut schedule = Schedule::new(groups, limits);
         let (back_tx, back_rx) = mpsc::unbounded_channel();
-        let paced = self.budget.is_some() || can_wait(&groups, limits);
+        // Where nobody can wait for a place, a quick return frees a place nobody wants: the
+        // window's reads keep the usual polling pace instead of every tick.
+        let paced = self.budget.is_some() || schedule.can_wait();
         let window = Window::new(self.tick_reads.clone(), back_tx, paced);
         let rounds: Arc<dyn StatusRounds> = Arc::new(window.clone());
         let ctx = Context {
@@ -166,7 +169,6 @@ impl Operations {
             ..op.ctx.clone()
         };
         let op = Op { ctx: &ctx, ..op };
-        let mut schedule = Schedule::new(groups, limits);
         self.run_schedule(&mut schedule, &window, back_rx, op, report)
             .await;
         finish(&schedule, limits, self.settings.max_unavailable, report);
@@ -305,14 +307,6 @@ impl Operations {
         tracing::info!(zones = groups.len(), "rollout zone by zone");
         Some(groups.into_values().collect())
     }
-}
-
-/// Whether an instance of `groups` may have to wait for a place under `limits` (a canary, a
-/// later zone, a window smaller than the fleet). When none can, a quick return frees a place
-/// nobody wants, and the window's reads keep the usual polling pace instead of every tick.
-fn can_wait(groups: &[Vec<String>], limits: Limits) -> bool {
-    let total: usize = groups.iter().map(Vec::len).sum();
-    limits.canary > 0 || groups.len() > 1 || limits.max_unavailable < total
 }
 
 /// No window of the operation's own, no failure limit: only the provider's budget bounds it.

@@ -96,6 +96,12 @@ impl Schedule {
         }
     }
 
+    /// Whether an instance may ever have to wait for a place: behind a canary, a zone, or a
+    /// window smaller than the rollout.
+    pub(super) fn can_wait(&self) -> bool {
+        self.limits.canary > 0 || self.groups.len() > 1 || self.limits.max_unavailable < self.total
+    }
+
     /// How many instances may start now.
     pub(super) fn room(&self) -> usize {
         if self.halted.is_some() {

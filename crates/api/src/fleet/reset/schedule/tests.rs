@@ -233,3 +233,18 @@ fn an_instance_seen_back_counts_as_reset_while_the_rest_of_its_part_is_restartin
         (1, 0, 1, 2)
     );
 }
+
+#[test]
+fn only_a_canary_a_later_zone_or_a_smaller_window_can_make_an_instance_wait() {
+    let all_at_once = Schedule::new(vec![ids("i", 4)], limits(4));
+    assert!(!all_at_once.can_wait());
+    assert!(Schedule::new(vec![ids("i", 4)], limits(3)).can_wait());
+    let canary = Limits {
+        canary: 1,
+        ..limits(4)
+    };
+    assert!(Schedule::new(vec![ids("i", 4)], canary).can_wait());
+    assert!(Schedule::new(vec![ids("a", 2), ids("b", 2)], limits(4)).can_wait());
+    // An empty zone is no zone.
+    assert!(!Schedule::new(vec![ids("a", 4), Vec::new()], limits(4)).can_wait());
+}
